@@ -1,0 +1,187 @@
+//! Safe event stream over libyaml (the `unsafe-libyaml` translation that serde_yaml uses).
+//!
+//! We read events ourselves, not through serde_yaml, because we need the line of every node,
+//! duplicate keys where the last one wins, and our own limits on aliases and depth.
+
+use std::ffi::{CStr, c_char};
+use std::mem::MaybeUninit;
+
+use unsafe_libyaml as sys;
+
+/// A position in the input, 1-based as editors show it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Mark {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+}
+
+impl Mark {
+    fn from_sys(mark: sys::yaml_mark_t) -> Self {
+        Mark {
+            line: mark.line as usize + 1,
+            column: mark.column as usize + 1,
+        }
+    }
+}
+
+/// One parse event, with owned data.
+#[derive(Debug)]
+pub enum Event {
+    StreamEnd,
+    DocumentStart,
+    DocumentEnd,
+    Alias(String),
+    Scalar {
+        anchor: Option<String>,
+        value: String,
+        plain: bool,
+    },
+    SequenceStart(Option<String>),
+    SequenceEnd,
+    MappingStart(Option<String>),
+    MappingEnd,
+    /// Stream start and anything else we have no use for.
+    Other,
+}
+
+/// A syntax error as libyaml reports it.
+#[derive(Debug, Clone)]
+pub struct SyntaxError {
+    pub problem: String,
+    pub mark: Mark,
+    pub context: Option<String>,
+}
+
+/// Mirrors the documented leading fields of `yaml_parser_t` (`yaml_parser_t_prefix`), which the
+/// crate keeps crate-private.
+#[repr(C)]
+struct ParserPrefix {
+    error: sys::yaml_error_type_t,
+    problem: *const c_char,
+    problem_offset: u64,
+    problem_value: i32,
+    problem_mark: sys::yaml_mark_t,
+    context: *const c_char,
+    context_mark: sys::yaml_mark_t,
+}
+
+/// Pull parser over one input string.
+pub struct Parser<'input> {
+    // Boxed so the parser state never moves after initialisation.
+    sys: Box<MaybeUninit<sys::yaml_parser_t>>,
+    _input: &'input [u8],
+    failed: bool,
+}
+
+impl<'input> Parser<'input> {
+    pub fn new(input: &'input str) -> Self {
+        let mut sys = Box::new(MaybeUninit::<sys::yaml_parser_t>::uninit());
+        let bytes = input.as_bytes();
+        // SAFETY: `sys` is a fresh allocation; initialize fills it. The input outlives the parser
+        // through the `'input` lifetime, as libyaml requires.
+        unsafe {
+            let parser = sys.as_mut_ptr();
+            if sys::yaml_parser_initialize(parser).fail {
+                panic!("libyaml could not allocate a parser");
+            }
+            sys::yaml_parser_set_encoding(parser, sys::YAML_UTF8_ENCODING);
+            sys::yaml_parser_set_input_string(parser, bytes.as_ptr(), bytes.len() as u64);
+        }
+        Parser {
+            sys,
+            _input: bytes,
+            failed: false,
+        }
+    }
+
+    /// The next event and where it starts.
+    pub fn next_event(&mut self) -> Result<(Event, Mark), SyntaxError> {
+        if self.failed {
+            return Err(SyntaxError {
+                problem: "parser already failed".into(),
+                mark: Mark::default(),
+                context: None,
+            });
+        }
+        let mut event = MaybeUninit::<sys::yaml_event_t>::uninit();
+        // SAFETY: the parser was initialised in `new`; on success the event is initialised and we
+        // delete it after copying out what we need.
+        unsafe {
+            let parser = self.sys.as_mut_ptr();
+            if sys::yaml_parser_parse(parser, event.as_mut_ptr()).fail {
+                self.failed = true;
+                return Err(error_of(parser));
+            }
+            let ev = event.as_mut_ptr();
+            let converted = convert(&*ev);
+            let mark = Mark::from_sys((*ev).start_mark);
+            sys::yaml_event_delete(ev);
+            Ok((converted, mark))
+        }
+    }
+}
+
+impl Drop for Parser<'_> {
+    fn drop(&mut self) {
+        // SAFETY: initialised in `new`, deleted exactly once here.
+        unsafe { sys::yaml_parser_delete(self.sys.as_mut_ptr()) }
+    }
+}
+
+unsafe fn c_string(ptr: *const u8) -> Option<String> {
+    if ptr.is_null() {
+        None
+    } else {
+        // SAFETY: libyaml strings are NUL-terminated.
+        Some(
+            unsafe { CStr::from_ptr(ptr as *const c_char) }
+                .to_string_lossy()
+                .into_owned(),
+        )
+    }
+}
+
+unsafe fn error_of(parser: *mut sys::yaml_parser_t) -> SyntaxError {
+    // SAFETY: `ParserPrefix` mirrors the leading fields of yaml_parser_t (repr(C)).
+    let prefix = unsafe { &*(parser as *const ParserPrefix) };
+    let problem = unsafe { c_string(prefix.problem as *const u8) }
+        .unwrap_or_else(|| "invalid YAML".to_string());
+    let context = unsafe { c_string(prefix.context as *const u8) };
+    SyntaxError {
+        problem,
+        mark: Mark::from_sys(prefix.problem_mark),
+        context,
+    }
+}
+
+unsafe fn convert(ev: &sys::yaml_event_t) -> Event {
+    // SAFETY: the union member read matches the event type.
+    unsafe {
+        match ev.type_ {
+            sys::YAML_STREAM_END_EVENT => Event::StreamEnd,
+            sys::YAML_DOCUMENT_START_EVENT => Event::DocumentStart,
+            sys::YAML_DOCUMENT_END_EVENT => Event::DocumentEnd,
+            sys::YAML_ALIAS_EVENT => Event::Alias(c_string(ev.data.alias.anchor).unwrap_or_default()),
+            sys::YAML_SCALAR_EVENT => {
+                let s = ev.data.scalar;
+                let bytes = std::slice::from_raw_parts(s.value, s.length as usize);
+                Event::Scalar {
+                    anchor: c_string(s.anchor),
+                    value: String::from_utf8_lossy(bytes).into_owned(),
+                    plain: s.style == sys::YAML_PLAIN_SCALAR_STYLE && s.tag.is_null(),
+                }
+            }
+            sys::YAML_SEQUENCE_START_EVENT => {
+                Event::SequenceStart(c_string(ev.data.sequence_start.anchor))
+            }
+            sys::YAML_SEQUENCE_END_EVENT => Event::SequenceEnd,
+            sys::YAML_MAPPING_START_EVENT => {
+                Event::MappingStart(c_string(ev.data.mapping_start.anchor))
+            }
+            sys::YAML_MAPPING_END_EVENT => Event::MappingEnd,
+            _ => Event::Other,
+        }
+    }
+}

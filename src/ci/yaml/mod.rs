@@ -1,0 +1,420 @@
+//! Load YAML into a small tree of nodes that remember their line, the way CI services read it.
+//!
+//! Semantics chosen to match what CircleCI and GitHub accept in practice:
+//! - an anchor defined twice: aliases refer to the latest definition before them;
+//! - duplicate keys: the last value wins (kept at the first key's position);
+//! - `<<` merge keys, as a mapping or a list of mappings, several per mapping: explicit keys
+//!   win over merged ones, and among merged sources the earlier one wins;
+//! - keys stay strings: `on:` is never turned into a boolean.
+//!
+//! Limits guard against hostile files: input size, nesting depth and the number of nodes after
+//! alias expansion (an "alias bomb" blows up that count, not the file size).
+
+mod libyaml;
+
+use std::collections::HashMap;
+
+pub use libyaml::Mark;
+
+/// Largest file we read; larger ones are reported, not parsed.
+pub const MAX_BYTES: usize = 4 * 1024 * 1024;
+/// Deepest nesting we accept. Real configs stay under 20.
+pub const MAX_DEPTH: usize = 128;
+/// Most nodes a document may hold once aliases are expanded.
+pub const MAX_NODES: usize = 500_000;
+
+/// Why a file could not be loaded.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{message}")]
+pub struct YamlError {
+    /// What went wrong, for a person.
+    pub message: String,
+    /// Where, when the input says.
+    pub mark: Option<Mark>,
+}
+
+impl YamlError {
+    fn at(mark: Mark, message: impl Into<String>) -> Self {
+        YamlError {
+            message: message.into(),
+            mark: Some(mark),
+        }
+    }
+}
+
+/// One YAML node and where it starts.
+#[derive(Debug, Clone)]
+pub struct Node {
+    /// The content.
+    pub value: Value,
+    /// Where the node starts.
+    pub mark: Mark,
+    size: usize,
+}
+
+/// One key of a mapping.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// The key's text.
+    pub key: String,
+    /// Where the key starts (the natural line to report for a job or a step).
+    pub key_mark: Mark,
+    /// The value.
+    pub value: Node,
+}
+
+/// Node content.
+#[derive(Debug, Clone)]
+pub enum Value {
+    /// A scalar; `plain` is false when it was quoted or tagged (then `null` is a string).
+    Scalar { text: String, plain: bool },
+    /// A sequence.
+    Seq(Vec<Node>),
+    /// A mapping in file order, keys unique.
+    Map(Vec<Entry>),
+}
+
+impl Node {
+    /// A plain scalar node, for values built by expansion.
+    pub fn scalar(text: impl Into<String>, plain: bool, mark: Mark) -> Self {
+        Node {
+            value: Value::Scalar {
+                text: text.into(),
+                plain,
+            },
+            mark,
+            size: 1,
+        }
+    }
+
+    /// A sequence node.
+    pub fn seq(items: Vec<Node>, mark: Mark) -> Self {
+        let size = 1 + items.iter().map(|n| n.size).sum::<usize>();
+        Node {
+            value: Value::Seq(items),
+            mark,
+            size,
+        }
+    }
+
+    /// A mapping node.
+    pub fn map(entries: Vec<Entry>, mark: Mark) -> Self {
+        let size = 1 + entries.iter().map(|e| e.value.size + 1).sum::<usize>();
+        Node {
+            value: Value::Map(entries),
+            mark,
+            size,
+        }
+    }
+
+    /// Nodes in this subtree.
+    pub fn size(&self) -> usize {
+        self.size
+    }
+
+    /// `null`, `~` or an empty value.
+    pub fn is_null(&self) -> bool {
+        matches!(&self.value, Value::Scalar { text, plain: true }
+            if matches!(text.as_str(), "" | "~" | "null" | "Null" | "NULL"))
+    }
+
+    /// The scalar text, unless this is null or a collection.
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            Value::Scalar { text, .. } if !self.is_null() => Some(text),
+            _ => None,
+        }
+    }
+
+    /// The entries, if this is a mapping.
+    pub fn as_map(&self) -> Option<&[Entry]> {
+        match &self.value {
+            Value::Map(entries) => Some(entries),
+            _ => None,
+        }
+    }
+
+    /// The items, if this is a sequence.
+    pub fn as_seq(&self) -> Option<&[Node]> {
+        match &self.value {
+            Value::Seq(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    /// The value under `key`, if this is a mapping that has it.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.as_map()?
+            .iter()
+            .find(|e| e.key == key)
+            .map(|e| &e.value)
+    }
+
+    /// A word for error messages: "a mapping", "a list", "a string", "null".
+    pub fn kind(&self) -> &'static str {
+        match &self.value {
+            _ if self.is_null() => "null",
+            Value::Scalar { .. } => "a string",
+            Value::Seq(_) => "a list",
+            Value::Map(_) => "a mapping",
+        }
+    }
+}
+
+enum Frame {
+    Seq {
+        anchor: Option<String>,
+        mark: Mark,
+        items: Vec<Node>,
+    },
+    Map {
+        anchor: Option<String>,
+        mark: Mark,
+        entries: Vec<Entry>,
+        key: Option<(String, Mark, bool)>,
+        merges: Vec<Node>,
+    },
+}
+
+/// Parse one YAML document. An empty file, several documents, or a top level that is not a
+/// mapping are the caller's to judge; this returns the root node, or `None` for no document.
+pub fn load(text: &str) -> Result<Option<Node>, YamlError> {
+    if text.len() > MAX_BYTES {
+        return Err(YamlError {
+            message: format!(
+                "file is {} bytes; orgcheck reads at most {} bytes",
+                text.len(),
+                MAX_BYTES
+            ),
+            mark: None,
+        });
+    }
+    let mut parser = libyaml::Parser::new(text);
+    let mut loader = Loader::default();
+    let mut root: Option<Node> = None;
+    loop {
+        let (event, mark) = parser.next_event().map_err(|e| YamlError {
+            message: match e.context {
+                Some(ctx) => format!("invalid YAML: {}, {}", e.problem, ctx),
+                None => format!("invalid YAML: {}", e.problem),
+            },
+            mark: Some(e.mark),
+        })?;
+        match event {
+            libyaml::Event::StreamEnd => return Ok(root),
+            libyaml::Event::DocumentStart => {
+                if root.is_some() {
+                    return Err(YamlError::at(
+                        mark,
+                        "the file holds more than one YAML document; a CI config has one",
+                    ));
+                }
+            }
+            libyaml::Event::DocumentEnd | libyaml::Event::Other => {}
+            other => {
+                if let Some(node) = loader.feed(other, mark)? {
+                    root = Some(node);
+                }
+            }
+        }
+    }
+}
+
+#[derive(Default)]
+struct Loader {
+    stack: Vec<Frame>,
+    anchors: HashMap<String, Node>,
+    nodes: usize,
+}
+
+impl Loader {
+    /// Feed one event; returns the root once the document's top node is complete.
+    fn feed(&mut self, event: libyaml::Event, mark: Mark) -> Result<Option<Node>, YamlError> {
+        use libyaml::Event as E;
+        let done = match event {
+            E::Scalar {
+                anchor,
+                value,
+                plain,
+            } => {
+                self.count(1, mark)?;
+                let node = Node::scalar(value, plain, mark);
+                self.remember(anchor, &node);
+                node
+            }
+            E::Alias(name) => {
+                let Some(node) = self.anchors.get(&name) else {
+                    return Err(YamlError::at(mark, format!("unknown anchor `*{name}`")));
+                };
+                let mut node = node.clone();
+                self.count(node.size, mark)?;
+                node.mark = mark;
+                node
+            }
+            E::SequenceStart(anchor) => {
+                self.open(
+                    Frame::Seq {
+                        anchor,
+                        mark,
+                        items: Vec::new(),
+                    },
+                    mark,
+                )?;
+                return Ok(None);
+            }
+            E::MappingStart(anchor) => {
+                self.open(
+                    Frame::Map {
+                        anchor,
+                        mark,
+                        entries: Vec::new(),
+                        key: None,
+                        merges: Vec::new(),
+                    },
+                    mark,
+                )?;
+                return Ok(None);
+            }
+            E::SequenceEnd | E::MappingEnd => {
+                let frame = self.stack.pop().expect("libyaml balances collections");
+                let (anchor, node) = close(frame)?;
+                self.remember(anchor, &node);
+                node
+            }
+            _ => return Ok(None),
+        };
+        self.attach(done)
+    }
+
+    fn open(&mut self, frame: Frame, mark: Mark) -> Result<(), YamlError> {
+        if self.stack.len() >= MAX_DEPTH {
+            return Err(YamlError::at(
+                mark,
+                format!("nesting deeper than {MAX_DEPTH} levels"),
+            ));
+        }
+        self.count(1, mark)?;
+        self.stack.push(frame);
+        Ok(())
+    }
+
+    fn count(&mut self, n: usize, mark: Mark) -> Result<(), YamlError> {
+        self.nodes += n;
+        if self.nodes > MAX_NODES {
+            return Err(YamlError::at(
+                mark,
+                format!(
+                    "more than {MAX_NODES} nodes once aliases are expanded (an alias bomb?)"
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    fn remember(&mut self, anchor: Option<String>, node: &Node) {
+        if let Some(name) = anchor {
+            self.anchors.insert(name, node.clone());
+        }
+    }
+
+    fn attach(&mut self, node: Node) -> Result<Option<Node>, YamlError> {
+        match self.stack.last_mut() {
+            None => Ok(Some(node)),
+            Some(Frame::Seq { items, .. }) => {
+                items.push(node);
+                Ok(None)
+            }
+            Some(Frame::Map {
+                entries,
+                key,
+                merges,
+                ..
+            }) => {
+                match key.take() {
+                    None => match &node.value {
+                        Value::Scalar { text, plain } => {
+                            *key = Some((text.clone(), node.mark, *plain));
+                        }
+                        _ => {
+                            return Err(YamlError::at(
+                                node.mark,
+                                format!("a mapping key must be a string, found {}", node.kind()),
+                            ));
+                        }
+                    },
+                    Some((k, key_mark, plain)) => {
+                        if k == "<<" && plain {
+                            merges.push(node);
+                        } else if let Some(existing) = entries.iter_mut().find(|e| e.key == k) {
+                            // Duplicate key: the last one wins, as CircleCI reads it.
+                            existing.value = node;
+                        } else {
+                            entries.push(Entry {
+                                key: k,
+                                key_mark,
+                                value: node,
+                            });
+                        }
+                    }
+                }
+                Ok(None)
+            }
+        }
+    }
+}
+
+fn close(frame: Frame) -> Result<(Option<String>, Node), YamlError> {
+    match frame {
+        Frame::Seq {
+            anchor,
+            mark,
+            items,
+        } => Ok((anchor, Node::seq(items, mark))),
+        Frame::Map {
+            anchor,
+            mark,
+            mut entries,
+            key,
+            merges,
+        } => {
+            if let Some((k, key_mark, _)) = key {
+                // Cannot happen with libyaml, which always pairs keys; keep the key as null.
+                entries.push(Entry {
+                    key: k,
+                    key_mark,
+                    value: Node::scalar("", true, key_mark),
+                });
+            }
+            for source in merges {
+                let maps: Vec<Node> = match source.value {
+                    Value::Map(_) => vec![source],
+                    Value::Seq(items) => items,
+                    _ => {
+                        return Err(YamlError::at(
+                            source.mark,
+                            format!("`<<` merges a mapping, found {}", source.kind()),
+                        ));
+                    }
+                };
+                for map in maps {
+                    let Value::Map(merged) = map.value else {
+                        return Err(YamlError::at(
+                            map.mark,
+                            format!("`<<` merges mappings, found {}", map.kind()),
+                        ));
+                    };
+                    for entry in merged {
+                        let present = entries.iter().any(|e| e.key == entry.key);
+                        if !present {
+                            entries.push(entry);
+                        }
+                    }
+                }
+            }
+            Ok((anchor, Node::map(entries, mark)))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,7 @@
+//! orgcheck: does every CI job in every repository run the steps the organization requires?
+//!
+//! Data flows one way: [`source`] (where repositories come from) → [`ci`] (one common model of
+//! pipelines, jobs and steps) → [`eval`] (policy against pipelines) → [`report`] (Markdown, JSON,
+//! text) → publishing.
+
+pub mod ci;
