@@ -1,2 +1,229 @@
 //! CI configs to one common model: pipeline → jobs → steps, each with its file and line.
+//!
+//! Each CI system has its own parser ([`circleci`], [`github`]) that turns the YAML tree into
+//! this model as early as possible; everything downstream sees only [`Pipeline`].
+
+pub mod circleci;
+pub mod github;
+mod params;
+mod repo;
 pub mod yaml;
+
+use serde::Serialize;
+
+pub use repo::{RepositoryCi, load_repository};
+
+/// Which CI system a file belongs to. Identifiers are stable: they appear in policies and reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum CiSystem {
+    /// `.circleci/config.yml`
+    #[serde(rename = "circleci")]
+    Circleci,
+    /// `.github/workflows/*.yml`
+    #[serde(rename = "github-actions")]
+    GithubActions,
+}
+
+impl CiSystem {
+    /// Every system, in report order.
+    pub const ALL: [CiSystem; 2] = [CiSystem::Circleci, CiSystem::GithubActions];
+
+    /// The stable identifier.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CiSystem::Circleci => "circleci",
+            CiSystem::GithubActions => "github-actions",
+        }
+    }
+
+    /// Parse a stable identifier.
+    pub fn from_id(id: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == id)
+    }
+
+    /// The CI system a repository path belongs to, if it is a CI config at all.
+    pub fn of_repo_path(path: &str) -> Option<Self> {
+        if path == ".circleci/config.yml" || path == ".circleci/config.yaml" {
+            Some(CiSystem::Circleci)
+        } else if let Some(name) = path.strip_prefix(".github/workflows/") {
+            (!name.contains('/') && (name.ends_with(".yml") || name.ends_with(".yaml")))
+                .then_some(CiSystem::GithubActions)
+        } else {
+            None
+        }
+    }
+}
+
+impl std::fmt::Display for CiSystem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One CI config file, understood.
+#[derive(Debug, Clone, Serialize)]
+pub struct Pipeline {
+    /// Path of the file, relative to the repository root when it comes from a repository.
+    pub path: String,
+    /// The CI system.
+    pub ci: CiSystem,
+    /// Jobs in file order.
+    pub jobs: Vec<Job>,
+    /// A GitHub workflow whose only trigger is `workflow_call`: it runs only through callers.
+    #[serde(skip)]
+    pub reusable_only: bool,
+}
+
+/// One job: a named list of steps that run together.
+#[derive(Debug, Clone, Serialize)]
+pub struct Job {
+    /// The job's id: its key under `jobs:`, or `caller/callee` for a local reusable workflow.
+    pub name: String,
+    /// The file the job's steps are in.
+    pub path: String,
+    /// Line of the job's key.
+    pub line: usize,
+    /// Steps in execution order, expansions flattened in place.
+    pub steps: Vec<Step>,
+    /// Where the steps really are when they are not in this repository.
+    #[serde(flatten)]
+    pub kind: JobKind,
+}
+
+/// Whether orgcheck can see a job's steps.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum JobKind {
+    /// Steps are in the file.
+    #[serde(rename = "verifiable")]
+    Steps,
+    /// Calls a reusable workflow in the same repository (resolved at repository level).
+    LocalWorkflow(String),
+    /// An orb job or a workflow in another repository: its steps are not in the repository.
+    NotVerifiable(String),
+}
+
+impl Job {
+    /// Whether orgcheck can see this job's steps.
+    pub fn is_verifiable(&self) -> bool {
+        self.kind == JobKind::Steps
+    }
+}
+
+/// One step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Step {
+    /// What the step does.
+    #[serde(flatten)]
+    pub kind: StepKind,
+    /// Line in the job's file.
+    pub line: usize,
+}
+
+/// A step's action.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StepKind {
+    /// A shell command, after parameter substitution.
+    Run(String),
+    /// A named step: a CircleCI built-in, reusable command or orb command, or a GitHub action.
+    Uses(String),
+}
+
+/// A config file that could not be understood.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[error("{path}{}: {message}", line.map(|l| format!(":{l}")).unwrap_or_default())]
+pub struct CiError {
+    /// The file.
+    pub path: String,
+    /// The line, when the input gives one.
+    pub line: Option<usize>,
+    /// What is wrong and, where we can tell, what to do.
+    pub message: String,
+}
+
+impl CiError {
+    pub(crate) fn new(path: &str, line: Option<usize>, message: impl Into<String>) -> Self {
+        CiError {
+            path: path.to_string(),
+            line,
+            message: message.into(),
+        }
+    }
+}
+
+/// Guess the CI system of a file outside a repository layout (e.g. `orgcheck inspect`): by
+/// path first, then by content.
+pub fn detect(path: &str, root: Option<&yaml::Node>) -> CiSystem {
+    let normalized = path.replace('\\', "/");
+    let parts: Vec<&str> = normalized.split('/').collect();
+    if parts.iter().any(|p| *p == ".circleci" || *p == "circleci") {
+        return CiSystem::Circleci;
+    }
+    if parts
+        .windows(2)
+        .any(|w| w[0] == ".github" && w[1] == "workflows")
+        || parts.iter().any(|p| *p == "github-actions")
+    {
+        return CiSystem::GithubActions;
+    }
+    let Some(root) = root else {
+        return CiSystem::Circleci;
+    };
+    if root.get("on").is_some()
+        || root.get("runs-on").is_some()
+        || root
+            .get("jobs")
+            .and_then(|j| j.as_map())
+            .is_some_and(|jobs| {
+                jobs.iter()
+                    .any(|j| j.value.get("runs-on").is_some() || j.value.get("uses").is_some())
+            })
+    {
+        CiSystem::GithubActions
+    } else {
+        CiSystem::Circleci
+    }
+}
+
+/// Parse one config file whose CI system is known.
+pub fn parse(path: &str, ci: CiSystem, text: &str) -> Result<Pipeline, CiError> {
+    let root = load_root(path, text)?;
+    match ci {
+        CiSystem::Circleci => circleci::parse(path, &root),
+        CiSystem::GithubActions => github::parse(path, &root),
+    }
+}
+
+/// Parse one file of unknown CI system, detecting it first.
+pub fn parse_detect(path: &str, text: &str) -> (CiSystem, Result<Pipeline, CiError>) {
+    match load_root(path, text) {
+        Ok(root) => {
+            let ci = detect(path, Some(&root));
+            let parsed = match ci {
+                CiSystem::Circleci => circleci::parse(path, &root),
+                CiSystem::GithubActions => github::parse(path, &root),
+            };
+            (ci, parsed)
+        }
+        Err(e) => (detect(path, None), Err(e)),
+    }
+}
+
+/// Load the YAML and insist on a mapping at the top, the shape every CI config has.
+fn load_root(path: &str, text: &str) -> Result<yaml::Node, CiError> {
+    let root = yaml::load(text)
+        .map_err(|e| CiError::new(path, e.mark.map(|m| m.line), e.message))?
+        .ok_or_else(|| CiError::new(path, None, "the file is empty"))?;
+    if root.as_map().is_none() {
+        return Err(CiError::new(
+            path,
+            Some(root.mark.line),
+            format!(
+                "the top level must be a mapping (keys like `jobs:`), found {}",
+                root.kind()
+            ),
+        ));
+    }
+    Ok(root)
+}

@@ -163,7 +163,9 @@ unsafe fn convert(ev: &sys::yaml_event_t) -> Event {
             sys::YAML_STREAM_END_EVENT => Event::StreamEnd,
             sys::YAML_DOCUMENT_START_EVENT => Event::DocumentStart,
             sys::YAML_DOCUMENT_END_EVENT => Event::DocumentEnd,
-            sys::YAML_ALIAS_EVENT => Event::Alias(c_string(ev.data.alias.anchor).unwrap_or_default()),
+            sys::YAML_ALIAS_EVENT => {
+                Event::Alias(c_string(ev.data.alias.anchor).unwrap_or_default())
+            }
             sys::YAML_SCALAR_EVENT => {
                 let s = ev.data.scalar;
                 let bytes = std::slice::from_raw_parts(s.value, s.length as usize);

@@ -303,9 +303,7 @@ impl Loader {
         if self.nodes > MAX_NODES {
             return Err(YamlError::at(
                 mark,
-                format!(
-                    "more than {MAX_NODES} nodes once aliases are expanded (an alias bomb?)"
-                ),
+                format!("more than {MAX_NODES} nodes once aliases are expanded (an alias bomb?)"),
             ));
         }
         Ok(())

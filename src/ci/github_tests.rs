@@ -1,0 +1,77 @@
+use super::super::{CiSystem, JobKind, StepKind, load_repository, parse as parse_file};
+
+#[test]
+fn jobs_with_run_and_uses_steps_and_on_key() {
+    let text = "on:\n  push:\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - name: Test\n        run: |\n          cargo test\n";
+    let p = parse_file(".github/workflows/ci.yml", CiSystem::GithubActions, text).unwrap();
+    assert!(!p.reusable_only);
+    let steps = &p.jobs[0].steps;
+    assert_eq!(steps[0].kind, StepKind::Uses("actions/checkout@v4".into()));
+    assert_eq!(steps[1].kind, StepKind::Run("cargo test\n".into()));
+    assert_eq!(steps[1].line, 8);
+}
+
+#[test]
+fn remote_reusable_workflow_is_not_verifiable() {
+    let text = "on: push\njobs:\n  call:\n    uses: org/repo/.github/workflows/x.yml@main\n";
+    let p = parse_file("w.yml", CiSystem::GithubActions, text).unwrap();
+    assert_eq!(
+        p.jobs[0].kind,
+        JobKind::NotVerifiable("calls workflow org/repo/.github/workflows/x.yml@main".into())
+    );
+}
+
+#[test]
+fn local_reusable_workflow_is_checked_through_its_jobs() {
+    let caller = "on: push\njobs:\n  ci:\n    uses: ./.github/workflows/reusable.yml\n  own:\n    runs-on: x\n    steps: [{run: make}]\n";
+    let callee = "on: workflow_call\njobs:\n  build:\n    runs-on: x\n    steps:\n      - uses: actions/checkout@v4\n";
+    let repo = load_repository([
+        (".github/workflows/ci.yml", caller),
+        (".github/workflows/reusable.yml", callee),
+    ]);
+    assert!(repo.errors.is_empty(), "{:?}", repo.errors);
+    let names: Vec<_> = repo
+        .jobs()
+        .map(|(_, j)| (j.name.clone(), j.path.clone()))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            (
+                "ci/build".to_string(),
+                ".github/workflows/reusable.yml".to_string()
+            ),
+            ("own".to_string(), ".github/workflows/ci.yml".to_string())
+        ]
+    );
+}
+
+#[test]
+fn missing_local_workflow_is_an_error() {
+    let caller = "on: push\njobs:\n  ci:\n    uses: ./.github/workflows/nope.yml\n";
+    let repo = load_repository([(".github/workflows/ci.yml", caller)]);
+    assert_eq!(repo.errors.len(), 1);
+    assert!(
+        repo.errors[0]
+            .message
+            .contains("not a workflow in this repository")
+    );
+}
+
+#[test]
+fn bad_shapes_are_errors() {
+    let err = |t: &str| {
+        parse_file("w.yml", CiSystem::GithubActions, t)
+            .unwrap_err()
+            .to_string()
+    };
+    assert!(err("on: push\njobs:\n").contains("`jobs` is null"));
+    assert!(err("on: push\njobs:\n  a:\n    steps: 3\n").contains("must be a list"));
+    assert!(err("on: push\njobs:\n  a:\n    steps:\n      -\n").contains("found null"));
+}
+
+#[test]
+fn non_ci_files_in_a_repository_are_ignored() {
+    let repo = load_repository([("README.md", "# hi"), (".github/workflows/sub/x.yml", "::")]);
+    assert!(repo.pipelines.is_empty() && repo.errors.is_empty());
+}

@@ -1,0 +1,107 @@
+//! CircleCI `<< parameters.x >>` substitution over YAML nodes, splicing `steps`-typed values.
+
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::yaml::{Entry, Node, Value};
+
+/// Parameter values by name, already substituted in the caller's context.
+pub type Params = BTreeMap<String, Node>;
+
+static PLACEHOLDER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"<<\s*parameters\.([A-Za-z0-9_-]+)\s*>>").expect("valid regex"));
+
+/// The defaults of a `parameters:` block.
+pub fn defaults(parameters: Option<&Node>) -> Params {
+    let mut out = Params::new();
+    for entry in parameters.and_then(Node::as_map).unwrap_or_default() {
+        if let Some(default) = entry.value.get("default") {
+            out.insert(entry.key.clone(), default.clone());
+        }
+    }
+    out
+}
+
+/// Override `params` with an invocation's arguments (a mapping; anything else passes none).
+pub fn with_args(mut params: Params, args: Option<&Node>) -> Params {
+    for entry in args.and_then(Node::as_map).unwrap_or_default() {
+        params.insert(entry.key.clone(), entry.value.clone());
+    }
+    params
+}
+
+/// A scalar that is exactly one placeholder names this parameter.
+fn whole_placeholder<'a>(text: &str, params: &'a Params) -> Option<&'a Node> {
+    let caps = PLACEHOLDER.captures(text.trim())?;
+    (caps.get(0)?.len() == text.trim().len())
+        .then(|| params.get(&caps[1]))
+        .flatten()
+}
+
+/// Substitute parameters throughout `node`. A list item that is a `steps` parameter (written
+/// `- << parameters.x >>` or `- steps: << parameters.x >>`) is spliced in place.
+pub fn substitute(node: &Node, params: &Params) -> Node {
+    if params.is_empty() {
+        return node.clone();
+    }
+    match &node.value {
+        Value::Scalar { text, plain } => {
+            if let Some(value) = whole_placeholder(text, params)
+                && !matches!(value.value, Value::Scalar { .. })
+            {
+                return value.clone();
+            }
+            if !text.contains("<<") {
+                return node.clone();
+            }
+            let replaced = PLACEHOLDER.replace_all(text, |caps: &regex::Captures<'_>| match params
+                .get(&caps[1])
+                .map(|n| &n.value)
+            {
+                Some(Value::Scalar { text, .. }) => text.clone(),
+                _ => caps[0].to_string(),
+            });
+            Node::scalar(replaced.into_owned(), *plain, node.mark)
+        }
+        Value::Seq(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for item in items {
+                let done = substitute(item, params);
+                match spliced(item, &done) {
+                    Some(inner) => out.extend(inner.iter().cloned()),
+                    None => out.push(done),
+                }
+            }
+            Node::seq(out, node.mark)
+        }
+        Value::Map(entries) => Node::map(
+            entries
+                .iter()
+                .map(|e| Entry {
+                    key: e.key.clone(),
+                    key_mark: e.key_mark,
+                    value: substitute(&e.value, params),
+                })
+                .collect(),
+            node.mark,
+        ),
+    }
+}
+
+/// The items to splice when a list item was a steps placeholder.
+fn spliced<'a>(before: &Node, after: &'a Node) -> Option<&'a [Node]> {
+    match &before.value {
+        Value::Scalar { .. } => after.as_seq(),
+        Value::Map(entries) if entries.len() == 1 && entries[0].key == "steps" => {
+            let was_placeholder = matches!(entries[0].value.value, Value::Scalar { .. });
+            if was_placeholder {
+                after.get("steps")?.as_seq()
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
+}
