@@ -5,3 +5,4 @@
 //! text) → publishing.
 
 pub mod ci;
+pub mod policy;

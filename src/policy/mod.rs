@@ -1,0 +1,273 @@
+//! The policy: which repositories are in scope, which steps every job must run, and who is
+//! exempt until when. Read from TOML ([`load`]), validated with file:line:column for every error.
+
+mod date;
+mod parse;
+
+use globset::{GlobBuilder, GlobMatcher};
+use regex::Regex;
+
+use crate::ci::{CiSystem, StepKind};
+
+pub use date::Date;
+pub use parse::{Diagnostic, PolicyError, load, parse};
+
+/// A validated policy.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    /// Which repositories are scanned.
+    pub scope: Scope,
+    /// How to treat jobs whose steps cannot be seen.
+    pub unverifiable_jobs: Unverifiable,
+    /// Required steps, in file order.
+    pub rules: Vec<Rule>,
+    /// Exemptions, in file order.
+    pub exemptions: Vec<Exemption>,
+}
+
+/// Which repositories are scanned.
+#[derive(Debug, Clone)]
+pub struct Scope {
+    /// Repository-name globs to scan; empty means all.
+    pub include: Vec<Pattern>,
+    /// Repository-name globs to leave out, applied after `include`.
+    pub exclude: Vec<Pattern>,
+    /// Leave archived repositories out.
+    pub skip_archived: bool,
+    /// Leave forks out.
+    pub skip_forks: bool,
+    /// A repository must carry all of these topics.
+    pub require_topics: Vec<String>,
+}
+
+impl Default for Scope {
+    fn default() -> Self {
+        Scope {
+            include: Vec::new(),
+            exclude: Vec::new(),
+            skip_archived: true,
+            skip_forks: true,
+            require_topics: Vec::new(),
+        }
+    }
+}
+
+/// Facts about a repository that scope rules look at.
+#[derive(Debug, Clone, Default)]
+pub struct RepoFacts<'a> {
+    /// The repository name (without owner).
+    pub name: &'a str,
+    /// Archived on GitHub.
+    pub archived: bool,
+    /// A fork.
+    pub fork: bool,
+    /// Topics.
+    pub topics: &'a [String],
+}
+
+impl Scope {
+    /// Why a repository is out of scope, or `None` when it is scanned.
+    pub fn skip_reason(&self, repo: &RepoFacts<'_>) -> Option<String> {
+        if !self.include.is_empty() && !self.include.iter().any(|p| p.is_match(repo.name)) {
+            return Some("not matched by scope.include".into());
+        }
+        if let Some(p) = self.exclude.iter().find(|p| p.is_match(repo.name)) {
+            return Some(format!("excluded by scope.exclude `{}`", p.text));
+        }
+        if self.skip_archived && repo.archived {
+            return Some("archived".into());
+        }
+        if self.skip_forks && repo.fork {
+            return Some("fork".into());
+        }
+        if let Some(t) = self
+            .require_topics
+            .iter()
+            .find(|t| !repo.topics.contains(t))
+        {
+            return Some(format!("lacks topic `{t}`"));
+        }
+        None
+    }
+}
+
+/// A glob with the text it came from.
+#[derive(Debug, Clone)]
+pub struct Pattern {
+    /// As written in the policy.
+    pub text: String,
+    matcher: GlobMatcher,
+}
+
+impl Pattern {
+    /// Compile a glob (`*`, `?`, `[ab]`, `{a,b}`); `/` is an ordinary character.
+    pub fn new(text: &str) -> Result<Self, String> {
+        let glob = GlobBuilder::new(text)
+            .literal_separator(false)
+            .build()
+            .map_err(|e| e.kind().to_string())?;
+        Ok(Pattern {
+            text: text.to_string(),
+            matcher: glob.compile_matcher(),
+        })
+    }
+
+    /// Whether `s` matches.
+    pub fn is_match(&self, s: &str) -> bool {
+        self.matcher.is_match(s)
+    }
+}
+
+/// What to do with jobs orgcheck cannot see into (orb jobs, remote reusable workflows).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Unverifiable {
+    /// List them, but they do not change a repository's status.
+    #[default]
+    Ignore,
+    /// They count as missing every rule that applies to them.
+    Fail,
+}
+
+/// One required step.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    /// Stable kebab-case identifier.
+    pub id: String,
+    /// What the step is for, shown in reports.
+    pub description: String,
+    /// How a step is recognised.
+    pub selector: Selector,
+    /// CI systems the rule applies to.
+    pub ci: Vec<CiSystem>,
+    /// Job-name globs the rule applies to; empty means every job.
+    pub jobs: Vec<Pattern>,
+    /// Where the step must be.
+    pub require: Require,
+}
+
+/// Where a required step must appear.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Require {
+    /// In every matching job (the default).
+    EveryJob,
+    /// In at least one matching job of the repository.
+    AnyJob,
+}
+
+impl Require {
+    /// The stable identifier.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Require::EveryJob => "every-job",
+            Require::AnyJob => "any-job",
+        }
+    }
+}
+
+/// How a rule recognises its step.
+#[derive(Debug, Clone)]
+pub enum Selector {
+    /// A `run` command.
+    Run(RunMatch),
+    /// A named step (`checkout`, `node/install`, `actions/checkout`), optionally with a
+    /// version glob after `@`.
+    Uses {
+        /// The name before `@`.
+        name: String,
+        /// The glob after `@`, if any.
+        version: Option<Pattern>,
+    },
+}
+
+/// How a `run` selector compares commands.
+#[derive(Debug, Clone)]
+pub enum RunMatch {
+    /// Equal after trimming surrounding whitespace.
+    Exact(String),
+    /// Contains the text.
+    Contains(String),
+    /// Matches the regular expression anywhere.
+    Regex(Regex),
+}
+
+impl Rule {
+    /// Whether the rule covers a job of this CI system and name.
+    pub fn applies_to(&self, ci: CiSystem, job: &str) -> bool {
+        self.ci.contains(&ci) && (self.jobs.is_empty() || self.jobs.iter().any(|p| p.is_match(job)))
+    }
+
+    /// Whether `step` is the step this rule requires.
+    pub fn matches(&self, step: &StepKind) -> bool {
+        match (&self.selector, step) {
+            (Selector::Run(m), StepKind::Run(command)) => match m {
+                RunMatch::Exact(want) => command.trim() == want.trim(),
+                RunMatch::Contains(want) => command.contains(want.as_str()),
+                RunMatch::Regex(re) => re.is_match(command),
+            },
+            (Selector::Uses { name, version }, StepKind::Uses(used)) => {
+                let (used_name, used_version) = match used.split_once('@') {
+                    Some((n, v)) => (n, Some(v)),
+                    None => (used.as_str(), None),
+                };
+                used_name == name
+                    && match version {
+                        None => true,
+                        Some(glob) => used_version.is_some_and(|v| glob.is_match(v)),
+                    }
+            }
+            _ => false,
+        }
+    }
+
+    /// The selector as written, for reports: `run: make test` or `uses: actions/checkout@v4*`.
+    pub fn selector_text(&self) -> String {
+        match &self.selector {
+            Selector::Run(RunMatch::Exact(s)) => format!("run: {s}"),
+            Selector::Run(RunMatch::Contains(s)) => format!("run contains: {s}"),
+            Selector::Run(RunMatch::Regex(re)) => format!("run matches: {}", re.as_str()),
+            Selector::Uses {
+                name,
+                version: None,
+            } => format!("uses: {name}"),
+            Selector::Uses {
+                name,
+                version: Some(v),
+            } => format!("uses: {name}@{}", v.text),
+        }
+    }
+}
+
+/// A repository (glob) excused from some or all rules.
+#[derive(Debug, Clone)]
+pub struct Exemption {
+    /// Repository-name globs.
+    pub repositories: Vec<Pattern>,
+    /// Rule ids; empty means every rule.
+    pub rules: Vec<String>,
+    /// Why, for the report.
+    pub reason: String,
+    /// Last day the exemption applies.
+    pub expires: Option<Date>,
+    /// Line in the policy file, to point people at it.
+    pub line: usize,
+}
+
+impl Exemption {
+    /// Whether it names this repository.
+    pub fn covers_repo(&self, repo: &str) -> bool {
+        self.repositories.iter().any(|p| p.is_match(repo))
+    }
+
+    /// Whether it names this rule.
+    pub fn covers_rule(&self, rule: &str) -> bool {
+        self.rules.is_empty() || self.rules.iter().any(|r| r == rule)
+    }
+
+    /// Whether it has expired by `today`.
+    pub fn is_expired(&self, today: Date) -> bool {
+        self.expires.is_some_and(|d| d < today)
+    }
+}
+
+#[cfg(test)]
+mod tests;

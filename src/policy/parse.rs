@@ -1,0 +1,608 @@
+//! Read a policy file: parse TOML, then validate every field, collecting *all* errors with
+//! file:line:column (the way cargo-deny reports its config), so one run shows everything to fix.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::ops::Range;
+use std::path::Path;
+
+use regex::Regex;
+use toml_edit::{Document, Item, TableLike, Value};
+
+use super::{
+    Date, Exemption, Pattern, Policy, Require, Rule, RunMatch, Scope, Selector, Unverifiable,
+};
+use crate::ci::CiSystem;
+
+/// One problem in a policy file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+    /// What is wrong and what was expected.
+    pub message: String,
+}
+
+/// A policy that could not be read or is invalid.
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyError {
+    /// The file could not be read.
+    #[error("cannot read policy {path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is not a valid policy.
+    #[error("{}", render(path, diagnostics))]
+    Invalid {
+        /// The file.
+        path: String,
+        /// Every problem found, in file order.
+        diagnostics: Vec<Diagnostic>,
+    },
+}
+
+fn render(path: &str, diagnostics: &[Diagnostic]) -> String {
+    let mut out = format!(
+        "invalid policy {path} ({} error{}):",
+        diagnostics.len(),
+        if diagnostics.len() == 1 { "" } else { "s" }
+    );
+    for d in diagnostics {
+        out.push_str(&format!(
+            "\n  {path}:{}:{}: {}",
+            d.line, d.column, d.message
+        ));
+    }
+    out
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}", self.line, self.column, self.message)
+    }
+}
+
+/// Read and validate a policy file.
+pub fn load(path: &Path) -> Result<Policy, PolicyError> {
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|source| PolicyError::Io {
+        path: shown.clone(),
+        source,
+    })?;
+    parse(&shown, &text)
+}
+
+/// Validate policy text; `path` is only used in messages.
+pub fn parse(path: &str, text: &str) -> Result<Policy, PolicyError> {
+    let mut w = Walker::new(text);
+    let policy = match Document::parse(text) {
+        Ok(doc) => Some(w.policy(doc.as_table())),
+        Err(e) => {
+            let at = e.span().map(|s| s.start).unwrap_or(0);
+            let message = e.message().trim().to_string();
+            w.error(at..at, format!("invalid TOML: {message}"));
+            None
+        }
+    };
+    match policy {
+        Some(p) if w.diagnostics.is_empty() => Ok(p),
+        _ => {
+            w.diagnostics.sort_by_key(|d| (d.line, d.column));
+            Err(PolicyError::Invalid {
+                path: path.to_string(),
+                diagnostics: w.diagnostics,
+            })
+        }
+    }
+}
+
+const TOP_KEYS: &[&str] = &["scope", "settings", "rule", "exemption"];
+const SCOPE_KEYS: &[&str] = &[
+    "include",
+    "exclude",
+    "skip-archived",
+    "skip-forks",
+    "require-topics",
+];
+const SETTINGS_KEYS: &[&str] = &["unverifiable-jobs"];
+const RULE_KEYS: &[&str] = &[
+    "id",
+    "description",
+    "run",
+    "uses",
+    "match",
+    "ci",
+    "jobs",
+    "require",
+];
+const EXEMPTION_KEYS: &[&str] = &["repositories", "rules", "reason", "expires"];
+
+struct Walker<'t> {
+    text: &'t str,
+    line_starts: Vec<usize>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl<'t> Walker<'t> {
+    fn new(text: &'t str) -> Self {
+        let mut line_starts = vec![0];
+        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        Walker {
+            text,
+            line_starts,
+            diagnostics: Vec::new(),
+        }
+    }
+
+    fn error(&mut self, span: Range<usize>, message: impl Into<String>) {
+        let (line, column) = self.position(span.start);
+        self.diagnostics.push(Diagnostic {
+            line,
+            column,
+            message: message.into(),
+        });
+    }
+
+    fn position(&self, offset: usize) -> (usize, usize) {
+        let line = self.line_starts.partition_point(|&s| s <= offset).max(1);
+        let start = self.line_starts[line - 1];
+        let column = self
+            .text
+            .get(start..offset)
+            .map_or(1, |s| s.chars().count() + 1);
+        (line, column)
+    }
+
+    fn line_of(&self, span: &Range<usize>) -> usize {
+        self.position(span.start).0
+    }
+
+    /// Check a table's keys, reporting unknown ones with what was expected.
+    fn known_keys(
+        &mut self,
+        table: &dyn TableLike,
+        what: &str,
+        allowed: &[&str],
+        fallback: Range<usize>,
+    ) {
+        for (key, _) in table.iter() {
+            if !allowed.contains(&key) {
+                let span = table
+                    .get_key_value(key)
+                    .and_then(|(k, _)| k.span())
+                    .unwrap_or_else(|| fallback.clone());
+                let hint = closest(key, allowed)
+                    .map(|s| format!(" (did you mean `{s}`?)"))
+                    .unwrap_or_default();
+                self.error(
+                    span,
+                    format!(
+                        "unknown key `{key}` in {what}{hint}; expected one of: {}",
+                        allowed.join(", ")
+                    ),
+                );
+            }
+        }
+    }
+
+    fn policy(&mut self, root: &toml_edit::Table) -> Policy {
+        let whole = 0..0;
+        self.known_keys(root, "the policy", TOP_KEYS, whole.clone());
+        let mut policy = Policy {
+            scope: Scope::default(),
+            unverifiable_jobs: Unverifiable::Ignore,
+            rules: Vec::new(),
+            exemptions: Vec::new(),
+        };
+        if let Some(item) = root.get("scope") {
+            if let Some(t) = self.table(item, "scope") {
+                policy.scope = self.scope(t, span_of(item));
+            }
+        }
+        if let Some(item) = root.get("settings") {
+            if let Some(t) = self.table(item, "settings") {
+                self.known_keys(t, "[settings]", SETTINGS_KEYS, span_of(item));
+                if let Some(v) = t.get("unverifiable-jobs") {
+                    policy.unverifiable_jobs = match self.choice(v, &["ignore", "fail"]).as_deref()
+                    {
+                        Some("fail") => Unverifiable::Fail,
+                        _ => Unverifiable::Ignore,
+                    };
+                }
+            }
+        }
+        let mut first_line: BTreeMap<String, usize> = BTreeMap::new();
+        for (table, span) in self.tables(root.get("rule"), "rule") {
+            // Duplicates are judged on the id alone, so a rule with other errors still counts.
+            if let Some((id, id_item)) = table.get("id").and_then(|i| Some((i.as_str()?, i))) {
+                match first_line.get(id) {
+                    Some(first) => {
+                        let message =
+                            format!("duplicate rule id `{id}`; first defined on line {first}");
+                        self.error(span_of(id_item), message);
+                        continue;
+                    }
+                    None => {
+                        first_line.insert(id.to_string(), self.line_of(&span));
+                    }
+                }
+            }
+            if let Some(rule) = self.rule(table, span) {
+                policy.rules.push(rule);
+            }
+        }
+        for (table, span) in self.tables(root.get("exemption"), "exemption") {
+            if let Some(ex) = self.exemption(table, span, &first_line) {
+                policy.exemptions.push(ex);
+            }
+        }
+        policy
+    }
+
+    fn scope(&mut self, t: &dyn TableLike, span: Range<usize>) -> Scope {
+        self.known_keys(t, "[scope]", SCOPE_KEYS, span);
+        let mut scope = Scope::default();
+        if let Some(v) = t.get("include") {
+            scope.include = self.patterns(v);
+        }
+        if let Some(v) = t.get("exclude") {
+            scope.exclude = self.patterns(v);
+        }
+        if let Some(v) = t.get("skip-archived") {
+            scope.skip_archived = self.boolean(v).unwrap_or(true);
+        }
+        if let Some(v) = t.get("skip-forks") {
+            scope.skip_forks = self.boolean(v).unwrap_or(true);
+        }
+        if let Some(v) = t.get("require-topics") {
+            scope.require_topics = self.strings(v).into_iter().map(|(s, _)| s).collect();
+        }
+        scope
+    }
+
+    fn rule(&mut self, t: &dyn TableLike, span: Range<usize>) -> Option<Rule> {
+        self.known_keys(t, "[[rule]]", RULE_KEYS, span.clone());
+        let id = self.required_string(t, "id", "[[rule]]", span.clone());
+        if let Some((id, id_span)) = &id
+            && !is_kebab(id)
+        {
+            self.error(
+                id_span.clone(),
+                format!("rule id `{id}` must be kebab-case: lowercase letters, digits and `-`"),
+            );
+        }
+        let description = self.required_string(t, "description", "[[rule]]", span.clone());
+        let run = t.get("run").and_then(|v| self.string(v));
+        let uses = t.get("uses").and_then(|v| self.string(v));
+        let mode = t
+            .get("match")
+            .and_then(|v| self.choice(v, &["exact", "contains", "regex"]));
+        let selector = match (run, uses) {
+            (Some(_), Some(_)) => {
+                let at = t.get("uses").map(span_of).unwrap_or(span.clone());
+                self.error(
+                    at,
+                    "a rule has exactly one selector: `run` or `uses`, not both",
+                );
+                None
+            }
+            (None, None) => {
+                self.error(
+                    span.clone(),
+                    "a rule needs a selector: `run = \"command\"` or `uses = \"name\"`",
+                );
+                None
+            }
+            (Some((cmd, cmd_span)), None) => match mode.as_deref().unwrap_or("exact") {
+                "contains" => Some(Selector::Run(RunMatch::Contains(cmd))),
+                "regex" => match Regex::new(&cmd) {
+                    Ok(re) => Some(Selector::Run(RunMatch::Regex(re))),
+                    Err(e) => {
+                        let detail = e.to_string().lines().last().unwrap_or_default().to_string();
+                        self.error(cmd_span, format!("invalid regex: {detail}"));
+                        None
+                    }
+                },
+                _ => Some(Selector::Run(RunMatch::Exact(cmd))),
+            },
+            (None, Some((name, name_span))) => {
+                if let Some(m) = t.get("match") {
+                    self.error(span_of(m), "`match` applies to `run` selectors only");
+                }
+                let (base, version) = match name.split_once('@') {
+                    Some((b, v)) => (b.to_string(), Some(v.to_string())),
+                    None => (name.clone(), None),
+                };
+                if base.is_empty() {
+                    self.error(name_span.clone(), "`uses` needs a step name before `@`");
+                }
+                let version = match version.map(|v| Pattern::new(&v)) {
+                    Some(Err(e)) => {
+                        self.error(name_span, format!("invalid version glob: {e}"));
+                        return None;
+                    }
+                    Some(Ok(p)) => Some(p),
+                    None => None,
+                };
+                Some(Selector::Uses {
+                    name: base,
+                    version,
+                })
+            }
+        };
+        let ci = match t.get("ci") {
+            None => CiSystem::ALL.to_vec(),
+            Some(v) => {
+                let mut out = Vec::new();
+                for (s, s_span) in self.strings(v) {
+                    match CiSystem::from_id(&s) {
+                        Some(c) => out.push(c),
+                        None => self.error(
+                            s_span,
+                            format!(
+                                "unknown CI system `{s}`; expected `circleci` or `github-actions`"
+                            ),
+                        ),
+                    }
+                }
+                out
+            }
+        };
+        let jobs = t.get("jobs").map(|v| self.patterns(v)).unwrap_or_default();
+        let require = match t
+            .get("require")
+            .and_then(|v| self.choice(v, &["every-job", "any-job"]))
+            .as_deref()
+        {
+            Some("any-job") => Require::AnyJob,
+            _ => Require::EveryJob,
+        };
+        Some(Rule {
+            id: id?.0,
+            description: description?.0,
+            selector: selector?,
+            ci,
+            jobs,
+            require,
+        })
+    }
+
+    fn exemption(
+        &mut self,
+        t: &dyn TableLike,
+        span: Range<usize>,
+        rules: &BTreeMap<String, usize>,
+    ) -> Option<Exemption> {
+        self.known_keys(t, "[[exemption]]", EXEMPTION_KEYS, span.clone());
+        let repositories = match t.get("repositories") {
+            Some(v) => self.patterns(v),
+            None => {
+                self.error(span.clone(), "missing key `repositories` in [[exemption]]: a repository glob or list of globs");
+                Vec::new()
+            }
+        };
+        let mut rule_ids = Vec::new();
+        if let Some(v) = t.get("rules") {
+            for (id, id_span) in self.strings(v) {
+                if !rules.contains_key(&id) {
+                    self.error(
+                        id_span,
+                        format!("exemption names rule `{id}`, which the policy does not define"),
+                    );
+                }
+                rule_ids.push(id);
+            }
+        }
+        let reason = self.required_string(t, "reason", "[[exemption]]", span.clone());
+        let expires = match t.get("expires") {
+            None => None,
+            Some(item) => {
+                let text = match item.as_value() {
+                    Some(Value::Datetime(d)) => Some(d.value().to_string()),
+                    Some(Value::String(s)) => Some(s.value().clone()),
+                    _ => None,
+                };
+                match text.as_deref().and_then(Date::parse) {
+                    Some(d) => Some(d),
+                    None => {
+                        self.error(span_of(item), "`expires` must be a date like 2026-12-31");
+                        return None;
+                    }
+                }
+            }
+        };
+        Some(Exemption {
+            repositories,
+            rules: rule_ids,
+            reason: reason?.0,
+            expires,
+            line: self.line_of(&span),
+        })
+    }
+
+    // --- typed accessors: each reports its own type error and returns None ---------------
+
+    fn table<'i>(&mut self, item: &'i Item, name: &str) -> Option<&'i dyn TableLike> {
+        let t = item.as_table_like();
+        if t.is_none() {
+            self.error(
+                span_of(item),
+                format!("`{name}` must be a table, found {}", item.type_name()),
+            );
+        }
+        t
+    }
+
+    /// `[[name]]` entries (or an inline array of inline tables), with their spans.
+    fn tables<'i>(
+        &mut self,
+        item: Option<&'i Item>,
+        name: &str,
+    ) -> Vec<(&'i dyn TableLike, Range<usize>)> {
+        let Some(item) = item else { return Vec::new() };
+        if let Some(aot) = item.as_array_of_tables() {
+            return aot
+                .iter()
+                .map(|t| (t as &dyn TableLike, t.span().unwrap_or(0..0)))
+                .collect();
+        }
+        if let Some(arr) = item.as_array() {
+            let mut out = Vec::new();
+            for v in arr.iter() {
+                match v.as_inline_table() {
+                    Some(t) => out.push((t as &dyn TableLike, v.span().unwrap_or(0..0))),
+                    None => self.error(
+                        v.span().unwrap_or(0..0),
+                        format!("each `{name}` must be a table"),
+                    ),
+                }
+            }
+            return out;
+        }
+        self.error(
+            span_of(item),
+            format!("`{name}` must be written as [[{name}]] tables"),
+        );
+        Vec::new()
+    }
+
+    fn string(&mut self, item: &Item) -> Option<(String, Range<usize>)> {
+        match item.as_str() {
+            Some(s) => Some((s.to_string(), span_of(item))),
+            None => {
+                self.error(
+                    span_of(item),
+                    format!("expected a string, found {}", item.type_name()),
+                );
+                None
+            }
+        }
+    }
+
+    fn required_string(
+        &mut self,
+        t: &dyn TableLike,
+        key: &str,
+        what: &str,
+        span: Range<usize>,
+    ) -> Option<(String, Range<usize>)> {
+        match t.get(key) {
+            None => {
+                self.error(span, format!("missing key `{key}` in {what}"));
+                None
+            }
+            Some(item) => {
+                let (s, s_span) = self.string(item)?;
+                if s.trim().is_empty() {
+                    self.error(s_span, format!("`{key}` must not be empty"));
+                    return None;
+                }
+                Some((s, s_span))
+            }
+        }
+    }
+
+    fn boolean(&mut self, item: &Item) -> Option<bool> {
+        let b = item.as_bool();
+        if b.is_none() {
+            self.error(
+                span_of(item),
+                format!("expected true or false, found {}", item.type_name()),
+            );
+        }
+        b
+    }
+
+    fn choice(&mut self, item: &Item, allowed: &[&str]) -> Option<String> {
+        let (s, span) = self.string(item)?;
+        if allowed.contains(&s.as_str()) {
+            Some(s)
+        } else {
+            let list: Vec<String> = allowed.iter().map(|a| format!("`{a}`")).collect();
+            self.error(
+                span,
+                format!("unknown value `{s}`; expected one of {}", list.join(", ")),
+            );
+            None
+        }
+    }
+
+    /// A string or an array of strings.
+    fn strings(&mut self, item: &Item) -> Vec<(String, Range<usize>)> {
+        if let Some(s) = item.as_str() {
+            return vec![(s.to_string(), span_of(item))];
+        }
+        let Some(arr) = item.as_array() else {
+            self.error(
+                span_of(item),
+                format!(
+                    "expected a string or an array of strings, found {}",
+                    item.type_name()
+                ),
+            );
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for v in arr.iter() {
+            let span = v.span().unwrap_or(0..0);
+            match v.as_str() {
+                Some(s) => out.push((s.to_string(), span)),
+                None => self.error(span, format!("expected a string, found {}", v.type_name())),
+            }
+        }
+        out
+    }
+
+    fn patterns(&mut self, item: &Item) -> Vec<Pattern> {
+        let mut out = Vec::new();
+        for (s, span) in self.strings(item) {
+            match Pattern::new(&s) {
+                Ok(p) => out.push(p),
+                Err(e) => self.error(span, format!("invalid glob `{s}`: {e}")),
+            }
+        }
+        out
+    }
+}
+
+fn span_of(item: &Item) -> Range<usize> {
+    item.span().unwrap_or(0..0)
+}
+
+fn is_kebab(id: &str) -> bool {
+    !id.is_empty()
+        && !id.starts_with('-')
+        && !id.ends_with('-')
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+/// The allowed key closest to a misspelt one, when it is close enough to be a typo.
+fn closest<'a>(key: &str, allowed: &[&'a str]) -> Option<&'a str> {
+    allowed
+        .iter()
+        .map(|a| (edit_distance(key, a), *a))
+        .filter(|(d, a)| *d <= 2.max(a.len() / 4))
+        .min()
+        .map(|(_, a)| a)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
