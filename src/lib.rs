@@ -5,4 +5,9 @@
 //! text) → publishing.
 
 pub mod ci;
+pub mod cli;
+pub mod eval;
 pub mod policy;
+pub mod report;
+pub mod run;
+pub mod source;

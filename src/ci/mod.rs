@@ -61,7 +61,7 @@ impl std::fmt::Display for CiSystem {
 }
 
 /// One CI config file, understood.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Pipeline {
     /// Path of the file, relative to the repository root when it comes from a repository.
     pub path: String,
@@ -70,12 +70,11 @@ pub struct Pipeline {
     /// Jobs in file order.
     pub jobs: Vec<Job>,
     /// A GitHub workflow whose only trigger is `workflow_call`: it runs only through callers.
-    #[serde(skip)]
     pub reusable_only: bool,
 }
 
 /// One job: a named list of steps that run together.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Job {
     /// The job's id: its key under `jobs:`, or `caller/callee` for a local reusable workflow.
     pub name: String,
@@ -86,16 +85,13 @@ pub struct Job {
     /// Steps in execution order, expansions flattened in place.
     pub steps: Vec<Step>,
     /// Where the steps really are when they are not in this repository.
-    #[serde(flatten)]
     pub kind: JobKind,
 }
 
 /// Whether orgcheck can see a job's steps.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum JobKind {
     /// Steps are in the file.
-    #[serde(rename = "verifiable")]
     Steps,
     /// Calls a reusable workflow in the same repository (resolved at repository level).
     LocalWorkflow(String),

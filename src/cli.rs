@@ -1,0 +1,124 @@
+//! Command-line interface. The doc comments here are the `--help` text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Does every CI job in every repository run the steps your organization requires?
+///
+/// orgcheck reads CircleCI configs and GitHub Actions workflows, checks each job against a
+/// policy file (TOML, kept in git), and reports every repository as compliant, non-compliant,
+/// no-ci, exempt or error.
+///
+/// Exit codes: 0 all compliant (or --no-fail); 1 some repository is non-compliant or errored;
+/// 2 usage or policy error.
+#[derive(Debug, Parser)]
+#[command(name = "orgcheck", version, max_term_width = 100)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check many repositories: every subfolder of a local folder.
+    ///
+    /// Example: orgcheck scan --local examples/demo-org --policy policy.example.toml
+    Scan(ScanArgs),
+    /// Check one repository checkout (default: the current folder), e.g. in its own CI or a
+    /// pre-commit hook.
+    ///
+    /// Example: orgcheck check --policy ../platform/orgcheck.toml
+    Check(CheckArgs),
+    /// Print what orgcheck understood from CI config files: jobs and steps after expanding
+    /// commands, parameters, anchors and `when` blocks. Use it to debug a rule that does not
+    /// match.
+    ///
+    /// Example: orgcheck inspect .circleci/config.yml --format json
+    Inspect(InspectArgs),
+}
+
+/// Where the repositories of a scan come from.
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// A folder whose subfolders are repositories (checkouts, or just their CI files).
+    #[arg(long, value_name = "DIR", help_heading = "Source")]
+    pub local: PathBuf,
+
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+/// One repository.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The repository's root folder.
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+/// Options shared by `scan` and `check`.
+#[derive(Debug, Args)]
+pub struct CommonArgs {
+    /// The policy file.
+    #[arg(long, short, value_name = "FILE", default_value = "orgcheck.toml", help_heading = "Policy")]
+    pub policy: PathBuf,
+
+    /// Report format. Default: markdown for scan, text for check.
+    #[arg(long, short, value_enum, help_heading = "Output")]
+    pub format: Option<Format>,
+
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short, value_name = "FILE", help_heading = "Output")]
+    pub output: Option<PathBuf>,
+
+    /// A handlebars template for the Markdown report, instead of the built-in one.
+    #[arg(long, value_name = "FILE", help_heading = "Output")]
+    pub template: Option<PathBuf>,
+
+    /// Print nothing on standard error (progress, summary line).
+    #[arg(long, short, help_heading = "Output")]
+    pub quiet: bool,
+
+    /// Exit 0 even when repositories are non-compliant or errored.
+    #[arg(long, help_heading = "Exit status")]
+    pub no_fail: bool,
+}
+
+/// Report formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// For people and GitHub issues: summary table, then details.
+    Markdown,
+    /// For machines: stable fields, documented in README.md.
+    Json,
+    /// Compiler-style `file:line: message` lines, for terminals and hooks.
+    Text,
+}
+
+/// Files to inspect.
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// CI config files. The CI system is detected from the path (.circleci/, .github/workflows/)
+    /// or, failing that, from the content.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+
+    /// Output format.
+    #[arg(long, short, value_enum, default_value = "text")]
+    pub format: InspectFormat,
+}
+
+/// `inspect` formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InspectFormat {
+    /// An indented outline.
+    Text,
+    /// `[{"path", "ci", "jobs": [{"name", "steps": [{"run"} | {"uses"}]}]} | {"path", "ci", "error"}]`
+    Json,
+}

@@ -1,0 +1,215 @@
+//! Policy + repositories → report. Pure and synchronous: everything it needs is in memory.
+
+use crate::ci::{JobKind, RepositoryCi};
+use crate::policy::{Date, Policy, RepoFacts, Require, Unverifiable};
+use crate::report::{
+    ExemptionNote, JobReport, Problem, RepoReport, Report, RuleInfo, SCHEMA_VERSION, Skipped, Status, Summary,
+};
+
+/// One repository as a source delivers it: its facts and its CI, already parsed.
+#[derive(Debug, Clone, Default)]
+pub struct Repository {
+    /// Name without owner.
+    pub name: String,
+    /// Archived on GitHub.
+    pub archived: bool,
+    /// A fork.
+    pub fork: bool,
+    /// Topics.
+    pub topics: Vec<String>,
+    /// Web address of the repository, for links.
+    pub url: Option<String>,
+    /// Base for links to files at the scanned commit: `{base}/{path}#L{line}`.
+    pub blob_url: Option<String>,
+    /// The CI found.
+    pub ci: RepositoryCi,
+    /// The repository itself could not be read (e.g. an API failure).
+    pub read_error: Option<String>,
+}
+
+/// Where the report says the repositories came from, and which policy judged them.
+#[derive(Debug, Clone)]
+pub struct Context {
+    /// `local:DIR`, `org:NAME`, `check:PATH`.
+    pub source: String,
+    /// The policy file.
+    pub policy_path: String,
+    /// The day exemptions are judged against.
+    pub today: Date,
+}
+
+/// Evaluate every repository against the policy. Output order is by repository name.
+pub fn evaluate(policy: &Policy, repos: &[Repository], cx: &Context) -> Report {
+    let mut summary = Summary::default();
+    let mut repositories = Vec::new();
+    let mut skipped = Vec::new();
+    for repo in repos {
+        let facts = RepoFacts {
+            name: &repo.name,
+            archived: repo.archived,
+            fork: repo.fork,
+            topics: &repo.topics,
+        };
+        if let Some(reason) = policy.scope.skip_reason(&facts) {
+            skipped.push(Skipped {
+                name: repo.name.clone(),
+                reason,
+            });
+            continue;
+        }
+        let result = evaluate_repo(policy, repo, cx.today);
+        summary.add(result.status);
+        repositories.push(result);
+    }
+    summary.skipped = skipped.len();
+    repositories.sort_by(|a, b| a.name.cmp(&b.name));
+    skipped.sort_by(|a, b| a.name.cmp(&b.name));
+    Report {
+        schema_version: SCHEMA_VERSION,
+        source: cx.source.clone(),
+        policy: cx.policy_path.clone(),
+        date: cx.today.to_string(),
+        summary,
+        rules: policy
+            .rules
+            .iter()
+            .map(|r| RuleInfo {
+                id: r.id.clone(),
+                description: r.description.clone(),
+                selector: r.selector_text(),
+                require: r.require.as_str().to_string(),
+            })
+            .collect(),
+        partial: repositories.iter().any(|r| r.status == Status::Error && repo_unread(r)),
+        repositories,
+        skipped,
+    }
+}
+
+fn repo_unread(r: &RepoReport) -> bool {
+    r.errors.iter().any(|p| p.file.is_none())
+}
+
+/// Judge one repository that is in scope.
+pub fn evaluate_repo(policy: &Policy, repo: &Repository, today: Date) -> RepoReport {
+    let matching: Vec<_> = policy.exemptions.iter().filter(|e| e.covers_repo(&repo.name)).collect();
+    let active: Vec<_> = matching.iter().filter(|e| !e.is_expired(today)).collect();
+    let exempt = |rule: &str| active.iter().any(|e| e.covers_rule(rule));
+    let exempt_from_all = active.iter().any(|e| e.rules.is_empty());
+    let mut excused = false;
+
+    let mut jobs = Vec::new();
+    for (ci, job) in repo.ci.jobs() {
+        let mut missing = Vec::new();
+        for rule in policy.rules.iter().filter(|r| r.require == Require::EveryJob) {
+            if !rule.applies_to(ci, &job.name) {
+                continue;
+            }
+            let fails = if job.is_verifiable() {
+                !job.steps.iter().any(|s| rule.matches(&s.kind))
+            } else {
+                policy.unverifiable_jobs == Unverifiable::Fail
+            };
+            if fails {
+                if exempt(&rule.id) {
+                    excused = true;
+                } else {
+                    missing.push(rule.id.clone());
+                }
+            }
+        }
+        jobs.push(JobReport {
+            name: job.name.clone(),
+            ci,
+            file: job.path.clone(),
+            line: job.line,
+            url: repo.blob_url.as_ref().map(|b| format!("{b}/{}#L{}", job.path, job.line)),
+            steps: job.steps.len(),
+            verifiable: job.is_verifiable(),
+            not_verifiable: match &job.kind {
+                JobKind::NotVerifiable(why) => Some(why.clone()),
+                _ => None,
+            },
+            missing,
+        });
+    }
+
+    let mut missing_any = Vec::new();
+    for rule in policy.rules.iter().filter(|r| r.require == Require::AnyJob) {
+        let mut applicable = repo
+            .ci
+            .jobs()
+            .filter(|(ci, j)| j.is_verifiable() && rule.applies_to(*ci, &j.name))
+            .peekable();
+        if applicable.peek().is_none() {
+            continue;
+        }
+        if !applicable.any(|(_, j)| j.steps.iter().any(|s| rule.matches(&s.kind))) {
+            if exempt(&rule.id) {
+                excused = true;
+            } else {
+                missing_any.push(rule.id.clone());
+            }
+        }
+    }
+
+    let mut errors: Vec<Problem> = repo
+        .read_error
+        .iter()
+        .map(|m| Problem {
+            file: None,
+            line: None,
+            message: m.clone(),
+        })
+        .collect();
+    errors.extend(repo.ci.errors.iter().map(|e| Problem {
+        file: Some(e.path.clone()),
+        line: e.line,
+        message: e.message.clone(),
+    }));
+
+    let any_missing = !missing_any.is_empty() || jobs.iter().any(|j| !j.missing.is_empty());
+    let status = if exempt_from_all {
+        Status::Exempt
+    } else if !errors.is_empty() {
+        Status::Error
+    } else if jobs.is_empty() {
+        Status::NoCi
+    } else if any_missing {
+        Status::NonCompliant
+    } else if excused {
+        Status::Exempt
+    } else {
+        Status::Compliant
+    };
+
+    RepoReport {
+        name: repo.name.clone(),
+        status,
+        url: repo.url.clone(),
+        jobs,
+        missing: missing_any,
+        error: (!errors.is_empty()).then(|| {
+            errors
+                .iter()
+                .map(|p| match (&p.file, p.line) {
+                    (Some(f), Some(l)) => format!("{f}:{l}: {}", p.message),
+                    (Some(f), None) => format!("{f}: {}", p.message),
+                    _ => p.message.clone(),
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        }),
+        errors,
+        exemptions: matching
+            .iter()
+            .map(|e| ExemptionNote {
+                rules: e.rules.clone(),
+                reason: e.reason.clone(),
+                expires: e.expires.map(|d| d.to_string()),
+                expired: e.is_expired(today),
+                policy_line: e.line,
+            })
+            .collect(),
+    }
+}

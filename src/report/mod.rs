@@ -1,0 +1,212 @@
+//! The report model, shared by every output format. Field names are a stable interface
+//! (documented in README.md): add fields, never rename them.
+
+pub mod inspect;
+pub mod json;
+pub mod markdown;
+pub mod text;
+
+use serde::Serialize;
+
+use crate::ci::CiSystem;
+
+/// Version of the JSON report's shape.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The result of one scan.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// Shape version of this document.
+    pub schema_version: u32,
+    /// What was scanned: `local:DIR`, `org:NAME` or `check:PATH`.
+    pub source: String,
+    /// The policy file used.
+    pub policy: String,
+    /// The day the policy was evaluated (decides which exemptions expired).
+    pub date: String,
+    /// Counts per status.
+    pub summary: Summary,
+    /// The policy's rules, in policy order.
+    pub rules: Vec<RuleInfo>,
+    /// Scanned repositories, by name.
+    pub repositories: Vec<RepoReport>,
+    /// Repositories left out by the policy's scope, by name.
+    pub skipped: Vec<Skipped>,
+    /// True when the scan could not read everything (see each repository's `error`).
+    pub partial: bool,
+}
+
+/// Counts per status.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct Summary {
+    /// Repositories scanned (all statuses, not skipped ones).
+    pub repositories: usize,
+    /// Status `compliant`.
+    pub compliant: usize,
+    /// Status `non-compliant`.
+    pub non_compliant: usize,
+    /// Status `no-ci`.
+    pub no_ci: usize,
+    /// Status `exempt`.
+    pub exempt: usize,
+    /// Status `error`.
+    pub error: usize,
+    /// Left out by scope.
+    pub skipped: usize,
+}
+
+impl Summary {
+    /// Count one repository of this status.
+    pub fn add(&mut self, status: Status) {
+        self.repositories += 1;
+        *match status {
+            Status::Compliant => &mut self.compliant,
+            Status::NonCompliant => &mut self.non_compliant,
+            Status::NoCi => &mut self.no_ci,
+            Status::Exempt => &mut self.exempt,
+            Status::Error => &mut self.error,
+        } += 1;
+    }
+}
+
+/// A repository's verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// Every job runs every required step.
+    Compliant,
+    /// Some job misses a required step.
+    NonCompliant,
+    /// No CI jobs found.
+    NoCi,
+    /// Would fail, but an exemption covers it.
+    Exempt,
+    /// The repository or a config could not be read or understood.
+    Error,
+}
+
+impl Status {
+    /// The stable identifier.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Compliant => "compliant",
+            Status::NonCompliant => "non-compliant",
+            Status::NoCi => "no-ci",
+            Status::Exempt => "exempt",
+            Status::Error => "error",
+        }
+    }
+}
+
+/// A rule as reports show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleInfo {
+    /// Stable id.
+    pub id: String,
+    /// What it is for.
+    pub description: String,
+    /// The selector, as text.
+    pub selector: String,
+    /// `every-job` or `any-job`.
+    pub require: String,
+}
+
+/// One repository's result.
+#[derive(Debug, Clone, Serialize)]
+pub struct RepoReport {
+    /// Repository name.
+    pub name: String,
+    /// Verdict.
+    pub status: Status,
+    /// Web address of the repository, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// Every job found, in file order.
+    pub jobs: Vec<JobReport>,
+    /// `any-job` rules that no job of the repository satisfies.
+    pub missing: Vec<String>,
+    /// Everything that went wrong, joined; present only for problems.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// The same problems one by one, with file and line.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<Problem>,
+    /// Exemptions that matched this repository (active or expired).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub exemptions: Vec<ExemptionNote>,
+}
+
+/// A config file orgcheck could not understand.
+#[derive(Debug, Clone, Serialize)]
+pub struct Problem {
+    /// File in the repository, when the problem is in one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// Line, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// One job's result.
+#[derive(Debug, Clone, Serialize)]
+pub struct JobReport {
+    /// The job's id.
+    pub name: String,
+    /// CI system.
+    pub ci: CiSystem,
+    /// File the job's steps are in.
+    pub file: String,
+    /// Line of the job.
+    pub line: usize,
+    /// Link to the job in its file, when the repository is on the web.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// Number of steps after expansion (0: the job has no steps).
+    pub steps: usize,
+    /// False for orb jobs and remote reusable workflows, whose steps orgcheck cannot see.
+    pub verifiable: bool,
+    /// Why the job is not verifiable.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_verifiable: Option<String>,
+    /// Ids of the `every-job` rules this job misses, in policy order.
+    pub missing: Vec<String>,
+}
+
+/// An exemption that named a repository.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExemptionNote {
+    /// Rule ids; empty means every rule.
+    pub rules: Vec<String>,
+    /// Why.
+    pub reason: String,
+    /// Last day it applies.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+    /// True when it no longer applies.
+    pub expired: bool,
+    /// Line in the policy file.
+    pub policy_line: usize,
+}
+
+/// A repository left out by scope.
+#[derive(Debug, Clone, Serialize)]
+pub struct Skipped {
+    /// Repository name.
+    pub name: String,
+    /// Why.
+    pub reason: String,
+}
+
+impl Report {
+    /// Repositories with this status.
+    pub fn with_status(&self, status: Status) -> impl Iterator<Item = &RepoReport> {
+        self.repositories.iter().filter(move |r| r.status == status)
+    }
+
+    /// True when nothing is non-compliant or errored.
+    pub fn is_passing(&self) -> bool {
+        self.summary.non_compliant == 0 && self.summary.error == 0
+    }
+}

@@ -1,0 +1,82 @@
+//! Repositories on disk: a folder of repositories (`scan --local`) or one checkout (`check`).
+
+use std::path::{Path, PathBuf};
+
+use super::SourceError;
+use crate::ci::{self, yaml::MAX_BYTES};
+use crate::eval::Repository;
+
+/// Every subdirectory of `dir` is one repository, in name order. Hidden folders are ignored.
+pub fn scan_dir(dir: &Path) -> Result<Vec<Repository>, SourceError> {
+    let io = |source| SourceError::Io {
+        path: dir.display().to_string(),
+        source,
+    };
+    if !dir.is_dir() {
+        return Err(SourceError::Invalid(format!(
+            "{} is not a directory; --local takes a folder whose subfolders are repositories",
+            dir.display()
+        )));
+    }
+    let mut dirs: Vec<PathBuf> = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(io)? {
+        let entry = entry.map_err(io)?;
+        let name = entry.file_name();
+        if entry.path().is_dir() && !name.to_string_lossy().starts_with('.') {
+            dirs.push(entry.path());
+        }
+    }
+    dirs.sort();
+    Ok(dirs.iter().map(|d| read_repo(d, None)).collect())
+}
+
+/// One repository checkout. Its name is the folder's name.
+pub fn read_repo(dir: &Path, name: Option<&str>) -> Repository {
+    let name = name.map(str::to_string).unwrap_or_else(|| {
+        std::fs::canonicalize(dir)
+            .ok()
+            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_else(|| dir.display().to_string())
+    });
+    let mut files: Vec<(String, String)> = Vec::new();
+    let mut problems = Vec::new();
+    let mut candidates = vec![".circleci/config.yml".to_string(), ".circleci/config.yaml".to_string()];
+    if let Ok(entries) = std::fs::read_dir(dir.join(".github/workflows")) {
+        let mut names: Vec<String> = entries
+            .filter_map(Result::ok)
+            .filter(|e| e.path().is_file())
+            .map(|e| format!(".github/workflows/{}", e.file_name().to_string_lossy()))
+            .collect();
+        names.sort();
+        candidates.extend(names);
+    }
+    for rel in candidates {
+        if ci::CiSystem::of_repo_path(&rel).is_none() {
+            continue;
+        }
+        let path = dir.join(&rel);
+        let Ok(meta) = std::fs::metadata(&path) else { continue };
+        if meta.len() as usize > MAX_BYTES {
+            problems.push(ci::CiError::new(
+                &rel,
+                None,
+                format!("file is {} bytes; orgcheck reads at most {MAX_BYTES} bytes", meta.len()),
+            ));
+            continue;
+        }
+        match std::fs::read(&path) {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => files.push((rel, text)),
+                Err(_) => problems.push(ci::CiError::new(&rel, None, "file is not UTF-8 text")),
+            },
+            Err(e) => problems.push(ci::CiError::new(&rel, None, format!("cannot read: {e}"))),
+        }
+    }
+    let mut parsed = ci::load_repository(files.iter().map(|(p, t)| (p.as_str(), t.as_str())));
+    parsed.errors.extend(problems);
+    Repository {
+        name,
+        ci: parsed,
+        ..Repository::default()
+    }
+}
