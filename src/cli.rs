@@ -66,7 +66,13 @@ pub struct CheckArgs {
 #[derive(Debug, Args)]
 pub struct CommonArgs {
     /// The policy file.
-    #[arg(long, short, value_name = "FILE", default_value = "orgcheck.toml", help_heading = "Policy")]
+    #[arg(
+        long,
+        short,
+        value_name = "FILE",
+        default_value = "orgcheck.toml",
+        help_heading = "Policy"
+    )]
     pub policy: PathBuf,
 
     /// Report format. Default: markdown for scan, text for check.

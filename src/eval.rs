@@ -3,7 +3,8 @@
 use crate::ci::{JobKind, RepositoryCi};
 use crate::policy::{Date, Policy, RepoFacts, Require, Unverifiable};
 use crate::report::{
-    ExemptionNote, JobReport, Problem, RepoReport, Report, RuleInfo, SCHEMA_VERSION, Skipped, Status, Summary,
+    ExemptionNote, JobReport, Problem, RepoReport, Report, RuleInfo, SCHEMA_VERSION, Skipped,
+    Status, Summary,
 };
 
 /// One repository as a source delivers it: its facts and its CI, already parsed.
@@ -80,7 +81,9 @@ pub fn evaluate(policy: &Policy, repos: &[Repository], cx: &Context) -> Report {
                 require: r.require.as_str().to_string(),
             })
             .collect(),
-        partial: repositories.iter().any(|r| r.status == Status::Error && repo_unread(r)),
+        partial: repositories
+            .iter()
+            .any(|r| r.status == Status::Error && repo_unread(r)),
         repositories,
         skipped,
     }
@@ -92,7 +95,11 @@ fn repo_unread(r: &RepoReport) -> bool {
 
 /// Judge one repository that is in scope.
 pub fn evaluate_repo(policy: &Policy, repo: &Repository, today: Date) -> RepoReport {
-    let matching: Vec<_> = policy.exemptions.iter().filter(|e| e.covers_repo(&repo.name)).collect();
+    let matching: Vec<_> = policy
+        .exemptions
+        .iter()
+        .filter(|e| e.covers_repo(&repo.name))
+        .collect();
     let active: Vec<_> = matching.iter().filter(|e| !e.is_expired(today)).collect();
     let exempt = |rule: &str| active.iter().any(|e| e.covers_rule(rule));
     let exempt_from_all = active.iter().any(|e| e.rules.is_empty());
@@ -101,7 +108,11 @@ pub fn evaluate_repo(policy: &Policy, repo: &Repository, today: Date) -> RepoRep
     let mut jobs = Vec::new();
     for (ci, job) in repo.ci.jobs() {
         let mut missing = Vec::new();
-        for rule in policy.rules.iter().filter(|r| r.require == Require::EveryJob) {
+        for rule in policy
+            .rules
+            .iter()
+            .filter(|r| r.require == Require::EveryJob)
+        {
             if !rule.applies_to(ci, &job.name) {
                 continue;
             }
@@ -123,7 +134,10 @@ pub fn evaluate_repo(policy: &Policy, repo: &Repository, today: Date) -> RepoRep
             ci,
             file: job.path.clone(),
             line: job.line,
-            url: repo.blob_url.as_ref().map(|b| format!("{b}/{}#L{}", job.path, job.line)),
+            url: repo
+                .blob_url
+                .as_ref()
+                .map(|b| format!("{b}/{}#L{}", job.path, job.line)),
             steps: job.steps.len(),
             verifiable: job.is_verifiable(),
             not_verifiable: match &job.kind {

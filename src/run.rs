@@ -110,7 +110,11 @@ fn finish(
         today: Date::today(),
     };
     let report = eval::evaluate(policy, repos, &cx);
-    let rendered = render(&report, common.format.unwrap_or(default_format), common.template.as_deref())?;
+    let rendered = render(
+        &report,
+        common.format.unwrap_or(default_format),
+        common.template.as_deref(),
+    )?;
     write_output(common.output.as_deref(), &rendered)?;
     if !common.quiet && (common.output.is_some() || common.format != Some(Format::Text)) {
         eprintln!("{}", summary_line(&report));
@@ -123,7 +127,11 @@ fn finish(
 }
 
 /// Render a report in a format.
-pub fn render(report: &Report, format: Format, template: Option<&Path>) -> Result<String, RunError> {
+pub fn render(
+    report: &Report,
+    format: Format,
+    template: Option<&Path>,
+) -> Result<String, RunError> {
     Ok(match format {
         Format::Json => report::json::render(report),
         Format::Text => report::text::render(report),
@@ -134,9 +142,11 @@ pub fn render(report: &Report, format: Format, template: Option<&Path>) -> Resul
                     path: path.display().to_string(),
                     source,
                 })?;
-                report::markdown::render_with(report, &text).map_err(|source| RunError::Template {
-                    path: path.display().to_string(),
-                    source,
+                report::markdown::render_with(report, &text).map_err(|source| {
+                    RunError::Template {
+                        path: path.display().to_string(),
+                        source,
+                    }
                 })?
             }
         },
@@ -167,7 +177,9 @@ fn write_output(path: Option<&Path>, text: &str) -> Result<(), RunError> {
         Some(p) => {
             let tmp = p.with_extension(format!(
                 "{}.tmp",
-                p.extension().map(|e| e.to_string_lossy().into_owned()).unwrap_or_default()
+                p.extension()
+                    .map(|e| e.to_string_lossy().into_owned())
+                    .unwrap_or_default()
             ));
             std::fs::write(&tmp, text).map_err(io(&tmp))?;
             std::fs::rename(&tmp, p).map_err(io(p))
@@ -182,7 +194,12 @@ fn inspect(args: InspectArgs) -> Result<Exit, RunError> {
         let shown = path.display().to_string();
         let text = match std::fs::read(path) {
             Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
-            Err(source) => return Err(RunError::Io { path: shown, source }),
+            Err(source) => {
+                return Err(RunError::Io {
+                    path: shown,
+                    source,
+                });
+            }
         };
         let (ci, parsed) = crate::ci::parse_detect(&shown, &text);
         failed |= parsed.is_err();

@@ -159,7 +159,7 @@ pub fn detect(path: &str, root: Option<&yaml::Node>) -> CiSystem {
     if parts
         .windows(2)
         .any(|w| w[0] == ".github" && w[1] == "workflows")
-        || parts.iter().any(|p| *p == "github-actions")
+        || parts.contains(&"github-actions")
     {
         return CiSystem::GithubActions;
     }

@@ -199,21 +199,20 @@ impl<'t> Walker<'t> {
             rules: Vec::new(),
             exemptions: Vec::new(),
         };
-        if let Some(item) = root.get("scope") {
-            if let Some(t) = self.table(item, "scope") {
-                policy.scope = self.scope(t, span_of(item));
-            }
+        if let Some(item) = root.get("scope")
+            && let Some(t) = self.table(item, "scope")
+        {
+            policy.scope = self.scope(t, span_of(item));
         }
-        if let Some(item) = root.get("settings") {
-            if let Some(t) = self.table(item, "settings") {
-                self.known_keys(t, "[settings]", SETTINGS_KEYS, span_of(item));
-                if let Some(v) = t.get("unverifiable-jobs") {
-                    policy.unverifiable_jobs = match self.choice(v, &["ignore", "fail"]).as_deref()
-                    {
-                        Some("fail") => Unverifiable::Fail,
-                        _ => Unverifiable::Ignore,
-                    };
-                }
+        if let Some(item) = root.get("settings")
+            && let Some(t) = self.table(item, "settings")
+        {
+            self.known_keys(t, "[settings]", SETTINGS_KEYS, span_of(item));
+            if let Some(v) = t.get("unverifiable-jobs") {
+                policy.unverifiable_jobs = match self.choice(v, &["ignore", "fail"]).as_deref() {
+                    Some("fail") => Unverifiable::Fail,
+                    _ => Unverifiable::Ignore,
+                };
             }
         }
         let mut first_line: BTreeMap<String, usize> = BTreeMap::new();

@@ -153,7 +153,9 @@ impl<'a> View<'a> {
                         note: if j.steps == 0 && j.verifiable {
                             Some("no steps".into())
                         } else {
-                            j.not_verifiable.as_ref().map(|w| format!("not verifiable: {w}"))
+                            j.not_verifiable
+                                .as_ref()
+                                .map(|w| format!("not verifiable: {w}"))
                         },
                         file: j.file.clone(),
                         line: j.line,
@@ -177,7 +179,12 @@ impl<'a> View<'a> {
             .with_status(Status::Error)
             .map(|r| ErrorView {
                 name: r.name.clone(),
-                problems: r.error.iter().flat_map(|e| e.lines()).map(str::to_string).collect(),
+                problems: r
+                    .error
+                    .iter()
+                    .flat_map(|e| e.lines())
+                    .map(str::to_string)
+                    .collect(),
             })
             .collect();
         let exempt = report
@@ -197,13 +204,16 @@ impl<'a> View<'a> {
             .repositories
             .iter()
             .flat_map(|r| {
-                r.exemptions.iter().filter(|e| e.expired).map(|e| ExpiredView {
-                    repo: r.name.clone(),
-                    reason: e.reason.clone(),
-                    expires: e.expires.clone().unwrap_or_default(),
-                    rules: e.rules.join(", "),
-                    line: e.policy_line,
-                })
+                r.exemptions
+                    .iter()
+                    .filter(|e| e.expired)
+                    .map(|e| ExpiredView {
+                        repo: r.name.clone(),
+                        reason: e.reason.clone(),
+                        expires: e.expires.clone().unwrap_or_default(),
+                        rules: e.rules.join(", "),
+                        line: e.policy_line,
+                    })
             })
             .collect();
         View {

@@ -7,17 +7,27 @@ pub fn render(report: &Report) -> String {
     let mut out = String::new();
     let multi = report.repositories.len() > 1;
     for repo in &report.repositories {
-        let prefix = if multi { format!("{}/", repo.name) } else { String::new() };
+        let prefix = if multi {
+            format!("{}/", repo.name)
+        } else {
+            String::new()
+        };
         for p in &repo.errors {
             match (&p.file, p.line) {
-                (Some(f), Some(l)) => out.push_str(&format!("{prefix}{f}:{l}: error: {}\n", p.message)),
+                (Some(f), Some(l)) => {
+                    out.push_str(&format!("{prefix}{f}:{l}: error: {}\n", p.message))
+                }
                 (Some(f), None) => out.push_str(&format!("{prefix}{f}: error: {}\n", p.message)),
                 _ => out.push_str(&format!("{}: error: {}\n", repo.name, p.message)),
             }
         }
         for job in &repo.jobs {
             for id in &job.missing {
-                let what = report.rules.iter().find(|r| &r.id == id).map(|r| r.description.as_str());
+                let what = report
+                    .rules
+                    .iter()
+                    .find(|r| &r.id == id)
+                    .map(|r| r.description.as_str());
                 out.push_str(&format!(
                     "{prefix}{}:{}: job `{}` misses `{id}`{}\n",
                     job.file,
@@ -44,8 +54,19 @@ pub fn render(report: &Report) -> String {
     }
     let s = &report.summary;
     out.push_str(&format!(
-        "{} repositories: {} compliant, {} non-compliant, {} no-ci, {} exempt, {} error, {} skipped\n",
-        s.repositories, s.compliant, s.non_compliant, s.no_ci, s.exempt, s.error, s.skipped
+        "{} {}: {} compliant, {} non-compliant, {} no-ci, {} exempt, {} error, {} skipped\n",
+        s.repositories,
+        if s.repositories == 1 {
+            "repository"
+        } else {
+            "repositories"
+        },
+        s.compliant,
+        s.non_compliant,
+        s.no_ci,
+        s.exempt,
+        s.error,
+        s.skipped
     ));
     out
 }

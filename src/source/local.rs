@@ -40,7 +40,10 @@ pub fn read_repo(dir: &Path, name: Option<&str>) -> Repository {
     });
     let mut files: Vec<(String, String)> = Vec::new();
     let mut problems = Vec::new();
-    let mut candidates = vec![".circleci/config.yml".to_string(), ".circleci/config.yaml".to_string()];
+    let mut candidates = vec![
+        ".circleci/config.yml".to_string(),
+        ".circleci/config.yaml".to_string(),
+    ];
     if let Ok(entries) = std::fs::read_dir(dir.join(".github/workflows")) {
         let mut names: Vec<String> = entries
             .filter_map(Result::ok)
@@ -55,12 +58,17 @@ pub fn read_repo(dir: &Path, name: Option<&str>) -> Repository {
             continue;
         }
         let path = dir.join(&rel);
-        let Ok(meta) = std::fs::metadata(&path) else { continue };
+        let Ok(meta) = std::fs::metadata(&path) else {
+            continue;
+        };
         if meta.len() as usize > MAX_BYTES {
             problems.push(ci::CiError::new(
                 &rel,
                 None,
-                format!("file is {} bytes; orgcheck reads at most {MAX_BYTES} bytes", meta.len()),
+                format!(
+                    "file is {} bytes; orgcheck reads at most {MAX_BYTES} bytes",
+                    meta.len()
+                ),
             ));
             continue;
         }

@@ -6,7 +6,8 @@
 use std::ffi::{CStr, c_char};
 use std::mem::MaybeUninit;
 
-use unsafe_libyaml as sys;
+#[allow(clippy::unsafe_removed_from_name)]
+use unsafe_libyaml as sys; // the raw libyaml API, used only in this file
 
 /// A position in the input, 1-based as editors show it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

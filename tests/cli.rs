@@ -1,0 +1,223 @@
+//! The command line as users run it: demo scan, check, inspect, exit codes, errors.
+
+mod support;
+
+use support::{code, orgcheck, orgcheck_in, stderr, stdout};
+
+const DEMO: &[&str] = &[
+    "scan",
+    "--local",
+    "examples/demo-org",
+    "--policy",
+    "policy.example.toml",
+];
+
+fn demo(extra: &[&str]) -> std::process::Output {
+    let mut args = DEMO.to_vec();
+    args.extend_from_slice(extra);
+    orgcheck(&args)
+}
+
+#[test]
+fn demo_markdown_report() {
+    let out = demo(&[]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    insta::assert_snapshot!("demo_markdown", stdout(&out));
+    assert!(stderr(&out).contains(
+        "9 repositories: 3 compliant, 3 non-compliant, 1 no-ci, 1 exempt, 1 error; 1 skipped"
+    ));
+}
+
+#[test]
+fn demo_json_report() {
+    let out = demo(&["--format", "json"]);
+    assert_eq!(code(&out), 1);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("valid JSON");
+    insta::assert_json_snapshot!("demo_json", json);
+}
+
+#[test]
+fn demo_text_report() {
+    let out = demo(&["--format", "text", "--quiet"]);
+    assert_eq!(code(&out), 1);
+    assert_eq!(stderr(&out), "");
+    insta::assert_snapshot!("demo_text", stdout(&out));
+}
+
+#[test]
+fn every_status_is_in_the_demo() {
+    let out = demo(&["--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let statuses: std::collections::BTreeSet<&str> = json["repositories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        statuses.into_iter().collect::<Vec<_>>(),
+        ["compliant", "error", "exempt", "no-ci", "non-compliant"]
+    );
+    assert_eq!(json["summary"]["skipped"], 1);
+}
+
+#[test]
+fn no_fail_exits_zero_and_output_writes_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("report.json");
+    let out = demo(&[
+        "--no-fail",
+        "--format",
+        "json",
+        "--output",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&out), 0);
+    assert_eq!(stdout(&out), "");
+    let written = std::fs::read_to_string(&file).unwrap();
+    assert!(written.contains("\"non_compliant\": 3"));
+}
+
+#[test]
+fn compliant_check_exits_zero() {
+    let out = orgcheck(&[
+        "check",
+        "examples/demo-org/api-gateway",
+        "--policy",
+        "policy.example.toml",
+    ]);
+    assert_eq!(code(&out), 0, "{}{}", stdout(&out), stderr(&out));
+    assert_eq!(stdout(&out).lines().next(), Some("api-gateway: compliant"));
+}
+
+#[test]
+fn non_compliant_check_names_file_line_job_and_rule() {
+    let out = orgcheck(&[
+        "check",
+        "examples/demo-org/payments",
+        "--policy",
+        "policy.example.toml",
+    ]);
+    assert_eq!(code(&out), 1);
+    insta::assert_snapshot!("check_payments", stdout(&out));
+}
+
+#[test]
+fn check_defaults_to_the_current_folder() {
+    let root = support::root();
+    let policy = root.join("policy.example.toml");
+    let out = orgcheck_in(
+        &root.join("examples/demo-org/data-pipeline"),
+        &["check", "--policy", policy.to_str().unwrap()],
+    );
+    assert_eq!(code(&out), 1);
+    assert!(
+        stdout(&out).contains(".circleci/config.yml:9: error: invalid YAML"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn invalid_policy_exits_two_with_every_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("bad.toml");
+    std::fs::write(
+        &policy,
+        "[[rule]]\nid = \"x\"\n\n[[rule]]\nid = \"x\"\ndescription = \"d\"\nuses = \"checkout\"\n",
+    )
+    .unwrap();
+    let out = orgcheck(&[
+        "scan",
+        "--local",
+        "examples/demo-org",
+        "--policy",
+        policy.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&out), 2);
+    let err = stderr(&out);
+    assert!(
+        err.contains("bad.toml:1:1: missing key `description` in [[rule]]"),
+        "{err}"
+    );
+    assert!(err.contains("bad.toml:5:6: duplicate rule id `x`"), "{err}");
+    assert_eq!(stdout(&out), "");
+}
+
+#[test]
+fn missing_default_policy_says_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = orgcheck_in(dir.path(), &["check"]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("Pass --policy FILE"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn usage_errors_exit_two() {
+    let out = orgcheck(&["scan"]);
+    assert_eq!(code(&out), 2);
+    let out = orgcheck(&[
+        "scan",
+        "--local",
+        "no/such/dir",
+        "--policy",
+        "policy.example.toml",
+    ]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("is not a directory"));
+}
+
+#[test]
+fn custom_template_is_used() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = dir.path().join("t.hbs");
+    std::fs::write(
+        &t,
+        "{{summary.compliant}} ok; {{#each non_compliant}}{{name}} {{/each}}\n",
+    )
+    .unwrap();
+    let out = demo(&["--template", t.to_str().unwrap(), "--quiet"]);
+    assert_eq!(stdout(&out), "3 ok; mobile-app old-reports payments\n");
+    std::fs::write(&t, "{{#each}").unwrap();
+    let out = demo(&["--template", t.to_str().unwrap()]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("invalid template"));
+}
+
+#[test]
+fn inspect_json_shape() {
+    let out = orgcheck(&[
+        "inspect",
+        "--format",
+        "json",
+        "examples/demo-org/infra-tools/.circleci/config.yml",
+        "examples/demo-org/mobile-app/.github/workflows/ci.yml",
+        "examples/demo-org/data-pipeline/.circleci/config.yml",
+    ]);
+    assert_eq!(code(&out), 1, "one file does not parse");
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    insta::assert_json_snapshot!("inspect_json", json);
+}
+
+#[test]
+fn inspect_text_outline() {
+    let out = orgcheck(&[
+        "inspect",
+        "examples/demo-org/api-gateway/.circleci/config.yml",
+    ]);
+    assert_eq!(code(&out), 0);
+    insta::assert_snapshot!("inspect_text", stdout(&out));
+}
+
+#[test]
+fn help_teaches_exit_codes_and_examples() {
+    let out = orgcheck(&["--help"]);
+    let help = stdout(&out);
+    assert!(help.contains("Exit codes"), "{help}");
+    let out = orgcheck(&["scan", "--help"]);
+    assert!(stdout(&out).contains("Example: orgcheck scan --local examples/demo-org"));
+}

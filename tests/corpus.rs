@@ -1,0 +1,76 @@
+//! Every real config in ../shared/corpus must be understood, or refused with a clear error.
+//! Skips (and says so) when the corpus is absent.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use orgcheck::ci;
+
+/// Files that are not valid YAML, or whose YAML is not a CI config (see the corpus README).
+const EXPECTED_ERRORS: &[(&str, &str)] = &[
+    ("circleci/KenKaprielian__Example-Stack.yml", "invalid YAML"),
+    ("circleci/Quintam26__strlib.yml", "invalid YAML"),
+    (
+        "circleci/asugeno-projects__safer.yml",
+        "top level must be a mapping",
+    ),
+    // Valid YAML, but `jobs:` is empty and a later duplicate `jobs:` key holds a list.
+    (
+        "circleci/QwerldonGamm__circleci-project.yml",
+        "`jobs` must be a mapping",
+    ),
+    ("github-actions/00569678Avs__abcz__main.yml", "invalid YAML"),
+    (
+        "github-actions/007AxelBerkati__007AxelBerkati__main.yml",
+        "mapping key must be a string",
+    ),
+    (
+        "github-actions/007markkk__spoti.pw__main.yml",
+        "top level must be a mapping",
+    ),
+];
+
+fn corpus() -> Option<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+    dir.join("MANIFEST.tsv").is_file().then_some(dir)
+}
+
+#[test]
+fn corpus_parses_or_fails_clearly() {
+    let Some(dir) = corpus() else {
+        eprintln!("SKIPPED: ../shared/corpus is absent; the corpus test did not run");
+        return;
+    };
+    let manifest = std::fs::read_to_string(dir.join("MANIFEST.tsv")).unwrap();
+    let mut errors = BTreeMap::new();
+    let mut files = 0;
+    let mut jobs = 0;
+    for line in manifest.lines().skip(1) {
+        let cols: Vec<&str> = line.split('\t').collect();
+        let (kind, file) = (cols[0], cols[1]);
+        let bytes = std::fs::read(dir.join(file)).unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        let system = match kind {
+            "circleci" => ci::CiSystem::Circleci,
+            "github-actions" => ci::CiSystem::GithubActions,
+            other => panic!("unknown kind {other}"),
+        };
+        files += 1;
+        match ci::parse(file, system, &text) {
+            Ok(p) => jobs += p.jobs.len(),
+            Err(e) => {
+                errors.insert(file.to_string(), e.message);
+            }
+        }
+    }
+    assert!(files >= 200, "manifest lists {files} files");
+    for (file, want) in EXPECTED_ERRORS {
+        let got = errors
+            .remove(*file)
+            .unwrap_or_else(|| panic!("{file} should fail"));
+        assert!(got.contains(want), "{file}: {got}");
+    }
+    assert!(errors.is_empty(), "unexpected errors: {errors:#?}");
+    assert!(jobs > 500, "only {jobs} jobs understood");
+    println!("corpus: {files} files, {jobs} jobs");
+}

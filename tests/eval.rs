@@ -1,0 +1,159 @@
+//! Evaluation semantics on small in-memory repositories.
+
+use orgcheck::ci::load_repository;
+use orgcheck::eval::{Context, Repository, evaluate};
+use orgcheck::policy::{self, Date};
+use orgcheck::report::{Report, Status};
+
+fn repo(name: &str, files: &[(&str, &str)]) -> Repository {
+    Repository {
+        name: name.into(),
+        ci: load_repository(files.iter().copied()),
+        ..Repository::default()
+    }
+}
+
+fn run(policy: &str, repos: &[Repository]) -> Report {
+    let policy = policy::parse("p.toml", policy).expect("valid policy");
+    let cx = Context {
+        source: "test".into(),
+        policy_path: "p.toml".into(),
+        today: Date::parse("2026-11-27").unwrap(),
+    };
+    evaluate(&policy, repos, &cx)
+}
+
+const ORB_CONFIG: &str = "version: 2.1\norbs:\n  n: circleci/node@5\njobs:\n  build:\n    steps: [checkout]\nworkflows:\n  w:\n    jobs: [build, n/test]\n";
+
+#[test]
+fn unverifiable_jobs_are_ignored_by_default_and_fail_when_asked() {
+    let rule = "[[rule]]\nid = \"co\"\ndescription = \"d\"\nuses = \"checkout\"\n";
+    let r = [repo("a", &[(".circleci/config.yml", ORB_CONFIG)])];
+    let report = run(rule, &r);
+    assert_eq!(report.repositories[0].status, Status::Compliant);
+    assert!(!report.repositories[0].jobs[1].verifiable);
+    let report = run(
+        &format!("[settings]\nunverifiable-jobs = \"fail\"\n{rule}"),
+        &r,
+    );
+    assert_eq!(report.repositories[0].status, Status::NonCompliant);
+    assert_eq!(report.repositories[0].jobs[1].missing, ["co"]);
+}
+
+#[test]
+fn any_job_rules_need_one_job_and_only_apply_where_jobs_match() {
+    let policy = "[[rule]]\nid = \"scan\"\ndescription = \"d\"\nrun = \"scan\"\nrequire = \"any-job\"\nci = [\"github-actions\"]\n";
+    let with = "on: push\njobs:\n  a: {runs-on: x, steps: [{run: build}]}\n  b: {runs-on: x, steps: [{run: scan}]}\n";
+    let without = "on: push\njobs:\n  a: {runs-on: x, steps: [{run: build}]}\n";
+    let report = run(
+        policy,
+        &[
+            repo("with", &[(".github/workflows/ci.yml", with)]),
+            repo("without", &[(".github/workflows/ci.yml", without)]),
+            repo(
+                "circle-only",
+                &[(
+                    ".circleci/config.yml",
+                    "jobs:\n  a:\n    steps: [checkout]\n",
+                )],
+            ),
+        ],
+    );
+    let status: Vec<_> = report
+        .repositories
+        .iter()
+        .map(|r| (r.name.as_str(), r.status))
+        .collect();
+    assert_eq!(
+        status,
+        [
+            ("circle-only", Status::Compliant),
+            ("with", Status::Compliant),
+            ("without", Status::NonCompliant)
+        ]
+    );
+    assert_eq!(report.repositories[2].missing, ["scan"]);
+    assert!(report.repositories[2].jobs[0].missing.is_empty());
+}
+
+#[test]
+fn job_globs_and_ci_filters_limit_rules() {
+    let policy =
+        "[[rule]]\nid = \"t\"\ndescription = \"d\"\nrun = \"make test\"\njobs = [\"test-*\"]\n";
+    let cfg = "jobs:\n  build: {steps: [{run: make}]}\n  test-unit: {steps: [{run: make}]}\n";
+    let report = run(policy, &[repo("r", &[(".circleci/config.yml", cfg)])]);
+    let jobs = &report.repositories[0].jobs;
+    assert!(jobs[0].missing.is_empty());
+    assert_eq!(jobs[1].missing, ["t"]);
+}
+
+#[test]
+fn exemptions_cover_rules_until_they_expire() {
+    let base = "[[rule]]\nid = \"t\"\ndescription = \"d\"\nrun = \"make test\"\n";
+    let cfg = [(
+        ".circleci/config.yml",
+        "jobs:\n  build: {steps: [{run: make}]}\n",
+    )];
+    let active = format!(
+        "{base}[[exemption]]\nrepositories = \"r\"\nrules = [\"t\"]\nreason = \"why\"\nexpires = 2026-11-27\n"
+    );
+    let report = run(&active, &[repo("r", &cfg)]);
+    assert_eq!(report.repositories[0].status, Status::Exempt);
+    assert!(!report.repositories[0].exemptions[0].expired);
+
+    let expired = active.replace("2026-11-27", "2026-11-26");
+    let report = run(&expired, &[repo("r", &cfg)]);
+    assert_eq!(report.repositories[0].status, Status::NonCompliant);
+    assert!(report.repositories[0].exemptions[0].expired);
+
+    let all_rules = format!("{base}[[exemption]]\nrepositories = \"*\"\nreason = \"everything\"\n");
+    let report = run(&all_rules, &[repo("r", &[])]);
+    assert_eq!(report.repositories[0].status, Status::Exempt);
+}
+
+#[test]
+fn jobs_without_steps_miss_every_rule_and_say_so() {
+    let policy = "[[rule]]\nid = \"co\"\ndescription = \"d\"\nuses = \"checkout\"\n";
+    let report = run(
+        policy,
+        &[repo(
+            "r",
+            &[(".circleci/config.yml", "jobs:\n  empty:\n    steps: []\n")],
+        )],
+    );
+    let job = &report.repositories[0].jobs[0];
+    assert_eq!(
+        (job.steps, job.missing.clone()),
+        (0, vec!["co".to_string()])
+    );
+}
+
+#[test]
+fn broken_config_is_an_error_but_other_files_still_count() {
+    let policy = "[[rule]]\nid = \"co\"\ndescription = \"d\"\nuses = \"actions/checkout\"\n";
+    let report = run(
+        policy,
+        &[repo(
+            "r",
+            &[
+                (".github/workflows/bad.yml", "on: push\njobs: [\n"),
+                (
+                    ".github/workflows/ok.yml",
+                    "on: push\njobs:\n  a: {runs-on: x, steps: [{uses: actions/checkout@v4}]}\n",
+                ),
+            ],
+        )],
+    );
+    let r = &report.repositories[0];
+    assert_eq!(r.status, Status::Error);
+    assert_eq!(r.jobs.len(), 1);
+    assert!(
+        r.error
+            .as_deref()
+            .unwrap()
+            .starts_with(".github/workflows/bad.yml:"),
+        "{:?}",
+        r.error
+    );
+    assert!(!report.is_passing());
+}
