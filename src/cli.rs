@@ -11,7 +11,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// no-ci, exempt or error.
 ///
 /// Exit codes: 0 all compliant (or --no-fail); 1 some repository is non-compliant or errored;
-/// 2 usage or policy error.
+/// 2 usage or policy error; 3 GitHub could not be read (the report is still written, marked
+/// partial).
 #[derive(Debug, Parser)]
 #[command(name = "orgcheck", version, max_term_width = 100)]
 pub struct Cli {
@@ -23,9 +24,12 @@ pub struct Cli {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Check many repositories: every subfolder of a local folder.
+    /// Check many repositories: every repository of a GitHub organization, or every subfolder
+    /// of a local folder.
     ///
     /// Example: orgcheck scan --local examples/demo-org --policy policy.example.toml
+    ///
+    /// Example: GITHUB_TOKEN=... orgcheck scan --org my-org --policy orgcheck.toml
     Scan(ScanArgs),
     /// Check one repository checkout (default: the current folder), e.g. in its own CI or a
     /// pre-commit hook.
@@ -42,13 +46,85 @@ pub enum Command {
 
 /// Where the repositories of a scan come from.
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("source").required(true).args(["local", "org"])))]
 pub struct ScanArgs {
     /// A folder whose subfolders are repositories (checkouts, or just their CI files).
     #[arg(long, value_name = "DIR", help_heading = "Source")]
-    pub local: PathBuf,
+    pub local: Option<PathBuf>,
+
+    /// A GitHub organization: every repository it has, read through the API.
+    #[arg(long, value_name = "ORG", help_heading = "Source")]
+    pub org: Option<String>,
+
+    #[command(flatten)]
+    pub github: GitHubArgs,
 
     #[command(flatten)]
     pub common: CommonArgs,
+}
+
+/// How to reach GitHub.
+#[derive(Debug, Args, Clone)]
+pub struct GitHubArgs {
+    /// A token. Default: $GITHUB_TOKEN, then $GH_TOKEN. Never printed.
+    #[arg(long, value_name = "TOKEN", help_heading = "GitHub")]
+    pub token: Option<String>,
+
+    /// Authenticate as this GitHub App (with --app-private-key); orgcheck finds the
+    /// organization's installation and mints a token. Default: $ORGCHECK_APP_ID.
+    #[arg(long, value_name = "ID", help_heading = "GitHub")]
+    pub app_id: Option<u64>,
+
+    /// The App's private key: a PEM file's path, or the PEM itself (e.g. from a secret in an
+    /// environment variable). Default: $ORGCHECK_APP_PRIVATE_KEY.
+    #[arg(long, value_name = "FILE|PEM", help_heading = "GitHub")]
+    pub app_private_key: Option<String>,
+
+    /// REST API base. Default: $GITHUB_API_URL, then https://api.github.com. For GitHub
+    /// Enterprise Server: https://HOST/api/v3 (GraphQL is then https://HOST/api/graphql, or
+    /// $GITHUB_GRAPHQL_URL when set).
+    #[arg(long, value_name = "URL", help_heading = "GitHub")]
+    pub api_url: Option<String>,
+
+    /// Most time to spend waiting on rate limits in total, e.g. 90s, 15m, 1h. Reaching it
+    /// ends the scan with a partial report. Default: no bound.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, help_heading = "GitHub")]
+    pub max_wait: Option<std::time::Duration>,
+}
+
+/// `90s`, `15m`, `1h`, `1h30m`, or plain seconds.
+pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let s = s.trim();
+    if let Ok(secs) = s.parse::<u64>() {
+        return Ok(std::time::Duration::from_secs(secs));
+    }
+    let mut total = 0u64;
+    let mut number = String::new();
+    for c in s.chars() {
+        if c.is_ascii_digit() {
+            number.push(c);
+            continue;
+        }
+        let unit = match c {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            _ => {
+                return Err(format!(
+                    "`{s}`: use a number with s, m or h, e.g. 90s, 15m, 1h"
+                ));
+            }
+        };
+        let n: u64 = number
+            .parse()
+            .map_err(|_| format!("`{s}`: a unit needs a number before it"))?;
+        total += n * unit;
+        number.clear();
+    }
+    if !number.is_empty() || s.is_empty() {
+        return Err(format!("`{s}`: end with a unit, e.g. 90s, 15m, 1h"));
+    }
+    Ok(std::time::Duration::from_secs(total))
 }
 
 /// One repository.

@@ -37,6 +37,8 @@ pub struct Context {
     pub policy_path: String,
     /// The day exemptions are judged against.
     pub today: Date,
+    /// Why the source could not read everything, when it could not.
+    pub incomplete: Option<String>,
 }
 
 /// Evaluate every repository against the policy. Output order is by repository name.
@@ -81,9 +83,8 @@ pub fn evaluate(policy: &Policy, repos: &[Repository], cx: &Context) -> Report {
                 require: r.require.as_str().to_string(),
             })
             .collect(),
-        partial: repositories
-            .iter()
-            .any(|r| r.status == Status::Error && repo_unread(r)),
+        partial: cx.incomplete.is_some() || repositories.iter().any(repo_unread),
+        incomplete: cx.incomplete.clone(),
         repositories,
         skipped,
     }

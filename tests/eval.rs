@@ -19,6 +19,7 @@ fn run(policy: &str, repos: &[Repository]) -> Report {
         source: "test".into(),
         policy_path: "p.toml".into(),
         today: Date::parse("2026-11-27").unwrap(),
+        incomplete: None,
     };
     evaluate(&policy, repos, &cx)
 }

@@ -32,8 +32,12 @@ pub struct Report {
     pub repositories: Vec<RepoReport>,
     /// Repositories left out by the policy's scope, by name.
     pub skipped: Vec<Skipped>,
-    /// True when the scan could not read everything (see each repository's `error`).
+    /// True when the scan could not read everything (see `incomplete` and each repository's
+    /// `error`).
     pub partial: bool,
+    /// Why the scan stopped early, with how many repositories were not read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub incomplete: Option<String>,
 }
 
 /// Counts per status.

@@ -1,6 +1,7 @@
 //! Where repositories come from. Each source hands over [`crate::eval::Repository`] values:
 //! the repository's facts plus its CI configs, parsed into the common model.
 
+pub mod github;
 pub mod local;
 
 /// A source that could not be read at all (as opposed to one repository failing).

@@ -8,7 +8,10 @@ use crate::cli::{CheckArgs, Command, CommonArgs, Format, InspectArgs, InspectFor
 use crate::eval::{self, Context, Repository};
 use crate::policy::{self, Date, Policy, PolicyError};
 use crate::report::{self, Report, inspect::FileView};
+use crate::source::github::GitHubError;
 use crate::source::{self, SourceError};
+
+mod github;
 
 /// Exit statuses, as documented in `--help` and README.md.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,6 +22,8 @@ pub enum Exit {
     Findings = 1,
     /// Usage or policy error.
     Usage = 2,
+    /// GitHub could not be read (or written); what could be written was.
+    GitHub = 3,
 }
 
 /// Errors that stop a command before it has a report.
@@ -38,6 +43,9 @@ pub enum RunError {
         /// Why.
         source: report::markdown::TemplateError,
     },
+    /// GitHub could not be read.
+    #[error(transparent)]
+    GitHub(#[from] GitHubError),
     /// An output could not be written, or an input file read.
     #[error("{path}: {source}")]
     Io {
@@ -51,7 +59,11 @@ pub enum RunError {
 impl RunError {
     /// The exit status for this error.
     pub fn exit(&self) -> Exit {
-        Exit::Usage
+        match self {
+            RunError::GitHub(GitHubError::Config(_)) => Exit::Usage,
+            RunError::GitHub(_) => Exit::GitHub,
+            _ => Exit::Usage,
+        }
     }
 }
 
@@ -77,9 +89,44 @@ fn load_policy(path: &Path) -> Result<Policy, RunError> {
 
 fn scan(args: ScanArgs) -> Result<Exit, RunError> {
     let policy = load_policy(&args.common.policy)?;
-    let repos = source::local::scan_dir(&args.local)?;
-    let source = format!("local:{}", args.local.display());
-    finish(&policy, &repos, source, &args.common, Format::Markdown)
+    match (&args.local, &args.org) {
+        (Some(dir), _) => {
+            let repos = source::local::scan_dir(dir)?;
+            let source = format!("local:{}", dir.display());
+            finish(
+                &policy,
+                &repos,
+                source,
+                None,
+                &args.common,
+                Format::Markdown,
+            )
+        }
+        (None, Some(org)) => {
+            let read = github::read_org(org, &args.github, &policy, args.common.quiet)?;
+            let exit = finish(
+                &policy,
+                &read.repos,
+                format!("org:{org}"),
+                read.incomplete.clone(),
+                &args.common,
+                Format::Markdown,
+            )?;
+            if !args.common.quiet {
+                let rate = read
+                    .rate_remaining
+                    .map(|r| format!(", rate limit {r} left"))
+                    .unwrap_or_default();
+                eprintln!("orgcheck: {} GitHub requests{rate}", read.requests);
+            }
+            if let Some(why) = read.incomplete {
+                eprintln!("error: the scan is partial: {why}");
+                return Ok(Exit::GitHub);
+            }
+            Ok(exit)
+        }
+        (None, None) => unreachable!("clap requires --local or --org"),
+    }
 }
 
 fn check(args: CheckArgs) -> Result<Exit, RunError> {
@@ -93,7 +140,7 @@ fn check(args: CheckArgs) -> Result<Exit, RunError> {
     }
     let repo = source::local::read_repo(&args.path, None);
     let source = format!("check:{}", args.path.display());
-    finish(&policy, &[repo], source, &args.common, Format::Text)
+    finish(&policy, &[repo], source, None, &args.common, Format::Text)
 }
 
 /// Evaluate, render, write, and decide the exit status.
@@ -101,6 +148,7 @@ fn finish(
     policy: &Policy,
     repos: &[Repository],
     source: String,
+    incomplete: Option<String>,
     common: &CommonArgs,
     default_format: Format,
 ) -> Result<Exit, RunError> {
@@ -108,6 +156,7 @@ fn finish(
         source,
         policy_path: common.policy.display().to_string(),
         today: Date::today(),
+        incomplete,
     };
     let report = eval::evaluate(policy, repos, &cx);
     let rendered = render(

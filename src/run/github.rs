@@ -1,0 +1,145 @@
+//! `scan --org`: credentials and URLs from flags and the environment, a runtime, a status line.
+
+use std::io::{IsTerminal, Write};
+use std::sync::Arc;
+
+use crate::cli::GitHubArgs;
+use crate::eval::Repository;
+use crate::policy::Policy;
+use crate::source::github::{self, Auth, Connection, GitHubError, Progress};
+
+/// What an organization scan produced.
+pub struct OrgRead {
+    /// Repositories read.
+    pub repos: Vec<Repository>,
+    /// Why the scan is partial, if it is.
+    pub incomplete: Option<String>,
+    /// Requests sent.
+    pub requests: usize,
+    /// Rate limit left, when GitHub said.
+    pub rate_remaining: Option<i64>,
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// Resolve where and how to connect, from flags first and then the environment.
+pub fn connection(args: &GitHubArgs) -> Result<Connection, GitHubError> {
+    let api_url = args
+        .api_url
+        .clone()
+        .or_else(|| env("GITHUB_API_URL"))
+        .unwrap_or_else(|| "https://api.github.com".into());
+    let api_url = api_url.trim_end_matches('/').to_string();
+    let graphql_url =
+        env("GITHUB_GRAPHQL_URL").unwrap_or_else(|| github::graphql_url_for(&api_url));
+    let app_id = args
+        .app_id
+        .or_else(|| env("ORGCHECK_APP_ID").and_then(|v| v.trim().parse().ok()));
+    let key = args
+        .app_private_key
+        .clone()
+        .or_else(|| env("ORGCHECK_APP_PRIVATE_KEY"));
+    let auth = match (app_id, key) {
+        (Some(app_id), Some(key)) => Auth::App {
+            app_id,
+            key_pem: read_key(&key)?,
+        },
+        (Some(_), None) => {
+            return Err(GitHubError::Config(
+                "--app-id needs --app-private-key (or $ORGCHECK_APP_PRIVATE_KEY)".into(),
+            ));
+        }
+        (None, Some(_)) if args.app_private_key.is_some() => {
+            return Err(GitHubError::Config(
+                "--app-private-key needs --app-id".into(),
+            ));
+        }
+        _ => match args
+            .token
+            .clone()
+            .or_else(|| env("GITHUB_TOKEN"))
+            .or_else(|| env("GH_TOKEN"))
+        {
+            Some(t) => Auth::Token(t.trim().to_string()),
+            None => Auth::None,
+        },
+    };
+    Ok(Connection {
+        api_url,
+        graphql_url,
+        auth,
+        max_wait: args.max_wait,
+    })
+}
+
+/// The PEM itself, or the file it is in.
+fn read_key(value: &str) -> Result<String, GitHubError> {
+    if value.trim_start().starts_with("-----BEGIN") {
+        return Ok(value.to_string());
+    }
+    std::fs::read_to_string(value).map_err(|e| {
+        // Only the path is shown: the value is either a path or (malformed) key material.
+        let shown = if value.len() < 200 && !value.contains('\n') {
+            value
+        } else {
+            "(value)"
+        };
+        GitHubError::Config(format!("cannot read --app-private-key file {shown}: {e}"))
+    })
+}
+
+/// Scan an organization, with a status line on a terminal.
+pub fn read_org(
+    org: &str,
+    args: &GitHubArgs,
+    policy: &Policy,
+    quiet: bool,
+) -> Result<OrgRead, GitHubError> {
+    let conn = connection(args)?;
+    if matches!(conn.auth, Auth::None) && !quiet {
+        eprintln!(
+            "orgcheck: no token (--token, $GITHUB_TOKEN, $GH_TOKEN): reading public data only, at low rate limits"
+        );
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| GitHubError::Config(format!("cannot start the async runtime: {e}")))?;
+    let show = !quiet && std::io::stderr().is_terminal();
+    runtime.block_on(async {
+        let client = Arc::new(github::connect(&conn, org).await?);
+        let scope = policy.scope.clone();
+        let in_scope =
+            move |facts: &crate::policy::RepoFacts<'_>| scope.skip_reason(facts).is_none();
+        let mut progress = |p: Progress| {
+            if show {
+                let total = p.total.map(|t| t.to_string()).unwrap_or_else(|| "?".into());
+                let rate = p
+                    .rate_remaining
+                    .map(|r| format!(", rate limit {r} left"))
+                    .unwrap_or_default();
+                let mut err = std::io::stderr().lock();
+                let _ = write!(
+                    err,
+                    "\r\x1b[2Korgcheck: {}/{total} repositories read, {} requests{rate}",
+                    p.read, p.requests
+                );
+                let _ = err.flush();
+            }
+        };
+        let result = github::scan_org(Arc::clone(&client), org, &in_scope, &mut progress).await;
+        if show {
+            eprint!("\r\x1b[2K");
+        }
+        let scan = result?;
+        Ok(OrgRead {
+            repos: scan.repos,
+            incomplete: scan.incomplete,
+            requests: client.requests(),
+            rate_remaining: client.rate_remaining(),
+        })
+    })
+}

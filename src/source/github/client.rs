@@ -1,0 +1,406 @@
+//! HTTP to GitHub through octocrab, with orgcheck's own retry decisions: GitHub's documented
+//! rate-limit headers, `retry-after`, backoff on 5xx, a bound on total waiting, and a count of
+//! every request. octocrab's own retry (immediate, blind to `retry-after`, replays POSTs) is off.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use http::{HeaderMap, Method, header};
+use octocrab::Octocrab;
+use serde_json::Value;
+
+use super::GitHubError;
+
+/// How many times a transient failure (5xx, timeout) is retried before giving up.
+const TRANSIENT_ATTEMPTS: u32 = 4;
+/// How many times a rate-limited request is retried.
+const RATE_LIMIT_ATTEMPTS: u32 = 8;
+/// GitHub: without `retry-after`, wait at least a minute on a secondary rate limit.
+const SECONDARY_MIN_WAIT: Duration = Duration::from_secs(60);
+
+/// One HTTP answer, read in full.
+#[derive(Debug)]
+pub struct Answer {
+    /// Status code.
+    pub status: u16,
+    /// Response headers.
+    pub headers: HeaderMap,
+    /// Body text.
+    pub body: String,
+}
+
+impl Answer {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// GitHub's error `message`, or the start of the body.
+    pub fn message(&self) -> String {
+        serde_json::from_str::<Value>(&self.body)
+            .ok()
+            .and_then(|v| v.get("message").and_then(Value::as_str).map(str::to_string))
+            .unwrap_or_else(|| self.body.chars().take(200).collect())
+    }
+}
+
+/// Whether a request may be sent again after a failure that may have reached the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Replay {
+    /// Reads (GET, GraphQL queries): safe to repeat.
+    Safe,
+    /// Writes: only repeated when GitHub says it refused them (rate limits), never after a
+    /// 5xx or timeout, where the write may have happened.
+    RateLimitOnly,
+}
+
+/// A GitHub API client bound to one REST base and one GraphQL endpoint.
+pub struct Client {
+    crab: Octocrab,
+    rest: String,
+    graphql: String,
+    secrets: Vec<String>,
+    requests: AtomicUsize,
+    rate_remaining: AtomicI64,
+    waited: Mutex<Duration>,
+    max_wait: Option<Duration>,
+    wait_scale: f64,
+}
+
+impl Client {
+    /// Build a client. `rest` is the REST base (`https://api.github.com`, or
+    /// `https://HOST/api/v3`), `graphql` the full GraphQL URL. `secrets` are scrubbed from every
+    /// error message.
+    pub fn new(
+        rest: &str,
+        graphql: &str,
+        token: Option<&str>,
+        max_wait: Option<Duration>,
+        secrets: Vec<String>,
+    ) -> Result<Self, GitHubError> {
+        let mut builder = Octocrab::builder()
+            .base_uri(origin_of(rest)?)
+            .map_err(|e| GitHubError::Config(format!("invalid API URL {rest}: {e}")))?
+            .set_connect_timeout(Some(Duration::from_secs(10)))
+            .set_read_timeout(Some(Duration::from_secs(60)));
+        if let Some(token) = token {
+            builder = builder.personal_token(token.to_string());
+        }
+        let crab = builder
+            .build()
+            .map_err(|e| GitHubError::Config(format!("cannot set up the HTTP client: {e}")))?;
+        Ok(Self::with_crab(crab, rest, graphql, max_wait, secrets))
+    }
+
+    /// Wrap an already authenticated octocrab (GitHub App JWT).
+    pub fn with_crab(
+        crab: Octocrab,
+        rest: &str,
+        graphql: &str,
+        max_wait: Option<Duration>,
+        secrets: Vec<String>,
+    ) -> Self {
+        Client {
+            crab,
+            rest: rest.trim_end_matches('/').to_string(),
+            graphql: graphql.to_string(),
+            secrets: secrets.into_iter().filter(|s| !s.is_empty()).collect(),
+            requests: AtomicUsize::new(0),
+            rate_remaining: AtomicI64::new(-1),
+            waited: Mutex::new(Duration::ZERO),
+            max_wait,
+            // Tests shrink GitHub's minute-long waits; never set in production.
+            wait_scale: std::env::var("ORGCHECK_WAIT_SCALE")
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(1.0),
+        }
+    }
+
+    /// Count requests another client made on this one's behalf (App authentication).
+    pub fn add_requests(&self, n: usize) {
+        self.requests.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Requests sent so far (every attempt counts).
+    pub fn requests(&self) -> usize {
+        self.requests.load(Ordering::Relaxed)
+    }
+
+    /// The last `x-ratelimit-remaining` seen, if any (GHES may send none).
+    pub fn rate_remaining(&self) -> Option<i64> {
+        let r = self.rate_remaining.load(Ordering::Relaxed);
+        (r >= 0).then_some(r)
+    }
+
+    /// The REST base URL.
+    pub fn rest_url(&self, path: &str) -> String {
+        format!("{}{path}", self.rest)
+    }
+
+    /// Remove secrets from text bound for output.
+    pub fn scrub(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        for s in &self.secrets {
+            out = out.replace(s.as_str(), "***");
+        }
+        out
+    }
+
+    /// One attempt, counted; rate-limit headers recorded.
+    async fn send(
+        &self,
+        method: &Method,
+        url: &str,
+        body: Option<&Value>,
+        accept: &str,
+    ) -> Result<Answer, String> {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        let mut request = http::Request::builder()
+            .method(method.clone())
+            .uri(url)
+            .header(header::ACCEPT, accept)
+            .header(
+                header::USER_AGENT,
+                concat!("orgcheck/", env!("CARGO_PKG_VERSION")),
+            )
+            .header("x-github-api-version", "2022-11-28");
+        let body = match body {
+            Some(b) => {
+                request = request.header(header::CONTENT_TYPE, "application/json");
+                b.to_string()
+            }
+            None => String::new(),
+        };
+        let request = request.body(body).map_err(|e| e.to_string())?;
+        let response = self.crab.execute(request).await.map_err(|e| describe(&e))?;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = self
+            .crab
+            .body_to_string(response)
+            .await
+            .map_err(|e| describe(&e))?;
+        if let Some(r) = headers
+            .get("x-ratelimit-remaining")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok())
+        {
+            self.rate_remaining.store(r, Ordering::Relaxed);
+        }
+        Ok(Answer {
+            status,
+            headers,
+            body,
+        })
+    }
+
+    /// Send with GitHub's documented retry rules. Returns the final answer, whatever its status;
+    /// errors only when nothing usable came back or waiting would exceed `--max-wait`.
+    pub async fn request(
+        &self,
+        method: Method,
+        url: &str,
+        body: Option<&Value>,
+        accept: &str,
+        replay: Replay,
+        retry_5xx: bool,
+    ) -> Result<Answer, GitHubError> {
+        let mut transient = 0;
+        let mut limited = 0;
+        loop {
+            let wait = match self.send(&method, url, body, accept).await {
+                Ok(answer) => match classify(&answer, limited) {
+                    Verdict::Done => return Ok(answer),
+                    Verdict::RateLimited(wait) if limited < RATE_LIMIT_ATTEMPTS => {
+                        limited += 1;
+                        wait
+                    }
+                    Verdict::Transient
+                        if retry_5xx
+                            && replay == Replay::Safe
+                            && transient + 1 < TRANSIENT_ATTEMPTS =>
+                    {
+                        transient += 1;
+                        backoff(transient)
+                    }
+                    _ => return Ok(answer),
+                },
+                Err(e) => {
+                    if replay == Replay::Safe && retry_5xx && transient + 1 < TRANSIENT_ATTEMPTS {
+                        transient += 1;
+                        backoff(transient)
+                    } else {
+                        return Err(GitHubError::Transport(self.scrub(&e)));
+                    }
+                }
+            };
+            self.wait(wait).await?;
+        }
+    }
+
+    /// Wait, charging the `--max-wait` budget; refuse when the budget would be exceeded.
+    pub async fn wait(&self, d: Duration) -> Result<(), GitHubError> {
+        {
+            let mut waited = self.waited.lock().expect("not poisoned");
+            if let Some(max) = self.max_wait
+                && *waited + d > max
+            {
+                return Err(GitHubError::MaxWait {
+                    waited: *waited,
+                    needed: d,
+                });
+            }
+            *waited += d;
+        }
+        tokio::time::sleep(d.mul_f64(self.wait_scale)).await;
+        Ok(())
+    }
+
+    /// POST a GraphQL document; keeps `data` and `errors` both (a helper that turns any error
+    /// into a failure would drop partial data). Waits out GraphQL's own rate limit.
+    pub async fn graphql(
+        &self,
+        query: &str,
+        variables: Value,
+        retry_5xx: bool,
+    ) -> Result<GraphqlAnswer, GitHubError> {
+        let body = serde_json::json!({ "query": query, "variables": variables });
+        let mut limited = 0;
+        loop {
+            let answer = self
+                .request(
+                    Method::POST,
+                    &self.graphql.clone(),
+                    Some(&body),
+                    "application/json",
+                    Replay::Safe,
+                    retry_5xx,
+                )
+                .await?;
+            if answer.status != 200 {
+                return Err(GitHubError::Status {
+                    status: answer.status,
+                    message: self.scrub(&answer.message()),
+                });
+            }
+            let parsed: Value = serde_json::from_str(&answer.body)
+                .map_err(|e| GitHubError::Transport(format!("GraphQL answer is not JSON: {e}")))?;
+            let errors: Vec<GraphqlError> = parsed
+                .get("errors")
+                .and_then(|e| serde_json::from_value(e.clone()).ok())
+                .unwrap_or_default();
+            if errors.iter().any(GraphqlError::is_rate_limit) && limited < RATE_LIMIT_ATTEMPTS {
+                limited += 1;
+                self.wait(until_reset(&answer).unwrap_or(SECONDARY_MIN_WAIT))
+                    .await?;
+                continue;
+            }
+            return Ok(GraphqlAnswer {
+                data: parsed.get("data").cloned().unwrap_or(Value::Null),
+                errors,
+            });
+        }
+    }
+}
+
+/// A GraphQL answer: data and errors side by side.
+#[derive(Debug)]
+pub struct GraphqlAnswer {
+    /// `data`, possibly partial.
+    pub data: Value,
+    /// `errors`.
+    pub errors: Vec<GraphqlError>,
+}
+
+/// One GraphQL error as GitHub shapes it.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct GraphqlError {
+    /// `RATE_LIMITED`, `NOT_FOUND`, …
+    #[serde(rename = "type", default)]
+    pub kind: Option<String>,
+    /// Newer answers say `graphql_rate_limit` here.
+    #[serde(default)]
+    pub code: Option<String>,
+    /// Human text.
+    #[serde(default)]
+    pub message: String,
+    /// Where in `data` it applies.
+    #[serde(default)]
+    pub path: Vec<Value>,
+}
+
+impl GraphqlError {
+    fn is_rate_limit(&self) -> bool {
+        matches!(self.kind.as_deref(), Some("RATE_LIMITED" | "RATE_LIMIT"))
+            || self.code.as_deref() == Some("graphql_rate_limit")
+    }
+}
+
+enum Verdict {
+    Done,
+    RateLimited(Duration),
+    Transient,
+}
+
+/// GitHub's documented rules: `retry-after` first; then an exhausted primary limit waits for
+/// `x-ratelimit-reset`; then a secondary limit waits at least a minute, backing off.
+fn classify(answer: &Answer, limited: u32) -> Verdict {
+    match answer.status {
+        403 | 429 => {
+            if let Some(secs) = answer
+                .header("retry-after")
+                .and_then(|v| v.trim().parse::<u64>().ok())
+            {
+                return Verdict::RateLimited(Duration::from_secs(secs));
+            }
+            if answer.header("x-ratelimit-remaining") == Some("0") {
+                return Verdict::RateLimited(until_reset(answer).unwrap_or(SECONDARY_MIN_WAIT));
+            }
+            let text = answer.body.to_ascii_lowercase();
+            if answer.status == 429
+                || text.contains("secondary rate limit")
+                || text.contains("abuse")
+            {
+                return Verdict::RateLimited(SECONDARY_MIN_WAIT * 2u32.pow(limited.min(4)));
+            }
+            Verdict::Done
+        }
+        500 | 502 | 503 | 504 => Verdict::Transient,
+        _ => Verdict::Done,
+    }
+}
+
+fn until_reset(answer: &Answer) -> Option<Duration> {
+    let reset: u64 = answer.header("x-ratelimit-reset")?.trim().parse().ok()?;
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).ok()?.as_secs();
+    Some(Duration::from_secs(reset.saturating_sub(now) + 1))
+}
+
+fn backoff(attempt: u32) -> Duration {
+    Duration::from_millis(500 * 2u64.pow(attempt.min(6)))
+}
+
+fn origin_of(url: &str) -> Result<String, GitHubError> {
+    let uri: http::Uri = url
+        .parse()
+        .map_err(|_| GitHubError::Config(format!("invalid API URL `{url}`")))?;
+    match (uri.scheme_str(), uri.authority()) {
+        (Some(s), Some(a)) => Ok(format!("{s}://{a}")),
+        _ => Err(GitHubError::Config(format!(
+            "invalid API URL `{url}`: expected https://HOST[/api/v3]"
+        ))),
+    }
+}
+
+/// An octocrab error as one line, with its causes (timeouts hide two levels down).
+fn describe(e: &octocrab::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
+}

@@ -1,0 +1,516 @@
+//! Repositories from a GitHub organization: GraphQL pages that carry each repository's flags,
+//! topics and CI files, REST only for files GraphQL truncates. The only async code in orgcheck.
+
+mod client;
+pub mod query;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::Method;
+use serde_json::json;
+use tokio::task::JoinSet;
+
+pub use client::{Client, Replay};
+use query::{OrgReposData, RepoNode};
+
+use crate::ci::{self, CiError, yaml::MAX_BYTES};
+use crate::eval::Repository;
+use crate::policy::RepoFacts;
+
+/// Repositories per GraphQL page: heavy pages (50 repositories with their CI files) stay well
+/// under GitHub's 10-second query limit; a page that times out is retried smaller.
+pub const PAGE_SIZE: usize = 50;
+const MIN_PAGE_SIZE: usize = 5;
+const PAGE_ATTEMPTS: u32 = 6;
+/// REST requests in flight at once (GitHub allows 100; we stay far below).
+const REST_CONCURRENCY: usize = 8;
+
+/// Why GitHub could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum GitHubError {
+    /// Options or credentials are unusable before any request.
+    #[error("{0}")]
+    Config(String),
+    /// GitHub answered with an error status.
+    #[error("GitHub answered {status}: {message}")]
+    Status {
+        /// HTTP status.
+        status: u16,
+        /// GitHub's message.
+        message: String,
+    },
+    /// No usable answer (connection, timeout, malformed body), after retries.
+    #[error("could not reach GitHub: {0}")]
+    Transport(String),
+    /// Waiting on rate limits would exceed `--max-wait`.
+    #[error("waited {}s on GitHub rate limits; waiting {}s more would exceed --max-wait", waited.as_secs(), needed.as_secs())]
+    MaxWait {
+        /// Waited so far.
+        waited: Duration,
+        /// The next wait asked for.
+        needed: Duration,
+    },
+    /// The organization does not exist or the credentials cannot see it.
+    #[error("{0}")]
+    NotFound(String),
+}
+
+/// How to reach GitHub.
+#[derive(Debug, Clone)]
+pub struct Connection {
+    /// REST base: `https://api.github.com` or `https://HOST/api/v3`.
+    pub api_url: String,
+    /// GraphQL endpoint: `https://api.github.com/graphql` or `https://HOST/api/graphql`.
+    pub graphql_url: String,
+    /// Credentials.
+    pub auth: Auth,
+    /// Bound on total time spent waiting on rate limits.
+    pub max_wait: Option<Duration>,
+}
+
+/// Credentials.
+#[derive(Clone)]
+pub enum Auth {
+    /// A token (`--token`, `GITHUB_TOKEN`, `GH_TOKEN`).
+    Token(String),
+    /// A GitHub App: orgcheck finds the organization's installation and mints a token.
+    App {
+        /// The App's id.
+        app_id: u64,
+        /// The App's private key, PEM.
+        key_pem: String,
+    },
+    /// No credentials (public data only, low limits).
+    None,
+}
+
+impl std::fmt::Debug for Auth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print a secret, even in debug output.
+        match self {
+            Auth::Token(_) => f.write_str("Token(***)"),
+            Auth::App { app_id, .. } => write!(f, "App {{ app_id: {app_id}, key: *** }}"),
+            Auth::None => f.write_str("None"),
+        }
+    }
+}
+
+/// The GraphQL URL that belongs to a REST base, following GitHub's layouts: `…/graphql` on
+/// github.com, `https://HOST/api/graphql` for GHES's `https://HOST/api/v3`.
+pub fn graphql_url_for(api_url: &str) -> String {
+    let base = api_url.trim_end_matches('/');
+    match base.strip_suffix("/api/v3") {
+        Some(host) => format!("{host}/api/graphql"),
+        None => format!("{base}/graphql"),
+    }
+}
+
+/// Authenticate and return a client for the organization's data.
+pub async fn connect(conn: &Connection, org: &str) -> Result<Client, GitHubError> {
+    match &conn.auth {
+        Auth::Token(t) => Client::new(
+            &conn.api_url,
+            &conn.graphql_url,
+            Some(t),
+            conn.max_wait,
+            vec![t.clone()],
+        ),
+        Auth::None => Client::new(
+            &conn.api_url,
+            &conn.graphql_url,
+            None,
+            conn.max_wait,
+            Vec::new(),
+        ),
+        Auth::App { app_id, key_pem } => {
+            let key = octocrab::EncodingKey::from_rsa_pem(key_pem.as_bytes()).map_err(|e| {
+                GitHubError::Config(format!(
+                    "--app-private-key is not an RSA private key in PEM form: {e}"
+                ))
+            })?;
+            let crab = octocrab::Octocrab::builder()
+                .base_uri(conn.api_url.as_str())
+                .map_err(|e| GitHubError::Config(format!("invalid API URL: {e}")))?
+                .app((*app_id).into(), key)
+                .set_connect_timeout(Some(Duration::from_secs(10)))
+                .set_read_timeout(Some(Duration::from_secs(60)))
+                .build()
+                .map_err(|e| GitHubError::Config(format!("cannot set up the HTTP client: {e}")))?;
+            let secrets = vec![key_pem.clone()];
+            // octocrab signs App requests only when the URI has no host (or is api.github.com),
+            // so this client sends paths and lets octocrab's base URI (with /api/v3) fill in.
+            let app = Client::with_crab(crab, "", &conn.graphql_url, conn.max_wait, secrets);
+            let url = app.rest_url(&format!("/orgs/{org}/installation"));
+            let answer = app
+                .request(
+                    Method::GET,
+                    &url,
+                    None,
+                    "application/vnd.github+json",
+                    Replay::Safe,
+                    true,
+                )
+                .await?;
+            let id = match answer.status {
+                200 => serde_json::from_str::<serde_json::Value>(&answer.body)
+                    .ok()
+                    .and_then(|v| v.get("id").and_then(serde_json::Value::as_u64)),
+                404 => {
+                    return Err(GitHubError::NotFound(format!(
+                        "GitHub App {app_id} is not installed on organization `{org}`"
+                    )));
+                }
+                status => {
+                    return Err(GitHubError::Status {
+                        status,
+                        message: app.scrub(&answer.message()),
+                    });
+                }
+            }
+            .ok_or_else(|| GitHubError::Transport("installation answer has no id".into()))?;
+            let url = app.rest_url(&format!("/app/installations/{id}/access_tokens"));
+            let answer = app
+                .request(
+                    Method::POST,
+                    &url,
+                    None,
+                    "application/vnd.github+json",
+                    Replay::RateLimitOnly,
+                    false,
+                )
+                .await?;
+            if answer.status != 201 {
+                return Err(GitHubError::Status {
+                    status: answer.status,
+                    message: app.scrub(&answer.message()),
+                });
+            }
+            let token = serde_json::from_str::<serde_json::Value>(&answer.body)
+                .ok()
+                .and_then(|v| v.get("token").and_then(|t| t.as_str()).map(str::to_string))
+                .ok_or_else(|| {
+                    GitHubError::Transport("installation token answer has no token".into())
+                })?;
+            let client = Client::new(
+                &conn.api_url,
+                &conn.graphql_url,
+                Some(&token),
+                conn.max_wait,
+                vec![token.clone(), key_pem.clone()],
+            )?;
+            client.add_requests(app.requests());
+            Ok(client)
+        }
+    }
+}
+
+/// Progress of a scan, for a status line.
+#[derive(Debug, Clone, Copy)]
+pub struct Progress {
+    /// Repositories read so far.
+    pub read: usize,
+    /// Repositories in the organization, once known.
+    pub total: Option<usize>,
+    /// Requests so far.
+    pub requests: usize,
+    /// Rate limit left, when GitHub says.
+    pub rate_remaining: Option<i64>,
+}
+
+/// What a scan read.
+#[derive(Debug, Default)]
+pub struct OrgScan {
+    /// Repositories, in the order GitHub listed them.
+    pub repos: Vec<Repository>,
+    /// Repositories the organization has.
+    pub total: usize,
+    /// Why the scan is incomplete, when it is: the report is then partial.
+    pub incomplete: Option<String>,
+}
+
+struct Pending {
+    repo: Repository,
+    files: Vec<(String, String)>,
+    problems: Vec<CiError>,
+    fetch: Vec<String>,
+    oid: String,
+}
+
+/// Read every repository of `org`. Repositories out of scope (`in_scope` false) are still
+/// listed, but no extra request is spent on them.
+pub async fn scan_org(
+    client: Arc<Client>,
+    org: &str,
+    in_scope: &(dyn Fn(&RepoFacts<'_>) -> bool + Sync),
+    progress: &mut (dyn FnMut(Progress) + Send),
+) -> Result<OrgScan, GitHubError> {
+    let mut scan = OrgScan::default();
+    let mut pending: Vec<Pending> = Vec::new();
+    let mut cursor: Option<String> = None;
+    let mut size = PAGE_SIZE;
+    let mut failures = 0;
+    let mut read = 0;
+    loop {
+        let vars = json!({ "org": org, "first": size, "after": cursor });
+        let answer = match client.graphql(query::ORG_REPOS, vars, false).await {
+            Ok(a) => a,
+            Err(e) if is_transient(&e) && failures + 1 < PAGE_ATTEMPTS => {
+                // GitHub cuts heavy queries off after ~10 s with a 502/504: ask for less.
+                failures += 1;
+                size = (size / 2).max(MIN_PAGE_SIZE);
+                match client
+                    .wait(Duration::from_millis(500 * 2u64.pow(failures)))
+                    .await
+                {
+                    Ok(()) => continue,
+                    Err(e) if read == 0 => return Err(e),
+                    Err(e) => {
+                        scan.incomplete = Some(not_read(&e, &scan, read));
+                        break;
+                    }
+                }
+            }
+            Err(e) => {
+                if read == 0 {
+                    return Err(e);
+                }
+                scan.incomplete = Some(not_read(&e, &scan, read));
+                break;
+            }
+        };
+        failures = 0;
+        let data: OrgReposData = match serde_json::from_value(answer.data) {
+            Ok(d) => d,
+            Err(e) => {
+                return Err(GitHubError::Transport(format!(
+                    "unexpected GraphQL answer: {e}"
+                )));
+            }
+        };
+        let Some(organization) = data.organization else {
+            let why = answer
+                .errors
+                .first()
+                .map(|e| e.message.clone())
+                .unwrap_or_default();
+            return Err(GitHubError::NotFound(format!(
+                "organization `{org}` was not found or is not visible with these credentials ({why})"
+            )));
+        };
+        let page = organization.repositories;
+        scan.total = page.total_count;
+        for (i, node) in page.nodes.into_iter().enumerate() {
+            let node_errors: Vec<String> = answer
+                .errors
+                .iter()
+                .filter(|e| e.path.get(3).and_then(|v| v.as_u64()) == Some(i as u64))
+                .map(|e| e.message.clone())
+                .collect();
+            read += 1;
+            let Some(node) = node else {
+                scan.repos.push(Repository {
+                    name: format!("(repository #{} of the listing)", read),
+                    read_error: Some(format!(
+                        "GitHub could not return this repository: {}",
+                        node_errors.join("; ")
+                    )),
+                    ..Repository::default()
+                });
+                continue;
+            };
+            let mut p = pending_from(node, in_scope);
+            if !node_errors.is_empty() {
+                p.repo.read_error = Some(format!("GitHub reported: {}", node_errors.join("; ")));
+            }
+            if p.fetch.is_empty() {
+                scan.repos.push(finish(p));
+            } else {
+                pending.push(p);
+            }
+        }
+        progress(Progress {
+            read,
+            total: Some(scan.total),
+            requests: client.requests(),
+            rate_remaining: data
+                .rate_limit
+                .map(|r| r.remaining)
+                .or(client.rate_remaining()),
+        });
+        match (page.page_info.has_next_page, page.page_info.end_cursor) {
+            (true, Some(next)) => cursor = Some(next),
+            _ => break,
+        }
+        // Pages that worked at a smaller size grow back, so one slow page does not slow the rest.
+        size = (size * 2).min(PAGE_SIZE);
+    }
+    fetch_truncated(&client, org, &mut pending).await;
+    scan.repos.extend(pending.into_iter().map(finish));
+    Ok(scan)
+}
+
+fn not_read(e: &GitHubError, scan: &OrgScan, read: usize) -> String {
+    format!(
+        "{e}; {} of {} repositories were not read",
+        scan.total.saturating_sub(read),
+        scan.total
+    )
+}
+
+fn is_transient(e: &GitHubError) -> bool {
+    matches!(
+        e,
+        GitHubError::Transport(_)
+            | GitHubError::Status {
+                status: 500 | 502 | 503 | 504,
+                ..
+            }
+    )
+}
+
+fn pending_from(node: RepoNode, in_scope: &(dyn Fn(&RepoFacts<'_>) -> bool + Sync)) -> Pending {
+    let topics: Vec<String> = node
+        .repository_topics
+        .map(|t| {
+            t.nodes
+                .into_iter()
+                .flatten()
+                .map(|n| n.topic.name)
+                .collect()
+        })
+        .unwrap_or_default();
+    let oid = node
+        .default_branch_ref
+        .as_ref()
+        .and_then(|b| b.target.as_ref())
+        .and_then(|t| t.oid.clone())
+        .unwrap_or_else(|| "HEAD".into());
+    let facts = RepoFacts {
+        name: &node.name,
+        archived: node.is_archived,
+        fork: node.is_fork,
+        topics: &topics,
+    };
+    let wanted = in_scope(&facts);
+    let mut p = Pending {
+        repo: Repository {
+            blob_url: Some(format!("{}/blob/{oid}", node.url)),
+            url: Some(node.url.clone()),
+            name: node.name,
+            archived: node.is_archived,
+            fork: node.is_fork,
+            topics,
+            ..Repository::default()
+        },
+        files: Vec::new(),
+        problems: Vec::new(),
+        fetch: Vec::new(),
+        oid,
+    };
+    if !wanted || node.is_empty {
+        return p;
+    }
+    if let Some(blob) = node.circleci {
+        take_blob(&mut p, ".circleci/config.yml".into(), blob);
+    }
+    for entry in node.workflows.and_then(|t| t.entries).unwrap_or_default() {
+        let path = format!(".github/workflows/{}", entry.name);
+        if entry.kind == "blob" && ci::CiSystem::of_repo_path(&path).is_some() {
+            take_blob(&mut p, path, entry.object.unwrap_or_default());
+        }
+    }
+    p
+}
+
+fn take_blob(p: &mut Pending, path: String, blob: query::Blob) {
+    if blob.is_binary == Some(true) {
+        p.problems
+            .push(CiError::new(&path, None, "file is binary, not YAML"));
+    } else if blob.byte_size.is_some_and(|s| s > MAX_BYTES) {
+        let size = blob.byte_size.unwrap_or_default();
+        p.problems.push(CiError::new(
+            &path,
+            None,
+            format!("file is {size} bytes; orgcheck reads at most {MAX_BYTES} bytes"),
+        ));
+    } else {
+        match blob.text {
+            Some(text) if blob.is_truncated != Some(true) => p.files.push((path, text)),
+            // Truncated (or no text without being binary): read it whole over REST.
+            _ => p.fetch.push(path),
+        }
+    }
+}
+
+/// Fetch files GraphQL could not give whole, a few at a time, as raw content at the scanned
+/// commit. A file that cannot be fetched makes its repository an error.
+async fn fetch_truncated(client: &Arc<Client>, org: &str, pending: &mut [Pending]) {
+    let mut jobs = JoinSet::new();
+    let mut queue: Vec<(usize, String, String)> = Vec::new();
+    for (i, p) in pending.iter().enumerate() {
+        for path in &p.fetch {
+            let url = client.rest_url(&format!(
+                "/repos/{org}/{}/contents/{path}?ref={}",
+                p.repo.name, p.oid
+            ));
+            queue.push((i, path.clone(), url));
+        }
+    }
+    queue.reverse();
+    let mut results: Vec<(usize, String, Result<String, String>)> = Vec::new();
+    loop {
+        while jobs.len() < REST_CONCURRENCY
+            && let Some((i, path, url)) = queue.pop()
+        {
+            let client = Arc::clone(client);
+            jobs.spawn(async move {
+                let result = match client
+                    .request(
+                        Method::GET,
+                        &url,
+                        None,
+                        "application/vnd.github.raw",
+                        Replay::Safe,
+                        true,
+                    )
+                    .await
+                {
+                    Ok(a) if a.status == 200 => Ok(a.body),
+                    Ok(a) => Err(format!(
+                        "GitHub answered {} fetching the file: {}",
+                        a.status,
+                        client.scrub(&a.message())
+                    )),
+                    Err(e) => Err(format!("could not fetch the file: {e}")),
+                };
+                (i, path, result)
+            });
+        }
+        match jobs.join_next().await {
+            Some(Ok(r)) => results.push(r),
+            Some(Err(e)) => results.push((usize::MAX, String::new(), Err(e.to_string()))),
+            None => break,
+        }
+    }
+    for (i, path, result) in results {
+        let Some(p) = pending.get_mut(i) else {
+            continue;
+        };
+        match result {
+            Ok(text) => p.files.push((path, text)),
+            Err(message) => p.problems.push(CiError::new(&path, None, message)),
+        }
+    }
+}
+
+fn finish(p: Pending) -> Repository {
+    let mut files = p.files;
+    files.sort();
+    let mut parsed = ci::load_repository(files.iter().map(|(a, b)| (a.as_str(), b.as_str())));
+    parsed.errors.extend(p.problems);
+    Repository {
+        ci: parsed,
+        ..p.repo
+    }
+}

@@ -1,0 +1,180 @@
+//! The GraphQL documents orgcheck sends, and the shapes of their answers. Every document here is
+//! validated against GitHub's published schema by `tests/graphql_schema.rs`.
+
+use serde::Deserialize;
+
+/// One page of an organization's repositories with everything a scan needs: flags, default
+/// branch head, topics, the CircleCI config and the workflow folder with each file's text.
+pub const ORG_REPOS: &str = r#"query OrgRepos($org: String!, $first: Int!, $after: String) {
+  rateLimit { cost remaining resetAt }
+  organization(login: $org) {
+    repositories(first: $first, after: $after, orderBy: {field: NAME, direction: ASC}) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      nodes {
+        name
+        url
+        isArchived
+        isFork
+        isEmpty
+        defaultBranchRef { name target { oid } }
+        repositoryTopics(first: 20) { nodes { topic { name } } }
+        circleci: object(expression: "HEAD:.circleci/config.yml") {
+          ... on Blob { text byteSize isTruncated isBinary }
+        }
+        workflows: object(expression: "HEAD:.github/workflows") {
+          ... on Tree {
+            entries {
+              name
+              type
+              object { ... on Blob { text byteSize isTruncated isBinary } }
+            }
+          }
+        }
+      }
+    }
+  }
+}"#;
+
+/// Every document, for the schema test.
+pub const ALL: &[(&str, &str)] = &[("OrgRepos", ORG_REPOS)];
+
+/// `data` of [`ORG_REPOS`].
+#[derive(Debug, Deserialize)]
+pub struct OrgReposData {
+    /// Null when the organization does not exist or is not visible.
+    pub organization: Option<Organization>,
+    /// Points left.
+    #[serde(rename = "rateLimit")]
+    pub rate_limit: Option<RateLimit>,
+}
+
+/// `rateLimit`.
+#[derive(Debug, Deserialize)]
+pub struct RateLimit {
+    /// Points left this hour.
+    pub remaining: i64,
+}
+
+/// `organization`.
+#[derive(Debug, Deserialize)]
+pub struct Organization {
+    /// The page.
+    pub repositories: RepoConnection,
+}
+
+/// `repositories`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RepoConnection {
+    /// Repositories in the organization.
+    pub total_count: usize,
+    /// Cursor.
+    pub page_info: PageInfo,
+    /// A node is null when GitHub could not resolve it (then `errors` says why).
+    pub nodes: Vec<Option<RepoNode>>,
+}
+
+/// `pageInfo`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PageInfo {
+    /// More pages follow.
+    pub has_next_page: bool,
+    /// Cursor of the last node.
+    pub end_cursor: Option<String>,
+}
+
+/// One repository.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RepoNode {
+    /// Name without owner.
+    pub name: String,
+    /// Web address.
+    pub url: String,
+    /// Archived.
+    pub is_archived: bool,
+    /// Fork.
+    pub is_fork: bool,
+    /// No commits.
+    pub is_empty: bool,
+    /// Null for an empty repository.
+    pub default_branch_ref: Option<BranchRef>,
+    /// Topics.
+    pub repository_topics: Option<TopicConnection>,
+    /// `.circleci/config.yml`, null when absent.
+    pub circleci: Option<Blob>,
+    /// `.github/workflows`, null when absent.
+    pub workflows: Option<Tree>,
+}
+
+/// `defaultBranchRef`.
+#[derive(Debug, Deserialize)]
+pub struct BranchRef {
+    /// Branch name.
+    pub name: String,
+    /// Head commit.
+    pub target: Option<Target>,
+}
+
+/// `target`.
+#[derive(Debug, Deserialize)]
+pub struct Target {
+    /// Commit id.
+    pub oid: Option<String>,
+}
+
+/// `repositoryTopics`.
+#[derive(Debug, Deserialize)]
+pub struct TopicConnection {
+    /// Topics.
+    pub nodes: Vec<Option<TopicNode>>,
+}
+
+/// `RepositoryTopic`.
+#[derive(Debug, Deserialize)]
+pub struct TopicNode {
+    /// The topic.
+    pub topic: Topic,
+}
+
+/// `Topic`.
+#[derive(Debug, Deserialize)]
+pub struct Topic {
+    /// Its name.
+    pub name: String,
+}
+
+/// A blob; all fields absent when the path is not a blob (the fragment did not apply).
+#[derive(Debug, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct Blob {
+    /// Null for binary blobs; cut short when truncated.
+    pub text: Option<String>,
+    /// Size in bytes.
+    pub byte_size: Option<usize>,
+    /// Text was cut (past about 512 KB).
+    pub is_truncated: Option<bool>,
+    /// Binary content.
+    pub is_binary: Option<bool>,
+}
+
+/// A tree; `entries` absent when the path is not a tree.
+#[derive(Debug, Deserialize)]
+pub struct Tree {
+    /// Entries (a plain list, not a paginated connection).
+    pub entries: Option<Vec<TreeEntry>>,
+}
+
+/// `TreeEntry`.
+#[derive(Debug, Deserialize)]
+pub struct TreeEntry {
+    /// File name.
+    pub name: String,
+    /// `blob`, `tree` or `commit`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The blob, for blobs.
+    pub object: Option<Blob>,
+}

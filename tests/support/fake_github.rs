@@ -1,0 +1,686 @@
+//! A fake GitHub on 127.0.0.1 for tests and benchmarks: REST and GraphQL shaped as GitHub's
+//! documentation shows (pagination by cursor, rate-limit headers, error bodies), with faults
+//! that can be injected one request at a time. It serves only what orgcheck asks for.
+#![allow(dead_code)]
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::body::Bytes;
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+/// One repository of the fake organization.
+#[derive(Debug, Clone, Default)]
+pub struct FakeRepo {
+    pub name: String,
+    pub archived: bool,
+    pub fork: bool,
+    pub empty: bool,
+    pub topics: Vec<String>,
+    pub circleci: Option<String>,
+    /// GraphQL returns this file cut short with `isTruncated: true`.
+    pub circleci_truncated: bool,
+    pub workflows: Vec<(String, String)>,
+}
+
+impl FakeRepo {
+    pub fn new(name: &str) -> Self {
+        FakeRepo {
+            name: name.into(),
+            ..Default::default()
+        }
+    }
+    pub fn circleci(mut self, text: &str) -> Self {
+        self.circleci = Some(text.into());
+        self
+    }
+    pub fn workflow(mut self, file: &str, text: &str) -> Self {
+        self.workflows.push((file.into(), text.into()));
+        self
+    }
+}
+
+/// A GitHub App the fake knows.
+#[derive(Debug, Clone)]
+pub struct FakeApp {
+    pub app_id: u64,
+    pub installation_id: u64,
+    /// The installation token it mints.
+    pub token: String,
+}
+
+/// Which requests a fault applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum On {
+    GraphQl,
+    Rest,
+    Any,
+}
+
+/// A fault, served instead of the real answer.
+#[derive(Debug, Clone)]
+pub enum Fault {
+    /// An HTTP error, as GitHub shapes it.
+    Status {
+        status: u16,
+        retry_after: Option<u64>,
+        remaining_zero: bool,
+        message: String,
+    },
+    /// HTTP 200 with a GraphQL rate-limit error (old `RATE_LIMITED` or new `graphql_rate_limit`).
+    GraphqlRateLimited { new_style: bool },
+    /// Hold the answer this long first.
+    Delay(Duration),
+}
+
+impl Fault {
+    /// Secondary rate limit with `retry-after`.
+    pub fn secondary_retry_after(status: u16, secs: u64) -> Self {
+        Fault::Status {
+            status,
+            retry_after: Some(secs),
+            remaining_zero: false,
+            message: "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.".into(),
+        }
+    }
+    /// Secondary rate limit without `retry-after`: the client must wait at least a minute.
+    pub fn secondary_no_header() -> Self {
+        Fault::Status {
+            status: 403,
+            retry_after: None,
+            remaining_zero: false,
+            message: "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.".into(),
+        }
+    }
+    /// Primary limit exhausted: `x-ratelimit-remaining: 0`, reset soon.
+    pub fn primary_exhausted() -> Self {
+        Fault::Status {
+            status: 403,
+            retry_after: None,
+            remaining_zero: true,
+            message: "API rate limit exceeded for installation ID 1.".into(),
+        }
+    }
+    /// A heavy GraphQL query cut off after 10 s.
+    pub fn timeout_502() -> Self {
+        Fault::Status {
+            status: 502,
+            retry_after: None,
+            remaining_zero: false,
+            message: "Something went wrong while executing your query. This may be the result of a timeout, or it could be a GitHub bug. Please include `0000:0000` when reporting this issue.".into(),
+        }
+    }
+    /// A plain server error.
+    pub fn status(status: u16) -> Self {
+        Fault::Status {
+            status,
+            retry_after: None,
+            remaining_zero: false,
+            message: "Server Error".into(),
+        }
+    }
+}
+
+/// A request as the fake saw it.
+#[derive(Debug, Clone)]
+pub struct Logged {
+    pub method: String,
+    pub path: String,
+    pub authorization: Option<String>,
+    pub body: String,
+    pub status: u16,
+}
+
+/// Everything the fake knows and does.
+#[derive(Debug)]
+pub struct State {
+    pub org: String,
+    pub repos: Vec<FakeRepo>,
+    /// `""` for github.com's layout, `"/api/v3"` for GHES.
+    pub rest_prefix: String,
+    /// `"/graphql"` for github.com, `"/api/graphql"` for GHES.
+    pub graphql_path: String,
+    /// Added to every answer.
+    pub latency: Duration,
+    /// The token requests must carry (`None`: any or none).
+    pub token: Option<String>,
+    pub app: Option<FakeApp>,
+    /// (which requests, how many matching requests to let through first, the fault)
+    pub faults: VecDeque<(On, usize, Fault)>,
+    /// Pages asking for more repositories than this time out with a 502, like heavy queries.
+    pub heavy_page_limit: Option<usize>,
+    pub log: Vec<Logged>,
+    pub rate_remaining: i64,
+    /// Requests to these repositories' contents fail with this status (a file that cannot be read).
+    pub contents_fail: Option<(String, u16)>,
+}
+
+impl State {
+    pub fn new(org: &str, repos: Vec<FakeRepo>) -> Self {
+        State {
+            org: org.into(),
+            repos,
+            rest_prefix: String::new(),
+            graphql_path: "/graphql".into(),
+            latency: Duration::ZERO,
+            token: None,
+            app: None,
+            faults: VecDeque::new(),
+            heavy_page_limit: None,
+            log: Vec::new(),
+            rate_remaining: 5000,
+            contents_fail: None,
+        }
+    }
+
+    /// GitHub Enterprise Server's layout: REST under `/api/v3`, GraphQL at `/api/graphql`.
+    pub fn ghes(mut self) -> Self {
+        self.rest_prefix = "/api/v3".into();
+        self.graphql_path = "/api/graphql".into();
+        self
+    }
+}
+
+/// A running fake. Dropping it stops the server.
+pub struct FakeGitHub {
+    pub addr: SocketAddr,
+    pub state: Arc<Mutex<State>>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl FakeGitHub {
+    /// Start on a free port of 127.0.0.1, in a thread of its own.
+    pub fn start(state: State) -> Self {
+        let state = Arc::new(Mutex::new(state));
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+        let shared = Arc::clone(&state);
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                addr_tx.send(listener.local_addr().unwrap()).unwrap();
+                let app = axum::Router::new().fallback(
+                    move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
+                        let state = Arc::clone(&shared);
+                        async move { handle(state, method, uri, headers, body).await }
+                    },
+                );
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(async {
+                        let _ = rx.await;
+                    })
+                    .await
+                    .unwrap();
+            });
+        });
+        let addr = addr_rx.recv().unwrap();
+        FakeGitHub {
+            addr,
+            state,
+            shutdown: Some(tx),
+            thread: Some(thread),
+        }
+    }
+
+    /// The REST base to pass as `--api-url`.
+    pub fn api_url(&self) -> String {
+        format!(
+            "http://{}{}",
+            self.addr,
+            self.state.lock().unwrap().rest_prefix
+        )
+    }
+
+    /// The server's origin.
+    pub fn origin(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Serve `fault` to the next request that matches `on`.
+    pub fn fault(&self, on: On, fault: Fault) {
+        self.fault_after(on, 0, fault);
+    }
+
+    /// Serve `fault` to the matching request after `skip` matching ones went through.
+    pub fn fault_after(&self, on: On, skip: usize, fault: Fault) {
+        self.state
+            .lock()
+            .unwrap()
+            .faults
+            .push_back((on, skip, fault));
+    }
+
+    /// Requests seen so far.
+    pub fn log(&self) -> Vec<Logged> {
+        self.state.lock().unwrap().log.clone()
+    }
+}
+
+impl Drop for FakeGitHub {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+async fn handle(
+    state: Arc<Mutex<State>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let latency = state.lock().unwrap().latency;
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    let path = uri.path().to_string();
+    let body_text = String::from_utf8_lossy(&body).into_owned();
+    let auth = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let is_graphql = path == state.lock().unwrap().graphql_path;
+    // A delay fault holds this answer, then serves the real one.
+    let fault = {
+        let mut s = state.lock().unwrap();
+        let mut hit = None;
+        for (i, (on, skip, _)) in s.faults.iter_mut().enumerate() {
+            let matches = match on {
+                On::Any => true,
+                On::GraphQl => is_graphql,
+                On::Rest => !is_graphql,
+            };
+            if !matches {
+                continue;
+            }
+            if *skip == 0 {
+                hit = Some(i);
+                break;
+            }
+            *skip -= 1;
+        }
+        hit.and_then(|i| s.faults.remove(i)).map(|(_, _, f)| f)
+    };
+    let fault = match fault {
+        Some(Fault::Delay(d)) => {
+            tokio::time::sleep(d).await;
+            None
+        }
+        other => other,
+    };
+    let (status, resp_headers, payload) = {
+        let mut s = state.lock().unwrap();
+        s.rate_remaining -= 1;
+        match fault {
+            Some(f) => serve_fault(&s, f, is_graphql),
+            None => route(&mut s, &method, &uri, &headers, &body_text, is_graphql),
+        }
+    };
+    {
+        let mut s = state.lock().unwrap();
+        s.log.push(Logged {
+            method: method.to_string(),
+            path: uri.to_string(),
+            authorization: auth,
+            body: body_text,
+            status,
+        });
+    }
+    let mut response = (StatusCode::from_u16(status).unwrap(), payload).into_response();
+    let h = response.headers_mut();
+    for (k, v) in resp_headers {
+        h.insert(
+            axum::http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+            v.parse().unwrap(),
+        );
+    }
+    response
+}
+
+type Answer = (u16, Vec<(String, String)>, String);
+
+fn rate_headers(s: &State, resource: &str, remaining_zero: bool) -> Vec<(String, String)> {
+    let remaining = if remaining_zero {
+        0
+    } else {
+        s.rate_remaining.max(0)
+    };
+    vec![
+        ("x-ratelimit-limit".into(), "5000".into()),
+        ("x-ratelimit-remaining".into(), remaining.to_string()),
+        ("x-ratelimit-used".into(), (5000 - remaining).to_string()),
+        (
+            "x-ratelimit-reset".into(),
+            (now() + if remaining_zero { 1 } else { 3600 }).to_string(),
+        ),
+        ("x-ratelimit-resource".into(), resource.into()),
+        (
+            "content-type".into(),
+            "application/json; charset=utf-8".into(),
+        ),
+    ]
+}
+
+fn error_body(message: &str) -> String {
+    json!({ "message": message, "documentation_url": "https://docs.github.com/rest", "status": "" })
+        .to_string()
+}
+
+fn serve_fault(s: &State, fault: Fault, is_graphql: bool) -> Answer {
+    let resource = if is_graphql { "graphql" } else { "core" };
+    match fault {
+        Fault::Status {
+            status,
+            retry_after,
+            remaining_zero,
+            message,
+        } => {
+            let mut h = rate_headers(s, resource, remaining_zero);
+            if let Some(secs) = retry_after {
+                h.push(("retry-after".into(), secs.to_string()));
+            }
+            (status, h, error_body(&message))
+        }
+        Fault::GraphqlRateLimited { new_style } => {
+            let error = if new_style {
+                json!({ "type": "RATE_LIMIT", "code": "graphql_rate_limit", "message": "API rate limit already exceeded for user ID 1." })
+            } else {
+                json!({ "type": "RATE_LIMITED", "message": "API rate limit exceeded for user ID 1." })
+            };
+            (
+                200,
+                rate_headers(s, resource, true),
+                json!({ "data": null, "errors": [error] }).to_string(),
+            )
+        }
+        Fault::Delay(_) => unreachable!(),
+    }
+}
+
+fn authorized(s: &State, headers: &HeaderMap) -> bool {
+    let got = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let token = got
+        .strip_prefix("Bearer ")
+        .or_else(|| got.strip_prefix("token "))
+        .unwrap_or("");
+    match (&s.token, &s.app) {
+        (_, Some(app)) => token == app.token,
+        (Some(t), None) => token == t,
+        (None, None) => true,
+    }
+}
+
+/// The `iss` claim of a JWT, without checking the signature (the fake trusts its callers).
+fn jwt_issuer(headers: &HeaderMap) -> Option<String> {
+    let got = headers
+        .get("authorization")?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")?;
+    let parts: Vec<&str> = got.split('.').collect();
+    if parts.len() != 3 {
+        return None;
+    }
+    let payload = base64url_decode(parts[1])?;
+    let v: Value = serde_json::from_slice(&payload).ok()?;
+    match &v["iss"] {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn route(
+    s: &mut State,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &str,
+    is_graphql: bool,
+) -> Answer {
+    let path = uri.path().to_string();
+    let rest = path.strip_prefix(&s.rest_prefix).map(str::to_string);
+    // GitHub App endpoints take the App's JWT.
+    if let (Some(app), Some(rest)) = (s.app.clone(), rest.as_deref()) {
+        if rest == format!("/orgs/{}/installation", s.org) && method == Method::GET {
+            return match jwt_issuer(headers) {
+                Some(iss) if iss == app.app_id.to_string() => (
+                    200,
+                    rate_headers(s, "core", false),
+                    json!({ "id": app.installation_id, "app_id": app.app_id, "target_type": "Organization",
+                            "account": { "login": s.org, "id": 1, "type": "Organization" } })
+                    .to_string(),
+                ),
+                _ => (401, rate_headers(s, "core", false), error_body("A JSON web token could not be decoded")),
+            };
+        }
+        if rest == format!("/app/installations/{}/access_tokens", app.installation_id)
+            && method == Method::POST
+        {
+            return match jwt_issuer(headers) {
+                Some(iss) if iss == app.app_id.to_string() => (
+                    201,
+                    rate_headers(s, "core", false),
+                    json!({ "token": app.token, "expires_at": "2099-01-01T00:00:00Z", "permissions": { "contents": "read" } }).to_string(),
+                ),
+                _ => (401, rate_headers(s, "core", false), error_body("A JSON web token could not be decoded")),
+            };
+        }
+    }
+    if !authorized(s, headers) {
+        return (
+            401,
+            rate_headers(s, "core", false),
+            error_body("Bad credentials"),
+        );
+    }
+    if is_graphql && method == Method::POST {
+        return graphql(s, body);
+    }
+    if let Some(rest) = rest
+        && method == Method::GET
+        && let Some(contents) = rest.strip_prefix(&format!("/repos/{}/", s.org))
+        && let Some((repo, file)) = contents.split_once("/contents/")
+    {
+        return contents_answer(s, repo, file, headers);
+    }
+    (404, rate_headers(s, "core", false), error_body("Not Found"))
+}
+
+fn contents_answer(s: &State, repo: &str, file: &str, headers: &HeaderMap) -> Answer {
+    if let Some((name, status)) = &s.contents_fail
+        && name == repo
+    {
+        return (
+            *status,
+            rate_headers(s, "core", false),
+            error_body("Server Error"),
+        );
+    }
+    let Some(r) = s.repos.iter().find(|r| r.name == repo) else {
+        return (404, rate_headers(s, "core", false), error_body("Not Found"));
+    };
+    let text = if file == ".circleci/config.yml" {
+        r.circleci.clone()
+    } else {
+        file.strip_prefix(".github/workflows/").and_then(|f| {
+            r.workflows
+                .iter()
+                .find(|(n, _)| n == f)
+                .map(|(_, t)| t.clone())
+        })
+    };
+    let Some(text) = text else {
+        return (404, rate_headers(s, "core", false), error_body("Not Found"));
+    };
+    let accept = headers
+        .get("accept")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let mut h = rate_headers(s, "core", false);
+    if accept.contains("vnd.github.raw") {
+        h.retain(|(k, _)| k != "content-type");
+        h.push((
+            "content-type".into(),
+            "application/vnd.github.raw; charset=utf-8".into(),
+        ));
+        return (200, h, text);
+    }
+    // The JSON form wraps base64 every 60 characters, as GitHub does.
+    let encoded = base64_encode(text.as_bytes());
+    let wrapped: Vec<String> = encoded
+        .as_bytes()
+        .chunks(60)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect();
+    (200, h, json!({ "type": "file", "encoding": "base64", "size": text.len(), "name": file.rsplit('/').next(),
+                     "path": file, "content": wrapped.join("\n") + "\n" }).to_string())
+}
+
+fn blob(text: &str, truncated: bool) -> Value {
+    let shown = if truncated {
+        &text[..text.len().min(64)]
+    } else {
+        text
+    };
+    json!({ "text": shown, "byteSize": text.len(), "isTruncated": truncated, "isBinary": false })
+}
+
+fn graphql(s: &mut State, body: &str) -> Answer {
+    let request: Value = serde_json::from_str(body).unwrap_or(Value::Null);
+    let query = request["query"].as_str().unwrap_or("");
+    let vars = &request["variables"];
+    if !query.contains("organization(login: $org)")
+        || !query.contains("repositories(first: $first, after: $after")
+    {
+        return (200, rate_headers(s, "graphql", false),
+                json!({ "errors": [{ "message": "this fake answers only orgcheck's OrgRepos query" }] }).to_string());
+    }
+    let first = vars["first"].as_u64().unwrap_or(0) as usize;
+    if !(1..=100).contains(&first) {
+        return (200, rate_headers(s, "graphql", false), json!({ "errors": [{
+            "type": "EXCESSIVE_PAGINATION",
+            "message": format!("Requesting {first} records on the `repositories` connection exceeds the `first` limit of 100 records.") }] }).to_string());
+    }
+    if let Some(limit) = s.heavy_page_limit
+        && first > limit
+    {
+        return serve_fault(s, Fault::timeout_502(), true);
+    }
+    if vars["org"].as_str() != Some(s.org.as_str()) {
+        return (200, rate_headers(s, "graphql", false), json!({
+            "data": { "rateLimit": { "cost": 1, "remaining": s.rate_remaining, "resetAt": "2099-01-01T00:00:00Z" }, "organization": null },
+            "errors": [{ "type": "NOT_FOUND", "path": ["organization"], "locations": [{"line": 3, "column": 3}],
+                         "message": format!("Could not resolve to an Organization with the login of '{}'.", vars["org"].as_str().unwrap_or("")) }] }).to_string());
+    }
+    let start = vars["after"]
+        .as_str()
+        .and_then(|c| c.strip_prefix("cursor:"))
+        .and_then(|n| n.parse::<usize>().ok())
+        .unwrap_or(0);
+    let mut repos: Vec<&FakeRepo> = s.repos.iter().collect();
+    repos.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+    let end = (start + first).min(repos.len());
+    let nodes: Vec<Value> = repos[start.min(end)..end]
+        .iter()
+        .map(|r| {
+            let url = format!("https://github.com/{}/{}", s.org, r.name);
+            let topics = json!({ "nodes": r.topics.iter().map(|t| json!({ "topic": { "name": t } })).collect::<Vec<_>>() });
+            if r.empty {
+                return json!({ "name": r.name, "url": url, "isArchived": r.archived, "isFork": r.fork, "isEmpty": true,
+                               "defaultBranchRef": null, "repositoryTopics": topics, "circleci": null, "workflows": null });
+            }
+            let workflows = if r.workflows.is_empty() {
+                Value::Null
+            } else {
+                json!({ "entries": r.workflows.iter().map(|(n, t)| json!({ "name": n, "type": "blob", "object": blob(t, false) })).collect::<Vec<_>>() })
+            };
+            json!({
+                "name": r.name, "url": url, "isArchived": r.archived, "isFork": r.fork, "isEmpty": false,
+                "defaultBranchRef": { "name": "main", "target": { "oid": format!("{:040x}", r.name.len()) } },
+                "repositoryTopics": topics,
+                "circleci": r.circleci.as_deref().map(|t| blob(t, r.circleci_truncated)),
+                "workflows": workflows,
+            })
+        })
+        .collect();
+    let has_next = end < repos.len();
+    let cost = 1 + first * 21 / 100;
+    (200, rate_headers(s, "graphql", false), json!({ "data": {
+        "rateLimit": { "cost": cost, "remaining": s.rate_remaining, "resetAt": "2099-01-01T00:00:00Z" },
+        "organization": { "repositories": {
+            "totalCount": repos.len(),
+            "pageInfo": { "hasNextPage": has_next, "endCursor": if end > start { json!(format!("cursor:{end}")) } else { Value::Null } },
+            "nodes": nodes } } } }).to_string())
+}
+
+const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+fn base64_encode(data: &[u8]) -> String {
+    let mut out = String::new();
+    for chunk in data.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(B64[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+fn base64url_decode(s: &str) -> Option<Vec<u8>> {
+    let mut bits = 0u32;
+    let mut n = 0;
+    let mut out = Vec::new();
+    for c in s.bytes() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'-' | b'+' => 62,
+            b'_' | b'/' => 63,
+            b'=' => continue,
+            _ => return None,
+        };
+        bits = (bits << 6) | u32::from(v);
+        n += 6;
+        if n >= 8 {
+            n -= 8;
+            out.push((bits >> n) as u8);
+        }
+    }
+    Some(out)
+}
