@@ -195,7 +195,9 @@ pub struct FakeGitHub {
 
 impl FakeGitHub {
     /// Start on a free port of 127.0.0.1, in a thread of its own.
-    pub fn start(state: State) -> Self {
+    pub fn start(mut state: State) -> Self {
+        // GitHub lists by name (orderBy NAME ASC).
+        state.repos.sort_by_key(|r| r.name.to_lowercase());
         let state = Arc::new(Mutex::new(state));
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
@@ -603,8 +605,7 @@ fn graphql(s: &mut State, body: &str) -> Answer {
         .and_then(|c| c.strip_prefix("cursor:"))
         .and_then(|n| n.parse::<usize>().ok())
         .unwrap_or(0);
-    let mut repos: Vec<&FakeRepo> = s.repos.iter().collect();
-    repos.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+    let repos = &s.repos;
     let end = (start + first).min(repos.len());
     let nodes: Vec<Value> = repos[start.min(end)..end]
         .iter()
