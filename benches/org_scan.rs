@@ -1,0 +1,96 @@
+//! `scan --org` against the fake GitHub: 10,000 repositories, 50 ms of latency per request.
+//! `cargo bench --bench org_scan` prints requests, wall time and peak memory (via
+//! `/usr/bin/time -v` when present), next to what 1 + 2N sequential requests would cost.
+
+#[path = "../tests/support/fake_github.rs"]
+mod fake_github;
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use fake_github::{FakeGitHub, FakeRepo, State};
+
+const REPOS: usize = 10_000;
+const LATENCY: Duration = Duration::from_millis(50);
+
+fn main() {
+    let circle = "version: 2.1\norbs:\n  node: circleci/node@5\ncommands:\n  test:\n    steps:\n      - run: make test\njobs:\n  build:\n    docker: [{image: cimg/node:20.11}]\n    steps:\n      - checkout\n      - node/install-packages\n      - test\n      - run: gitleaks detect\nworkflows:\n  main:\n    jobs: [build, node/test]\n";
+    let workflow = "name: CI\non: [push, pull_request]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - run: make test\n";
+    let repos = (0..REPOS)
+        .map(|i| {
+            let r = FakeRepo::new(&format!("repo-{i:05}"));
+            match i % 4 {
+                0 => r.circleci(circle),
+                1 => r.workflow("ci.yml", workflow),
+                2 => r
+                    .circleci(circle)
+                    .workflow("ci.yml", workflow)
+                    .workflow("lint.yaml", workflow),
+                _ => r,
+            }
+        })
+        .collect();
+    let mut state = State::new("bench", repos);
+    state.latency = LATENCY;
+    let fake = FakeGitHub::start(state);
+    let dir = std::env::temp_dir().join(format!("orgcheck-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let report = dir.join("report.json");
+    let policy = concat!(env!("CARGO_MANIFEST_DIR"), "/policy.example.toml");
+    let bin = env!("CARGO_BIN_EXE_orgcheck");
+    let args = [
+        "scan",
+        "--org",
+        "bench",
+        "--api-url",
+        &fake.api_url(),
+        "--policy",
+        policy,
+        "--format",
+        "json",
+        "--output",
+        report.to_str().unwrap(),
+        "--no-fail",
+    ];
+    let timed = std::path::Path::new("/usr/bin/time").exists();
+    let mut cmd = if timed {
+        let mut c = Command::new("/usr/bin/time");
+        c.arg("-v").arg(bin);
+        c
+    } else {
+        Command::new(bin)
+    };
+    cmd.args(args)
+        .env("GITHUB_TOKEN", "bench-token")
+        .env_remove("GITHUB_GRAPHQL_URL");
+    let start = Instant::now();
+    let out = cmd.output().expect("orgcheck runs");
+    let wall = start.elapsed();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "orgcheck failed: {stderr}");
+    let requests = fake.log().len();
+    let rss = stderr
+        .lines()
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix("Maximum resident set size (kbytes): ")
+        })
+        .map(|kb| format!("{:.0} MB", kb.trim().parse::<f64>().unwrap_or(0.0) / 1024.0))
+        .unwrap_or_else(|| "unknown (no /usr/bin/time)".into());
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let sequential = LATENCY * (1 + 2 * REPOS as u32);
+    println!(
+        "org scan bench: {REPOS} repositories ({} in the report), {} ms latency: {requests} requests, {:.1} s wall, peak RSS {rss}",
+        json["summary"]["repositories"],
+        LATENCY.as_millis(),
+        wall.as_secs_f64()
+    );
+    println!(
+        "  the old 1 + 2N sequential requests: {} requests, at least {:.0} s at the same latency ({:.0}x slower)",
+        1 + 2 * REPOS,
+        sequential.as_secs_f64(),
+        sequential.as_secs_f64() / wall.as_secs_f64()
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
