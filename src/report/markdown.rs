@@ -2,9 +2,9 @@
 //! user's template. Written to read well as a GitHub issue body and as an Actions job summary.
 
 use handlebars::{Handlebars, handlebars_helper};
-use serde::Serialize;
 
-use super::{Report, Status};
+use super::Report;
+use super::view::{Changes, Trim, View};
 
 /// The built-in template.
 pub const DEFAULT_TEMPLATE: &str = include_str!("../../templates/report.md.hbs");
@@ -25,21 +25,91 @@ pub fn render(report: &Report) -> String {
     render_with(report, DEFAULT_TEMPLATE).expect("the built-in template renders")
 }
 
-/// Render with a template's text. Besides the report's fields, templates get `passing`,
-/// `non_compliant`, `errors`, `compliant`, `no_ci`, `exempt`, `expired` and a `len` helper.
+/// Render with a template's text. Templates see the fields of `report::view::View` (summary,
+/// non_compliant, errors, compliant, no_ci, exempt, skipped, expired, changes, …, and the raw
+/// `report`) and a `len` helper.
 pub fn render_with(report: &Report, template: &str) -> Result<String, TemplateError> {
-    let mut hb = Handlebars::new();
-    hb.set_strict_mode(false);
-    hb.register_escape_fn(escape);
-    handlebars_helper!(len: |v: Json| v.as_array().map_or(0, Vec::len));
-    hb.register_helper("len", Box::new(len));
-    hb.register_template_string("report", template)
-        .map_err(|e| TemplateError::Parse(e.to_string()))?;
-    let view = View::new(report);
-    let out = hb
-        .render("report", &view)
-        .map_err(|e| TemplateError::Render(e.to_string()))?;
-    Ok(tidy(&out))
+    Renderer::new(template)?.render(&View::new(report, None, Trim::FULL, None))
+}
+
+/// A compiled template.
+pub struct Renderer {
+    hb: Handlebars<'static>,
+}
+
+impl Renderer {
+    /// Compile a template.
+    pub fn new(template: &str) -> Result<Self, TemplateError> {
+        let mut hb = Handlebars::new();
+        hb.set_strict_mode(false);
+        hb.register_escape_fn(escape);
+        handlebars_helper!(len: |v: Json| v.as_array().map_or(0, Vec::len));
+        hb.register_helper("len", Box::new(len));
+        handlebars_helper!(add: |a: u64, b: u64| a + b);
+        hb.register_helper("add", Box::new(add));
+        hb.register_template_string("report", template)
+            .map_err(|e| TemplateError::Parse(e.to_string()))?;
+        Ok(Renderer { hb })
+    }
+
+    fn render(&self, view: &View<'_>) -> Result<String, TemplateError> {
+        let out = self
+            .hb
+            .render("report", view)
+            .map_err(|e| TemplateError::Render(e.to_string()))?;
+        Ok(tidy(&out))
+    }
+
+    /// Render within `budget` characters, degrading step by step: everything; then compliant,
+    /// exempt, no-ci and skipped repositories as counts only; then the longest sections cut to
+    /// as many repositories as fit, each cut saying "and N more" and where the full report is.
+    pub fn render_fitting(
+        &self,
+        report: &Report,
+        changes: Option<&Changes>,
+        budget: usize,
+        full_report: Option<&str>,
+    ) -> Result<String, TemplateError> {
+        let fits = |s: &String| s.chars().count() <= budget;
+        let full = self.render(&View::new(report, changes, Trim::FULL, full_report))?;
+        if fits(&full) {
+            return Ok(full);
+        }
+        let collapsed = Trim {
+            collapse: true,
+            ..Trim::FULL
+        };
+        let out = self.render(&View::new(report, changes, collapsed, full_report))?;
+        if fits(&out) {
+            return Ok(out);
+        }
+        // Largest number of repositories (with at most 20 job rows each) that fits.
+        let trim = |n| Trim {
+            collapse: true,
+            max_repos: n,
+            max_rows: 20,
+        };
+        let (mut lo, mut hi) = (0usize, report.repositories.len());
+        while lo < hi {
+            let mid = (lo + hi).div_ceil(2);
+            let out = self.render(&View::new(report, changes, trim(mid), full_report))?;
+            if fits(&out) {
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        let out = self.render(&View::new(report, changes, trim(lo), full_report))?;
+        if fits(&out) {
+            return Ok(out);
+        }
+        // Even the summary alone is too long (a template that ignores trimming): cut it hard.
+        let cut: String = out.chars().take(budget.saturating_sub(200)).collect();
+        Ok(format!(
+            "{cut}\n\n… the report was cut to fit; the full report is {}.\n",
+            full_report.unwrap_or("in the run's output file")
+        ))
+    }
 }
 
 /// Collapse runs of blank lines that conditional blocks leave behind.
@@ -75,156 +145,4 @@ pub fn escape(s: &str) -> String {
         }
     }
     out
-}
-
-/// What templates see: the report plus groupings that are awkward to compute in handlebars.
-#[derive(Serialize)]
-struct View<'a> {
-    #[serde(flatten)]
-    report: &'a Report,
-    passing: bool,
-    non_compliant: Vec<RepoView>,
-    errors: Vec<ErrorView>,
-    compliant: Vec<&'a str>,
-    no_ci: Vec<&'a str>,
-    exempt: Vec<ExemptView>,
-    expired: Vec<ExpiredView>,
-}
-
-#[derive(Serialize)]
-struct RepoView {
-    name: String,
-    url: Option<String>,
-    columns: Vec<String>,
-    rows: Vec<RowView>,
-    missing_any: Vec<String>,
-}
-
-#[derive(Serialize)]
-struct RowView {
-    job: String,
-    note: Option<String>,
-    file: String,
-    line: usize,
-    url: Option<String>,
-    cells: Vec<&'static str>,
-}
-
-#[derive(Serialize)]
-struct ErrorView {
-    name: String,
-    problems: Vec<String>,
-}
-
-#[derive(Serialize)]
-struct ExemptView {
-    name: String,
-    reason: String,
-}
-
-#[derive(Serialize)]
-struct ExpiredView {
-    repo: String,
-    reason: String,
-    expires: String,
-    rules: String,
-    line: usize,
-}
-
-impl<'a> View<'a> {
-    fn new(report: &'a Report) -> Self {
-        let names = |s: Status| report.with_status(s).map(|r| r.name.as_str()).collect();
-        let non_compliant = report
-            .with_status(Status::NonCompliant)
-            .map(|repo| {
-                // Columns: the rules this repository misses somewhere, in policy order.
-                let columns: Vec<String> = report
-                    .rules
-                    .iter()
-                    .map(|r| r.id.clone())
-                    .filter(|id| repo.jobs.iter().any(|j| j.missing.contains(id)))
-                    .collect();
-                let rows = repo
-                    .jobs
-                    .iter()
-                    .filter(|j| !j.missing.is_empty())
-                    .map(|j| RowView {
-                        job: j.name.clone(),
-                        note: if j.steps == 0 && j.verifiable {
-                            Some("no steps".into())
-                        } else {
-                            j.not_verifiable
-                                .as_ref()
-                                .map(|w| format!("not verifiable: {w}"))
-                        },
-                        file: j.file.clone(),
-                        line: j.line,
-                        url: j.url.clone(),
-                        cells: columns
-                            .iter()
-                            .map(|c| if j.missing.contains(c) { "❌" } else { "✅" })
-                            .collect(),
-                    })
-                    .collect();
-                RepoView {
-                    name: repo.name.clone(),
-                    url: repo.url.clone(),
-                    columns,
-                    rows,
-                    missing_any: repo.missing.clone(),
-                }
-            })
-            .collect();
-        let errors = report
-            .with_status(Status::Error)
-            .map(|r| ErrorView {
-                name: r.name.clone(),
-                problems: r
-                    .error
-                    .iter()
-                    .flat_map(|e| e.lines())
-                    .map(str::to_string)
-                    .collect(),
-            })
-            .collect();
-        let exempt = report
-            .with_status(Status::Exempt)
-            .map(|r| ExemptView {
-                name: r.name.clone(),
-                reason: r
-                    .exemptions
-                    .iter()
-                    .filter(|e| !e.expired)
-                    .map(|e| e.reason.as_str())
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            })
-            .collect();
-        let expired = report
-            .repositories
-            .iter()
-            .flat_map(|r| {
-                r.exemptions
-                    .iter()
-                    .filter(|e| e.expired)
-                    .map(|e| ExpiredView {
-                        repo: r.name.clone(),
-                        reason: e.reason.clone(),
-                        expires: e.expires.clone().unwrap_or_default(),
-                        rules: e.rules.join(", "),
-                        line: e.policy_line,
-                    })
-            })
-            .collect();
-        View {
-            report,
-            passing: report.is_passing(),
-            non_compliant,
-            errors,
-            compliant: names(Status::Compliant),
-            no_ci: names(Status::NoCi),
-            exempt,
-            expired,
-        }
-    }
 }

@@ -5,6 +5,7 @@ pub mod inspect;
 pub mod json;
 pub mod markdown;
 pub mod text;
+pub mod view;
 
 use serde::Serialize;
 

@@ -1,0 +1,280 @@
+//! What Markdown templates see: the report regrouped for reading, trimmed to a size budget.
+
+use serde::Serialize;
+
+use super::{Report, Status};
+
+/// How much of the report a rendering keeps; see [`super::markdown::render_fitting`].
+#[derive(Debug, Clone, Copy)]
+pub struct Trim {
+    /// Replace the lists of compliant, no-ci, exempt and skipped repositories by their counts.
+    pub collapse: bool,
+    /// Most non-compliant (and, separately, errored) repositories shown.
+    pub max_repos: usize,
+    /// Most job rows shown per repository.
+    pub max_rows: usize,
+}
+
+impl Trim {
+    /// Everything.
+    pub const FULL: Trim = Trim {
+        collapse: false,
+        max_repos: usize::MAX,
+        max_rows: usize::MAX,
+    };
+}
+
+/// What changed since the previous run (from the state kept in the published issue).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Changes {
+    /// Repositories that became non-compliant or errored.
+    pub newly_failing: Vec<String>,
+    /// Repositories that were failing and are not any more.
+    pub fixed: Vec<String>,
+    /// Exemptions that expired since (as `repository: reason`).
+    pub newly_expired: Vec<String>,
+}
+
+impl Changes {
+    /// Nothing changed.
+    pub fn is_empty(&self) -> bool {
+        self.newly_failing.is_empty() && self.fixed.is_empty() && self.newly_expired.is_empty()
+    }
+}
+
+/// Names shown in a change list before "and N more".
+const CHANGE_NAMES: usize = 30;
+
+#[derive(Serialize)]
+struct ListView {
+    items: Vec<String>,
+    more: usize,
+}
+
+fn capped(items: &[String], cap: usize) -> ListView {
+    ListView {
+        items: items.iter().take(cap).cloned().collect(),
+        more: items.len().saturating_sub(cap),
+    }
+}
+
+#[derive(Serialize)]
+struct ChangesView {
+    newly_failing: ListView,
+    fixed: ListView,
+    newly_expired: ListView,
+}
+
+/// The template's data.
+#[derive(Serialize)]
+pub struct View<'a> {
+    /// The whole report, for custom templates that want raw data.
+    report: &'a Report,
+    summary: &'a super::Summary,
+    rules: &'a [super::RuleInfo],
+    source: &'a str,
+    policy: &'a str,
+    date: &'a str,
+    incomplete: Option<&'a str>,
+    passing: bool,
+    changes: Option<ChangesView>,
+    non_compliant: Vec<RepoView>,
+    more_non_compliant: usize,
+    errors: Vec<ErrorView>,
+    more_errors: usize,
+    collapsed: bool,
+    compliant: Vec<&'a str>,
+    no_ci: Vec<&'a str>,
+    exempt: Vec<ExemptView>,
+    skipped: Vec<&'a super::Skipped>,
+    expired: Vec<ExpiredView>,
+    full_report: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct RepoView {
+    name: String,
+    url: Option<String>,
+    columns: Vec<String>,
+    rows: Vec<RowView>,
+    more_rows: usize,
+    missing_any: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct RowView {
+    job: String,
+    note: Option<String>,
+    file: String,
+    line: usize,
+    url: Option<String>,
+    cells: Vec<&'static str>,
+}
+
+#[derive(Serialize)]
+struct ErrorView {
+    name: String,
+    problems: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct ExemptView {
+    name: String,
+    reason: String,
+}
+
+#[derive(Serialize)]
+struct ExpiredView {
+    repo: String,
+    reason: String,
+    expires: String,
+    rules: String,
+    line: usize,
+}
+
+impl<'a> View<'a> {
+    /// Build the view of `report`, trimmed by `trim`. `full_report` says where the untrimmed
+    /// report is, for the "and N more" lines.
+    pub fn new(
+        report: &'a Report,
+        changes: Option<&Changes>,
+        trim: Trim,
+        full_report: Option<&'a str>,
+    ) -> Self {
+        let names = |s: Status| {
+            if trim.collapse {
+                Vec::new()
+            } else {
+                report.with_status(s).map(|r| r.name.as_str()).collect()
+            }
+        };
+        let failing: Vec<_> = report.with_status(Status::NonCompliant).collect();
+        let non_compliant = failing
+            .iter()
+            .take(trim.max_repos)
+            .map(|repo| repo_view(report, repo, trim.max_rows))
+            .collect();
+        let errored: Vec<_> = report.with_status(Status::Error).collect();
+        let errors = errored
+            .iter()
+            .take(trim.max_repos)
+            .map(|r| ErrorView {
+                name: r.name.clone(),
+                problems: r
+                    .error
+                    .iter()
+                    .flat_map(|e| e.lines())
+                    .map(str::to_string)
+                    .collect(),
+            })
+            .collect();
+        let exempt = if trim.collapse {
+            Vec::new()
+        } else {
+            report
+                .with_status(Status::Exempt)
+                .map(|r| ExemptView {
+                    name: r.name.clone(),
+                    reason: r
+                        .exemptions
+                        .iter()
+                        .filter(|e| !e.expired)
+                        .map(|e| e.reason.as_str())
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                })
+                .collect()
+        };
+        let expired = report
+            .repositories
+            .iter()
+            .flat_map(|r| {
+                r.exemptions
+                    .iter()
+                    .filter(|e| e.expired)
+                    .map(|e| ExpiredView {
+                        repo: r.name.clone(),
+                        reason: e.reason.clone(),
+                        expires: e.expires.clone().unwrap_or_default(),
+                        rules: e.rules.join(", "),
+                        line: e.policy_line,
+                    })
+            })
+            .take(trim.max_repos)
+            .collect();
+        let changes = changes.filter(|c| !c.is_empty()).map(|c| {
+            let cap = CHANGE_NAMES.min(trim.max_repos.max(5));
+            ChangesView {
+                newly_failing: capped(&c.newly_failing, cap),
+                fixed: capped(&c.fixed, cap),
+                newly_expired: capped(&c.newly_expired, cap),
+            }
+        });
+        View {
+            report,
+            summary: &report.summary,
+            rules: &report.rules,
+            source: &report.source,
+            policy: &report.policy,
+            date: &report.date,
+            incomplete: report.incomplete.as_deref(),
+            passing: report.is_passing(),
+            changes,
+            non_compliant,
+            more_non_compliant: failing.len().saturating_sub(trim.max_repos),
+            errors,
+            more_errors: errored.len().saturating_sub(trim.max_repos),
+            collapsed: trim.collapse,
+            compliant: names(Status::Compliant),
+            no_ci: names(Status::NoCi),
+            exempt,
+            skipped: if trim.collapse {
+                Vec::new()
+            } else {
+                report.skipped.iter().collect()
+            },
+            expired,
+            full_report,
+        }
+    }
+}
+
+fn repo_view(report: &Report, repo: &super::RepoReport, max_rows: usize) -> RepoView {
+    // Columns: the rules this repository misses somewhere, in policy order.
+    let columns: Vec<String> = report
+        .rules
+        .iter()
+        .map(|r| r.id.clone())
+        .filter(|id| repo.jobs.iter().any(|j| j.missing.contains(id)))
+        .collect();
+    let failing: Vec<_> = repo.jobs.iter().filter(|j| !j.missing.is_empty()).collect();
+    let rows = failing
+        .iter()
+        .take(max_rows)
+        .map(|j| RowView {
+            job: j.name.clone(),
+            note: if j.steps == 0 && j.verifiable {
+                Some("no steps".into())
+            } else {
+                j.not_verifiable
+                    .as_ref()
+                    .map(|w| format!("not verifiable: {w}"))
+            },
+            file: j.file.clone(),
+            line: j.line,
+            url: j.url.clone(),
+            cells: columns
+                .iter()
+                .map(|c| if j.missing.contains(c) { "❌" } else { "✅" })
+                .collect(),
+        })
+        .collect();
+    RepoView {
+        name: repo.name.clone(),
+        url: repo.url.clone(),
+        columns,
+        rows,
+        more_rows: failing.len().saturating_sub(max_rows),
+        missing_any: repo.missing.clone(),
+    }
+}
