@@ -181,6 +181,8 @@ pub enum Format {
     Json,
     /// Compiler-style `file:line: message` lines, for terminals and hooks.
     Text,
+    /// SARIF 2.1.0, for GitHub code scanning (github/codeql-action/upload-sarif).
+    Sarif,
 }
 
 /// Files to inspect.

@@ -4,6 +4,7 @@
 pub mod inspect;
 pub mod json;
 pub mod markdown;
+pub mod sarif;
 pub mod text;
 pub mod view;
 

@@ -184,6 +184,7 @@ pub fn render(
     Ok(match format {
         Format::Json => report::json::render(report),
         Format::Text => report::text::render(report),
+        Format::Sarif => report::sarif::render(report),
         Format::Markdown => match template {
             None => report::markdown::render(report),
             Some(path) => {

@@ -1,0 +1,118 @@
+//! SARIF 2.1.0 for code scanning: each missing step is a result at the CI file and job line;
+//! rules carry the policy's ids and descriptions. Accepted by github/codeql-action/upload-sarif.
+
+use serde_json::{Value, json};
+
+use super::Report;
+
+/// SARIF's schema address, as code scanning expects it.
+pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+
+/// Render the report as a SARIF log with one run.
+pub fn render(report: &Report) -> String {
+    let rules: Vec<Value> = report
+        .rules
+        .iter()
+        .map(|r| {
+            json!({
+                "id": r.id,
+                "name": kebab_to_camel(&r.id),
+                "shortDescription": { "text": r.description },
+                "fullDescription": { "text": format!("{} ({}, {})", r.description, r.selector, r.require) },
+                "help": { "text": format!("Every CI job this rule covers must run the step `{}`. Add it to the job, or exempt the repository in the policy.", r.selector) },
+                "defaultConfiguration": { "level": "error" },
+                "properties": { "tags": ["ci", "compliance"] }
+            })
+        })
+        .collect();
+    let index = |id: &str| report.rules.iter().position(|r| r.id == id);
+    // A single repository (check, or upload per repository): paths are relative to its root.
+    // Several: prefixed with the repository name so results stay distinct.
+    let single = report.repositories.len() == 1;
+    let mut results = Vec::new();
+    for repo in &report.repositories {
+        let uri = |file: &str| {
+            if single {
+                file.to_string()
+            } else {
+                format!("{}/{file}", repo.name)
+            }
+        };
+        for job in &repo.jobs {
+            for id in &job.missing {
+                let description = report
+                    .rules
+                    .iter()
+                    .find(|r| &r.id == id)
+                    .map(|r| r.description.as_str())
+                    .unwrap_or_default();
+                results.push(json!({
+                    "ruleId": id,
+                    "ruleIndex": index(id),
+                    "level": "error",
+                    "message": { "text": format!("Job `{}` does not run the required step `{id}`: {description}.", job.name) },
+                    "locations": [location(&uri(&job.file), job.line, &job.name)],
+                    "partialFingerprints": { "orgcheck/v1": format!("{}:{}:{}:{id}", repo.name, job.file, job.name) },
+                    "properties": { "repository": repo.name, "job": job.name, "ci": job.ci }
+                }));
+            }
+        }
+        for id in &repo.missing {
+            let file = repo
+                .jobs
+                .first()
+                .map(|j| (j.file.as_str(), j.line))
+                .unwrap_or((".", 1));
+            results.push(json!({
+                "ruleId": id,
+                "ruleIndex": index(id),
+                "level": "error",
+                "message": { "text": format!("No job of {} runs the required step `{id}`.", repo.name) },
+                "locations": [location(&uri(file.0), file.1, "")],
+                "partialFingerprints": { "orgcheck/v1": format!("{}:any:{id}", repo.name) },
+                "properties": { "repository": repo.name }
+            }));
+        }
+    }
+    let log = json!({
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": { "driver": {
+                "name": "orgcheck",
+                "version": env!("CARGO_PKG_VERSION"),
+                "informationUri": "https://github.com/orgcheck/orgcheck",
+                "rules": rules
+            } },
+            "automationDetails": { "id": format!("orgcheck/{}/", report.source) },
+            "results": results
+        }]
+    });
+    let mut out = serde_json::to_string_pretty(&log).expect("serializes");
+    out.push('\n');
+    out
+}
+
+fn location(uri: &str, line: usize, job: &str) -> Value {
+    let mut loc = json!({
+        "physicalLocation": {
+            "artifactLocation": { "uri": uri },
+            "region": { "startLine": line.max(1) }
+        }
+    });
+    if !job.is_empty() {
+        loc["logicalLocations"] = json!([{ "name": job, "kind": "job" }]);
+    }
+    loc
+}
+
+fn kebab_to_camel(id: &str) -> String {
+    id.split('-')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_uppercase().chain(c).collect::<String>())
+                .unwrap_or_default()
+        })
+        .collect()
+}

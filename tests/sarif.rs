@@ -1,0 +1,112 @@
+//! SARIF output validates against the OASIS SARIF 2.1.0 schema (../shared/sarif; the test skips,
+//! and says so, when it is absent) and carries what code scanning needs.
+
+mod support;
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use support::{code, orgcheck, stdout};
+
+fn validator() -> Option<jsonschema::Validator> {
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/sarif/sarif-schema-2.1.0.json");
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED: ../shared/sarif/sarif-schema-2.1.0.json is absent; SARIF was not validated"
+        );
+        return None;
+    };
+    let schema: serde_json::Value = serde_json::from_str(&text).unwrap();
+    Some(jsonschema::draft4::new(&schema).expect("the SARIF schema compiles"))
+}
+
+fn sarif(args: &[&str]) -> serde_json::Value {
+    let out = orgcheck(args);
+    assert!(code(&out) <= 1);
+    serde_json::from_str(&stdout(&out)).expect("SARIF is JSON")
+}
+
+#[test]
+fn demo_scan_sarif_is_valid_and_has_one_result_per_missing_step() {
+    let log = sarif(&[
+        "scan",
+        "--local",
+        "examples/demo-org",
+        "--policy",
+        "policy.example.toml",
+        "--format",
+        "sarif",
+        "--quiet",
+    ]);
+    if let Some(v) = validator() {
+        let errors: Vec<String> = v
+            .iter_errors(&log)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{errors:#?}");
+    }
+    assert_eq!(log["version"], "2.1.0");
+    let run = &log["runs"][0];
+    let rules: Vec<&str> = run["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        rules,
+        ["checkout", "actions-checkout", "unit-tests", "secret-scan"]
+    );
+    let results = run["results"].as_array().unwrap();
+    // payments: 3 job-level misses; mobile-app: 1 job-level + 1 any-job; old-reports: 1 any-job.
+    assert_eq!(results.len(), 6);
+    let first = results
+        .iter()
+        .find(|r| r["properties"]["repository"] == "payments")
+        .unwrap();
+    assert_eq!(
+        first["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "payments/.circleci/config.yml"
+    );
+    assert_eq!(
+        first["locations"][0]["physicalLocation"]["region"]["startLine"],
+        15
+    );
+    let idx = first["ruleIndex"].as_u64().unwrap() as usize;
+    assert_eq!(rules[idx], first["ruleId"].as_str().unwrap());
+}
+
+#[test]
+fn single_repository_paths_are_relative_to_its_root() {
+    let log = sarif(&[
+        "check",
+        "examples/demo-org/payments",
+        "--policy",
+        "policy.example.toml",
+        "--format",
+        "sarif",
+    ]);
+    if let Some(v) = validator() {
+        assert!(v.is_valid(&log));
+    }
+    let uri = &log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+        ["uri"];
+    assert_eq!(uri, ".circleci/config.yml");
+}
+
+#[test]
+fn the_schema_check_can_fail() {
+    let Some(v) = validator() else { return };
+    let mut log = sarif(&[
+        "check",
+        "examples/demo-org/payments",
+        "--policy",
+        "policy.example.toml",
+        "--format",
+        "sarif",
+    ]);
+    log["runs"][0]["results"][0]["level"] = "fatal".into();
+    assert!(!v.is_valid(&log));
+}
