@@ -60,7 +60,40 @@ pub struct ScanArgs {
     pub github: GitHubArgs,
 
     #[command(flatten)]
+    pub publish: PublishArgs,
+
+    #[command(flatten)]
     pub common: CommonArgs,
+}
+
+/// Where the report is published.
+#[derive(Debug, Args, Clone)]
+pub struct PublishArgs {
+    /// Keep one compliance issue in this repository up to date. Default in GitHub Actions:
+    /// $GITHUB_REPOSITORY. Needs permission to write issues there, nothing more.
+    #[arg(long, value_name = "OWNER/REPO", help_heading = "Publish")]
+    pub issue_repo: Option<String>,
+
+    /// Do not publish an issue, even in GitHub Actions.
+    #[arg(long, conflicts_with = "issue_repo", help_heading = "Publish")]
+    pub no_issue: bool,
+
+    /// Title of a new issue (an existing issue keeps its title).
+    #[arg(long, value_name = "TEXT", help_heading = "Publish")]
+    pub issue_title: Option<String>,
+
+    /// Leave the issue open when everything is compliant.
+    #[arg(long, help_heading = "Publish")]
+    pub no_close: bool,
+
+    /// Leave a closed issue closed when something fails again.
+    #[arg(long, help_heading = "Publish")]
+    pub no_reopen: bool,
+
+    /// Print what would be published (actions and issue body, on stderr) and write nothing to
+    /// GitHub.
+    #[arg(long, help_heading = "Publish")]
+    pub dry_run: bool,
 }
 
 /// How to reach GitHub.

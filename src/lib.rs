@@ -8,6 +8,7 @@ pub mod ci;
 pub mod cli;
 pub mod eval;
 pub mod policy;
+pub mod publish;
 pub mod report;
 pub mod run;
 pub mod source;

@@ -32,6 +32,39 @@ pub fn render_with(report: &Report, template: &str) -> Result<String, TemplateEr
     Renderer::new(template)?.render(&View::new(report, None, Trim::FULL, None))
 }
 
+/// A size limit, as GitHub counts it.
+#[derive(Debug, Clone, Copy)]
+pub enum Limit {
+    /// Characters (issue bodies).
+    Chars(usize),
+    /// Bytes (job summaries).
+    Bytes(usize),
+}
+
+impl Limit {
+    /// Whether `s` is within the limit.
+    pub fn fits(self, s: &str) -> bool {
+        match self {
+            Limit::Chars(n) => s.len() <= n || s.chars().count() <= n,
+            Limit::Bytes(n) => s.len() <= n,
+        }
+    }
+
+    /// The longest prefix of `s` that leaves `reserve` units of the limit free.
+    fn truncate(self, s: &str, reserve: usize) -> String {
+        match self {
+            Limit::Chars(n) => s.chars().take(n.saturating_sub(reserve)).collect(),
+            Limit::Bytes(n) => {
+                let mut end = n.saturating_sub(reserve).min(s.len());
+                while !s.is_char_boundary(end) {
+                    end -= 1;
+                }
+                s[..end].to_string()
+            }
+        }
+    }
+}
+
 /// A compiled template.
 pub struct Renderer {
     hb: Handlebars<'static>,
@@ -52,6 +85,11 @@ impl Renderer {
         Ok(Renderer { hb })
     }
 
+    /// Render the whole report.
+    pub fn render_full(&self, report: &Report) -> Result<String, TemplateError> {
+        self.render(&View::new(report, None, Trim::FULL, None))
+    }
+
     fn render(&self, view: &View<'_>) -> Result<String, TemplateError> {
         let out = self
             .hb
@@ -60,17 +98,17 @@ impl Renderer {
         Ok(tidy(&out))
     }
 
-    /// Render within `budget` characters, degrading step by step: everything; then compliant,
+    /// Render within `limit`, degrading step by step: everything; then compliant,
     /// exempt, no-ci and skipped repositories as counts only; then the longest sections cut to
     /// as many repositories as fit, each cut saying "and N more" and where the full report is.
     pub fn render_fitting(
         &self,
         report: &Report,
         changes: Option<&Changes>,
-        budget: usize,
+        limit: Limit,
         full_report: Option<&str>,
     ) -> Result<String, TemplateError> {
-        let fits = |s: &String| s.chars().count() <= budget;
+        let fits = |s: &String| limit.fits(s);
         let full = self.render(&View::new(report, changes, Trim::FULL, full_report))?;
         if fits(&full) {
             return Ok(full);
@@ -104,7 +142,7 @@ impl Renderer {
             return Ok(out);
         }
         // Even the summary alone is too long (a template that ignores trimming): cut it hard.
-        let cut: String = out.chars().take(budget.saturating_sub(200)).collect();
+        let cut = limit.truncate(&out, 300);
         Ok(format!(
             "{cut}\n\n… the report was cut to fit; the full report is {}.\n",
             full_report.unwrap_or("in the run's output file")

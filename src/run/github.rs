@@ -1,4 +1,5 @@
-//! `scan --org`: credentials and URLs from flags and the environment, a runtime, a status line.
+//! GitHub sessions for the command line: credentials and URLs from flags and the environment,
+//! a runtime, a status line while reading an organization, and publishing the issue.
 
 use std::io::{IsTerminal, Write};
 use std::sync::Arc;
@@ -6,7 +7,10 @@ use std::sync::Arc;
 use crate::cli::GitHubArgs;
 use crate::eval::Repository;
 use crate::policy::Policy;
-use crate::source::github::{self, Auth, Connection, GitHubError, Progress};
+use crate::publish::issue::{self, Published, Target};
+use crate::report::Report;
+use crate::report::view::Changes;
+use crate::source::github::{self, Auth, Client, Connection, GitHubError, Progress};
 
 /// What an organization scan produced.
 pub struct OrgRead {
@@ -14,10 +18,6 @@ pub struct OrgRead {
     pub repos: Vec<Repository>,
     /// Why the scan is partial, if it is.
     pub incomplete: Option<String>,
-    /// Requests sent.
-    pub requests: usize,
-    /// Rate limit left, when GitHub said.
-    pub rate_remaining: Option<i64>,
 }
 
 fn env(name: &str) -> Option<String> {
@@ -80,7 +80,7 @@ fn read_key(value: &str) -> Result<String, GitHubError> {
         return Ok(value.to_string());
     }
     std::fs::read_to_string(value).map_err(|e| {
-        // Only the path is shown: the value is either a path or (malformed) key material.
+        // Only a short single-line value is shown: anything else may be key material.
         let shown = if value.len() < 200 && !value.contains('\n') {
             value
         } else {
@@ -90,27 +90,49 @@ fn read_key(value: &str) -> Result<String, GitHubError> {
     })
 }
 
-/// Scan an organization, with a status line on a terminal.
-pub fn read_org(
-    org: &str,
-    args: &GitHubArgs,
-    policy: &Policy,
-    quiet: bool,
-) -> Result<OrgRead, GitHubError> {
-    let conn = connection(args)?;
-    if matches!(conn.auth, Auth::None) && !quiet {
-        eprintln!(
-            "orgcheck: no token (--token, $GITHUB_TOKEN, $GH_TOKEN): reading public data only, at low rate limits"
-        );
+/// A connection to GitHub with its own runtime (the only async part of orgcheck).
+pub struct Session {
+    runtime: tokio::runtime::Runtime,
+    client: Arc<Client>,
+}
+
+impl Session {
+    /// Connect. `installation` is the REST path that finds a GitHub App's installation
+    /// (`/orgs/ORG/installation` or `/repos/OWNER/REPO/installation`).
+    pub fn start(args: &GitHubArgs, installation: &str, quiet: bool) -> Result<Self, GitHubError> {
+        let conn = connection(args)?;
+        if matches!(conn.auth, Auth::None) && !quiet {
+            eprintln!(
+                "orgcheck: no token (--token, $GITHUB_TOKEN, $GH_TOKEN): reading public data only, at low rate limits"
+            );
+        }
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(|e| GitHubError::Config(format!("cannot start the async runtime: {e}")))?;
+        let client = Arc::new(runtime.block_on(github::connect(&conn, installation))?);
+        Ok(Session { runtime, client })
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| GitHubError::Config(format!("cannot start the async runtime: {e}")))?;
-    let show = !quiet && std::io::stderr().is_terminal();
-    runtime.block_on(async {
-        let client = Arc::new(github::connect(&conn, org).await?);
+
+    /// Requests sent so far.
+    pub fn requests(&self) -> usize {
+        self.client.requests()
+    }
+
+    /// Rate limit left, when GitHub said.
+    pub fn rate_remaining(&self) -> Option<i64> {
+        self.client.rate_remaining()
+    }
+
+    /// Read every repository of an organization, with a status line on a terminal.
+    pub fn read_org(
+        &self,
+        org: &str,
+        policy: &Policy,
+        quiet: bool,
+    ) -> Result<OrgRead, GitHubError> {
+        let show = !quiet && std::io::stderr().is_terminal();
         let scope = policy.scope.clone();
         let in_scope =
             move |facts: &crate::policy::RepoFacts<'_>| scope.skip_reason(facts).is_none();
@@ -130,7 +152,12 @@ pub fn read_org(
                 let _ = err.flush();
             }
         };
-        let result = github::scan_org(Arc::clone(&client), org, &in_scope, &mut progress).await;
+        let result = self.runtime.block_on(github::scan_org(
+            Arc::clone(&self.client),
+            org,
+            &in_scope,
+            &mut progress,
+        ));
         if show {
             eprint!("\r\x1b[2K");
         }
@@ -138,8 +165,17 @@ pub fn read_org(
         Ok(OrgRead {
             repos: scan.repos,
             incomplete: scan.incomplete,
-            requests: client.requests(),
-            rate_remaining: client.rate_remaining(),
         })
-    })
+    }
+
+    /// Publish the compliance issue.
+    pub fn publish(
+        &self,
+        target: &Target,
+        report: &Report,
+        render: &(dyn Fn(Option<&Changes>, usize) -> String + Sync),
+    ) -> Result<Published, GitHubError> {
+        self.runtime
+            .block_on(issue::publish(&self.client, target, report, render))
+    }
 }

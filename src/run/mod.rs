@@ -7,6 +7,10 @@ use std::path::Path;
 use crate::cli::{CheckArgs, Command, CommonArgs, Format, InspectArgs, InspectFormat, ScanArgs};
 use crate::eval::{self, Context, Repository};
 use crate::policy::{self, Date, Policy, PolicyError};
+use crate::publish::actions;
+use crate::publish::issue::Target;
+use crate::report::markdown::{Limit, Renderer};
+use crate::report::view::Changes;
 use crate::report::{self, Report, inspect::FileView};
 use crate::source::github::GitHubError;
 use crate::source::{self, SourceError};
@@ -89,48 +93,174 @@ fn load_policy(path: &Path) -> Result<Policy, RunError> {
 
 fn scan(args: ScanArgs) -> Result<Exit, RunError> {
     let policy = load_policy(&args.common.policy)?;
-    match (&args.local, &args.org) {
-        (Some(dir), _) => {
-            let repos = source::local::scan_dir(dir)?;
-            let source = format!("local:{}", dir.display());
-            finish(
-                &policy,
-                &repos,
-                source,
-                None,
-                &args.common,
-                Format::Markdown,
-            )
-        }
+    let renderer = renderer(&args.common)?;
+    let quiet = args.common.quiet;
+    let mut session: Option<github::Session> = None;
+    let (repos, source, incomplete) = match (&args.local, &args.org) {
+        (Some(dir), _) => (
+            source::local::scan_dir(dir)?,
+            format!("local:{}", dir.display()),
+            None,
+        ),
         (None, Some(org)) => {
-            let read = github::read_org(org, &args.github, &policy, args.common.quiet)?;
-            let exit = finish(
-                &policy,
-                &read.repos,
-                format!("org:{org}"),
-                read.incomplete.clone(),
-                &args.common,
-                Format::Markdown,
-            )?;
-            if !args.common.quiet {
-                let rate = read
-                    .rate_remaining
-                    .map(|r| format!(", rate limit {r} left"))
-                    .unwrap_or_default();
-                eprintln!("orgcheck: {} GitHub requests{rate}", read.requests);
-            }
-            if let Some(why) = read.incomplete {
-                eprintln!("error: the scan is partial: {why}");
-                return Ok(Exit::GitHub);
-            }
-            Ok(exit)
+            let s =
+                github::Session::start(&args.github, &format!("/orgs/{org}/installation"), quiet)?;
+            let read = s.read_org(org, &policy, quiet)?;
+            session = Some(s);
+            (read.repos, format!("org:{org}"), read.incomplete)
         }
         (None, None) => unreachable!("clap requires --local or --org"),
+    };
+    let target = publish_target(&args, &source)?;
+    let report = evaluate(&policy, &repos, source, incomplete, &args.common);
+    write_report(&report, &args.common, Format::Markdown, &renderer)?;
+
+    let mut failed = None;
+    let mut published = None;
+    if let Some(target) = &target {
+        if session.is_none() {
+            let owner_repo = format!("/repos/{}/installation", target.repo);
+            match github::Session::start(&args.github, &owner_repo, quiet) {
+                Ok(s) => session = Some(s),
+                Err(e) => failed = Some(e),
+            }
+        }
+        if let Some(s) = &session {
+            let full = full_report_hint(&args.common);
+            let render = |changes: Option<&Changes>, budget: usize| {
+                renderer
+                    .render_fitting(&report, changes, Limit::Chars(budget), full.as_deref())
+                    .unwrap_or_else(|e| format!("orgcheck could not render the report: {e}"))
+            };
+            match s.publish(target, &report, &render) {
+                Ok(p) => {
+                    for action in &p.actions {
+                        eprintln!("orgcheck: issue: {action}");
+                    }
+                    if target.dry_run
+                        && let Some(body) = &p.body
+                    {
+                        eprintln!(
+                            "----- issue body ({} characters) -----\n{body}\n----- end of issue body -----",
+                            body.chars().count()
+                        );
+                    }
+                    published = Some(p);
+                }
+                Err(e) => failed = Some(e),
+            }
+        }
     }
+    let changes = published.as_ref().and_then(|p| p.changes.as_ref());
+    let issue_url = published.as_ref().and_then(|p| p.url.as_deref());
+    actions_runtime(&report, &renderer, changes, issue_url, &args.common)?;
+
+    if !quiet {
+        eprintln!("{}", summary_line(&report));
+    }
+    if let Some(why) = &report.incomplete {
+        eprintln!("error: the scan is partial: {why}");
+    }
+    if let Some(e) = &failed {
+        eprintln!("error: could not publish to GitHub: {e}");
+    }
+    if let Some(s) = &session
+        && !quiet
+    {
+        let rate = s
+            .rate_remaining()
+            .map(|r| format!(", rate limit {r} left"))
+            .unwrap_or_default();
+        eprintln!("orgcheck: {} GitHub requests{rate}", s.requests());
+    }
+    Ok(if report.incomplete.is_some() || failed.is_some() {
+        Exit::GitHub
+    } else {
+        verdict(&report, &args.common)
+    })
+}
+
+/// The issue to keep current, if any: `--issue-repo`, or in GitHub Actions the workflow's
+/// own repository, unless `--no-issue`.
+fn publish_target(args: &ScanArgs, source: &str) -> Result<Option<Target>, RunError> {
+    let p = &args.publish;
+    let in_actions = std::env::var("GITHUB_ACTIONS").as_deref() == Ok("true");
+    let repo = match (&p.issue_repo, p.no_issue) {
+        (_, true) => None,
+        (Some(r), _) => Some(r.clone()),
+        (None, false) if in_actions => std::env::var("GITHUB_REPOSITORY")
+            .ok()
+            .filter(|r| !r.is_empty()),
+        _ => None,
+    };
+    let Some(repo) = repo else { return Ok(None) };
+    let valid = repo.split('/').count() == 2 && repo.split('/').all(|part| !part.is_empty());
+    if !valid {
+        return Err(
+            SourceError::Invalid(format!("--issue-repo `{repo}`: expected OWNER/REPO")).into(),
+        );
+    }
+    let subject = source.split_once(':').map_or(source, |(_, s)| s);
+    Ok(Some(Target {
+        repo,
+        title: p
+            .issue_title
+            .clone()
+            .unwrap_or_else(|| format!("CI compliance report: {subject}")),
+        close_when_passing: !p.no_close,
+        reopen: !p.no_reopen,
+        dry_run: p.dry_run,
+    }))
+}
+
+/// Where the full report is, for "and N more" lines in trimmed renderings.
+fn full_report_hint(common: &CommonArgs) -> Option<String> {
+    let path = common.output.as_ref()?;
+    Some(match std::env::var("GITHUB_RUN_ID") {
+        Ok(_) => format!("`{}` in this run's artifacts", path.display()),
+        Err(_) => format!("`{}`", path.display()),
+    })
+}
+
+/// The job summary and step outputs, when running in GitHub Actions.
+fn actions_runtime(
+    report: &Report,
+    renderer: &Renderer,
+    changes: Option<&Changes>,
+    issue_url: Option<&str>,
+    common: &CommonArgs,
+) -> Result<(), RunError> {
+    let io = |path: &Path| {
+        let path = path.display().to_string();
+        move |source| RunError::Io { path, source }
+    };
+    if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
+        let path = Path::new(&path);
+        let hint = full_report_hint(common);
+        let markdown = renderer
+            .render_fitting(
+                report,
+                changes,
+                Limit::Bytes(actions::SUMMARY_LIMIT - 1024),
+                hint.as_deref(),
+            )
+            .map_err(|source| RunError::Template {
+                path: "template".into(),
+                source,
+            })?;
+        actions::append_summary(path, &markdown).map_err(io(path))?;
+    }
+    if let Some(path) = std::env::var_os("GITHUB_OUTPUT").filter(|p| !p.is_empty()) {
+        let path = Path::new(&path);
+        let outputs = actions::outputs(report, issue_url, common.output.as_deref());
+        actions::write_outputs(path, &outputs).map_err(io(path))?;
+    }
+    Ok(())
 }
 
 fn check(args: CheckArgs) -> Result<Exit, RunError> {
     let policy = load_policy(&args.common.policy)?;
+    let renderer = renderer(&args.common)?;
     if !args.path.is_dir() {
         return Err(SourceError::Invalid(format!(
             "{} is not a directory; check takes a repository's root folder",
@@ -140,67 +270,78 @@ fn check(args: CheckArgs) -> Result<Exit, RunError> {
     }
     let repo = source::local::read_repo(&args.path, None);
     let source = format!("check:{}", args.path.display());
-    finish(&policy, &[repo], source, None, &args.common, Format::Text)
+    let report = evaluate(&policy, &[repo], source, None, &args.common);
+    write_report(&report, &args.common, Format::Text, &renderer)?;
+    actions_runtime(&report, &renderer, None, None, &args.common)?;
+    if !args.common.quiet
+        && (args.common.output.is_some() || args.common.format.is_some_and(|f| f != Format::Text))
+    {
+        eprintln!("{}", summary_line(&report));
+    }
+    Ok(verdict(&report, &args.common))
 }
 
-/// Evaluate, render, write, and decide the exit status.
-fn finish(
+fn evaluate(
     policy: &Policy,
     repos: &[Repository],
     source: String,
     incomplete: Option<String>,
     common: &CommonArgs,
-    default_format: Format,
-) -> Result<Exit, RunError> {
+) -> Report {
     let cx = Context {
         source,
         policy_path: common.policy.display().to_string(),
         today: Date::today(),
         incomplete,
     };
-    let report = eval::evaluate(policy, repos, &cx);
-    let rendered = render(
-        &report,
-        common.format.unwrap_or(default_format),
-        common.template.as_deref(),
-    )?;
-    write_output(common.output.as_deref(), &rendered)?;
-    if !common.quiet && (common.output.is_some() || common.format != Some(Format::Text)) {
-        eprintln!("{}", summary_line(&report));
-    }
-    Ok(if report.is_passing() || common.no_fail {
+    eval::evaluate(policy, repos, &cx)
+}
+
+fn verdict(report: &Report, common: &CommonArgs) -> Exit {
+    if report.is_passing() || common.no_fail {
         Exit::Ok
     } else {
         Exit::Findings
+    }
+}
+
+/// The Markdown template, compiled once: a broken one is a usage error before any request.
+fn renderer(common: &CommonArgs) -> Result<Renderer, RunError> {
+    let text = match &common.template {
+        None => report::markdown::DEFAULT_TEMPLATE.to_string(),
+        Some(path) => std::fs::read_to_string(path).map_err(|source| RunError::Io {
+            path: path.display().to_string(),
+            source,
+        })?,
+    };
+    Renderer::new(&text).map_err(|source| RunError::Template {
+        path: common
+            .template
+            .as_ref()
+            .map_or_else(|| "built-in template".into(), |p| p.display().to_string()),
+        source,
     })
 }
 
-/// Render a report in a format.
-pub fn render(
+/// The full report, in the chosen format, to `--output` or stdout.
+fn write_report(
     report: &Report,
-    format: Format,
-    template: Option<&Path>,
-) -> Result<String, RunError> {
-    Ok(match format {
+    common: &CommonArgs,
+    default: Format,
+    renderer: &Renderer,
+) -> Result<(), RunError> {
+    let text = match common.format.unwrap_or(default) {
         Format::Json => report::json::render(report),
         Format::Text => report::text::render(report),
         Format::Sarif => report::sarif::render(report),
-        Format::Markdown => match template {
-            None => report::markdown::render(report),
-            Some(path) => {
-                let text = std::fs::read_to_string(path).map_err(|source| RunError::Io {
-                    path: path.display().to_string(),
-                    source,
-                })?;
-                report::markdown::render_with(report, &text).map_err(|source| {
-                    RunError::Template {
-                        path: path.display().to_string(),
-                        source,
-                    }
-                })?
-            }
-        },
-    })
+        Format::Markdown => renderer
+            .render_full(report)
+            .map_err(|source| RunError::Template {
+                path: "template".into(),
+                source,
+            })?,
+    };
+    write_output(common.output.as_deref(), &text)
 }
 
 fn summary_line(report: &Report) -> String {

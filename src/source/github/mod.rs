@@ -106,8 +106,9 @@ pub fn graphql_url_for(api_url: &str) -> String {
     }
 }
 
-/// Authenticate and return a client for the organization's data.
-pub async fn connect(conn: &Connection, org: &str) -> Result<Client, GitHubError> {
+/// Authenticate and return a client. For a GitHub App, `installation` is the REST path that
+/// finds its installation: `/orgs/ORG/installation` or `/repos/OWNER/REPO/installation`.
+pub async fn connect(conn: &Connection, installation: &str) -> Result<Client, GitHubError> {
     match &conn.auth {
         Auth::Token(t) => Client::new(
             &conn.api_url,
@@ -141,7 +142,7 @@ pub async fn connect(conn: &Connection, org: &str) -> Result<Client, GitHubError
             // octocrab signs App requests only when the URI has no host (or is api.github.com),
             // so this client sends paths and lets octocrab's base URI (with /api/v3) fill in.
             let app = Client::with_crab(crab, "", &conn.graphql_url, conn.max_wait, secrets);
-            let url = app.rest_url(&format!("/orgs/{org}/installation"));
+            let url = app.rest_url(installation);
             let answer = app
                 .request(
                     Method::GET,
@@ -158,7 +159,7 @@ pub async fn connect(conn: &Connection, org: &str) -> Result<Client, GitHubError
                     .and_then(|v| v.get("id").and_then(serde_json::Value::as_u64)),
                 404 => {
                     return Err(GitHubError::NotFound(format!(
-                        "GitHub App {app_id} is not installed on organization `{org}`"
+                        "GitHub App {app_id} has no installation at {installation}: install it on the organization"
                     )));
                 }
                 status => {

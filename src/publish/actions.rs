@@ -1,0 +1,62 @@
+//! The GitHub Actions runtime: the job summary (`$GITHUB_STEP_SUMMARY`) and step outputs
+//! (`$GITHUB_OUTPUT`).
+
+use std::io::Write;
+use std::path::Path;
+
+use crate::report::Report;
+
+/// GitHub drops a step summary over 1 MiB.
+pub const SUMMARY_LIMIT: usize = 1024 * 1024;
+
+/// Append Markdown to the job summary file.
+pub fn append_summary(path: &Path, markdown: &str) -> std::io::Result<()> {
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?;
+    f.write_all(markdown.as_bytes())?;
+    if !markdown.ends_with('\n') {
+        f.write_all(b"\n")?;
+    }
+    Ok(())
+}
+
+/// The step outputs orgcheck sets.
+pub fn outputs(
+    report: &Report,
+    issue_url: Option<&str>,
+    report_path: Option<&Path>,
+) -> Vec<(&'static str, String)> {
+    let s = &report.summary;
+    vec![
+        ("compliant", report.is_passing().to_string()),
+        ("repositories", s.repositories.to_string()),
+        ("non-compliant", s.non_compliant.to_string()),
+        ("errors", s.error.to_string()),
+        ("issue-url", issue_url.unwrap_or_default().to_string()),
+        (
+            "report",
+            report_path
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
+        ),
+    ]
+}
+
+/// Append outputs in the `name<<DELIMITER` form, safe for any value.
+pub fn write_outputs(path: &Path, outputs: &[(&str, String)]) -> std::io::Result<()> {
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?;
+    for (name, value) in outputs {
+        if value.contains('\n') {
+            let delimiter = format!("ORGCHECK_{}", std::process::id());
+            writeln!(f, "{name}<<{delimiter}\n{value}\n{delimiter}")?;
+        } else {
+            writeln!(f, "{name}={value}")?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,6 @@
+//! Publishing a report where people read it: the compliance issue, the Actions job summary and
+//! step outputs.
+
+pub mod actions;
+pub mod issue;
+pub mod state;
