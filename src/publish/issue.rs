@@ -6,7 +6,7 @@
 use http::Method;
 use serde_json::{Value, json};
 
-use super::state::RunState;
+use super::state::{RunState, fingerprint};
 use crate::report::Report;
 use crate::report::view::Changes;
 use crate::source::github::{Client, GitHubError, Replay};
@@ -63,14 +63,10 @@ pub fn marker(report: &Report) -> String {
     )
 }
 
-/// A body's content without the things that change every run by themselves (the date and
-/// the hidden state), so an unchanged report causes no write and no notification.
+/// A rendering without what changes every run by itself (the date), so an unchanged report
+/// causes no write and no notification.
 fn comparable(body: &str, date: &str) -> String {
-    body.lines()
-        .filter(|l| !l.starts_with("<!-- orgcheck:state"))
-        .map(|l| l.replace(date, ""))
-        .collect::<Vec<_>>()
-        .join("\n")
+    body.replace(date, "")
 }
 
 /// Publish `report`; `render(changes, budget)` renders the Markdown within `budget` characters.
@@ -87,9 +83,17 @@ pub async fn publish(
     let kept = found.first().cloned();
     let previous = kept.as_ref().and_then(|i| RunState::decode(&i.body));
     out.changes = previous.as_ref().map(|s| s.changes(report));
-    let tail = format!("\n{marker}\n{}\n", RunState::of(report).encode());
-    let budget = BODY_LIMIT.saturating_sub(tail.chars().count() + 16);
-    let body = format!("{}{tail}", render(out.changes.as_ref(), budget));
+    // The state line has a fixed size for a given report, so measure it with a placeholder.
+    let tail_of =
+        |content: u64| format!("\n{marker}\n{}\n", RunState::of(report, content).encode());
+    let budget = BODY_LIMIT.saturating_sub(tail_of(0).chars().count() + 16);
+    let plain = render(None, budget);
+    let content = fingerprint(&comparable(&plain, &report.date));
+    let shown = match out.changes.as_ref().filter(|c| !c.is_empty()) {
+        Some(changes) => render(Some(changes), budget),
+        None => plain,
+    };
+    let body = format!("{shown}{}", tail_of(content));
     let passing = report.is_passing();
     out.body = Some(body.clone());
 
@@ -125,7 +129,7 @@ pub async fn publish(
             out.url = Some(issue.url.clone());
             let mut patch = serde_json::Map::new();
             let mut what = Vec::new();
-            if comparable(&issue.body, &report.date) != comparable(&body, &report.date) {
+            if previous.as_ref().map(|p| p.content) != Some(content) {
                 patch.insert("body".into(), json!(body));
                 what.push("update the report");
             }

@@ -19,6 +19,19 @@ const SUFFIX: &str = " -->";
 pub struct RunState {
     failing: BTreeSet<u32>,
     expired: BTreeSet<u32>,
+    /// Fingerprint of the published report without its "since the last run" part, so an
+    /// unchanged report is recognised even though that part differs from run to run.
+    pub content: u64,
+}
+
+/// A stable 64-bit FNV-1a fingerprint of text.
+pub fn fingerprint(text: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in text.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
 }
 
 /// FNV-1a: stable across versions and platforms, which a std hasher is not.
@@ -54,9 +67,10 @@ fn expired_keys(report: &Report) -> Vec<(u32, String)> {
 }
 
 impl RunState {
-    /// The state of a report.
-    pub fn of(report: &Report) -> Self {
+    /// The state of a report whose rendering has fingerprint `content`.
+    pub fn of(report: &Report, content: u64) -> Self {
         RunState {
+            content,
             failing: report
                 .repositories
                 .iter()
@@ -94,7 +108,8 @@ impl RunState {
             STANDARD.encode(bytes)
         };
         format!(
-            "{PREFIX}f={} e={}{SUFFIX}",
+            "{PREFIX}c={:016x} f={} e={}{SUFFIX}",
+            self.content,
             pack(&self.failing),
             pack(&self.expired)
         )
@@ -108,6 +123,10 @@ impl RunState {
         let mut state = RunState::default();
         for part in inner.split_whitespace() {
             let (key, value) = part.split_once('=')?;
+            if key == "c" {
+                state.content = u64::from_str_radix(value, 16).ok()?;
+                continue;
+            }
             let bytes = STANDARD.decode(value).ok()?;
             if bytes.len() % 4 != 0 {
                 return None;
@@ -135,6 +154,7 @@ mod tests {
         let state = RunState {
             failing: [1, 2, 0xdead_beef].into_iter().collect(),
             expired: [7].into_iter().collect(),
+            content: 0xfeed,
         };
         let body = format!("# Report\n\ntext\n{}\n", state.encode());
         assert_eq!(RunState::decode(&body), Some(state));
@@ -149,6 +169,7 @@ mod tests {
                 .map(|i| hash(&format!("repository-{i}")))
                 .collect(),
             expired: BTreeSet::new(),
+            content: 1,
         };
         assert!(state.encode().len() < 27_000, "{}", state.encode().len());
     }

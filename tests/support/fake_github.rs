@@ -125,6 +125,18 @@ impl Fault {
     }
 }
 
+/// An issue in the fake's one issue repository.
+#[derive(Debug, Clone)]
+pub struct FakeIssue {
+    pub number: u64,
+    pub title: String,
+    pub body: String,
+    pub state: String,
+    pub labels: Vec<String>,
+    pub comments: Vec<String>,
+    pub pull_request: bool,
+}
+
 /// A request as the fake saw it.
 #[derive(Debug, Clone)]
 pub struct Logged {
@@ -157,6 +169,14 @@ pub struct State {
     pub rate_remaining: i64,
     /// Requests to these repositories' contents fail with this status (a file that cannot be read).
     pub contents_fail: Option<(String, u16)>,
+    /// Issues of the repository named in `issue_repo`.
+    pub issues: Vec<FakeIssue>,
+    /// `OWNER/REPO` whose issues the fake keeps.
+    pub issue_repo: String,
+    /// Every issue request fails with this status (410: issues disabled, 403: no permission).
+    pub issues_fail: Option<u16>,
+    /// Issues per page when listing (GitHub's default is 30).
+    pub issues_page: usize,
 }
 
 impl State {
@@ -174,6 +194,10 @@ impl State {
             log: Vec::new(),
             rate_remaining: 5000,
             contents_fail: None,
+            issues: Vec::new(),
+            issue_repo: format!("{org}/compliance"),
+            issues_fail: None,
+            issues_page: 100,
         }
     }
 
@@ -265,6 +289,24 @@ impl FakeGitHub {
     /// Requests seen so far.
     pub fn log(&self) -> Vec<Logged> {
         self.state.lock().unwrap().log.clone()
+    }
+
+    /// Requests that change something (anything but GET).
+    pub fn writes(&self) -> Vec<Logged> {
+        self.log()
+            .into_iter()
+            .filter(|l| l.method != "GET")
+            .collect()
+    }
+
+    /// The issues, by number.
+    pub fn issues(&self) -> Vec<FakeIssue> {
+        self.state.lock().unwrap().issues.clone()
+    }
+
+    /// Forget the request log.
+    pub fn clear_log(&self) {
+        self.state.lock().unwrap().log.clear();
     }
 }
 
@@ -494,12 +536,44 @@ fn route(
             };
         }
     }
+    if let (Some(app), Some(rest)) = (s.app.clone(), rest.as_deref())
+        && rest == format!("/repos/{}/installation", s.issue_repo)
+        && method == Method::GET
+    {
+        return match jwt_issuer(headers) {
+            Some(iss) if iss == app.app_id.to_string() => (
+                200,
+                rate_headers(s, "core", false),
+                json!({ "id": app.installation_id, "app_id": app.app_id }).to_string(),
+            ),
+            _ => (
+                401,
+                rate_headers(s, "core", false),
+                error_body("A JSON web token could not be decoded"),
+            ),
+        };
+    }
     if !authorized(s, headers) {
         return (
             401,
             rate_headers(s, "core", false),
             error_body("Bad credentials"),
         );
+    }
+    if let Some(rest) = rest.as_deref()
+        && let Some(answer) = issues_route(
+            s,
+            method,
+            rest,
+            uri.query().unwrap_or(""),
+            body,
+            headers
+                .get("host")
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or("127.0.0.1"),
+        )
+    {
+        return answer;
     }
     if is_graphql && method == Method::POST {
         return graphql(s, body);
@@ -512,6 +586,166 @@ fn route(
         return contents_answer(s, repo, file, headers);
     }
     (404, rate_headers(s, "core", false), error_body("Not Found"))
+}
+
+fn issue_json(s: &State, i: &FakeIssue) -> Value {
+    let mut v = json!({
+        "id": 1000 + i.number, "node_id": format!("I_{}", i.number), "number": i.number,
+        "url": format!("https://api.github.com/repos/{}/issues/{}", s.issue_repo, i.number),
+        "html_url": format!("https://github.com/{}/issues/{}", s.issue_repo, i.number),
+        "title": i.title, "body": i.body, "state": i.state,
+        "state_reason": if i.state == "closed" { json!("completed") } else { Value::Null },
+        "labels": i.labels.iter().map(|l| json!({ "name": l, "color": "ededed" })).collect::<Vec<_>>(),
+        "comments": i.comments.len(), "user": { "login": "orgcheck[bot]", "type": "Bot" },
+        "created_at": format!("2026-01-{:02}T00:00:00Z", (i.number % 28) + 1),
+    });
+    if i.pull_request {
+        v["pull_request"] = json!({ "url": "https://api.github.com/repos/x/y/pulls/1" });
+    }
+    v
+}
+
+fn query_param<'q>(query: &'q str, key: &str) -> Option<&'q str> {
+    query
+        .split('&')
+        .find_map(|kv| kv.strip_prefix(key)?.strip_prefix('='))
+}
+
+/// GitHub's issues API for the one repository the fake keeps issues for.
+fn issues_route(
+    s: &mut State,
+    method: &Method,
+    rest: &str,
+    query: &str,
+    body: &str,
+    host: &str,
+) -> Option<Answer> {
+    let list_paths = [
+        format!("/repos/{}/issues", s.issue_repo),
+        "/repositories/1/issues".to_string(),
+    ];
+    let base = format!("/repos/{}/issues", s.issue_repo);
+    let sub = if list_paths.iter().any(|p| p == rest) {
+        Some("")
+    } else {
+        rest.strip_prefix(&base)
+    };
+    let sub = sub?;
+    if let Some(status) = s.issues_fail {
+        let message = match status {
+            410 => "Issues are disabled for this repo",
+            403 => "Resource not accessible by integration",
+            _ => "Server Error",
+        };
+        return Some((status, rate_headers(s, "core", false), error_body(message)));
+    }
+    let request: Value = serde_json::from_str(body).unwrap_or(Value::Null);
+    let too_long = |b: &Value| {
+        b["body"]
+            .as_str()
+            .is_some_and(|t| t.chars().count() > 65_536)
+    };
+    let invalid = || {
+        json!({ "message": "Validation Failed", "errors": [{ "resource": "Issue", "code": "custom", "field": "body",
+        "message": "body is too long (maximum is 65536 characters)" }], "documentation_url": "https://docs.github.com/rest/issues/issues" }).to_string()
+    };
+    match (method.clone(), sub) {
+        (Method::GET, "") => {
+            let labels: Vec<&str> = query_param(query, "labels")
+                .map(|l| l.split(',').collect())
+                .unwrap_or_default();
+            let state = query_param(query, "state").unwrap_or("open");
+            let per_page: usize = query_param(query, "per_page")
+                .and_then(|p| p.parse().ok())
+                .unwrap_or(30)
+                .min(s.issues_page);
+            let page: usize = query_param(query, "page")
+                .and_then(|p| p.parse().ok())
+                .unwrap_or(1);
+            let matching: Vec<&FakeIssue> = s
+                .issues
+                .iter()
+                .rev() // newest first, as GitHub sorts by default
+                .filter(|i| labels.iter().all(|l| i.labels.iter().any(|x| x == l)))
+                .filter(|i| state == "all" || i.state == state)
+                .collect();
+            let items: Vec<Value> = matching
+                .iter()
+                .skip((page - 1) * per_page)
+                .take(per_page)
+                .map(|i| issue_json(s, i))
+                .collect();
+            let mut h = rate_headers(s, "core", false);
+            if page * per_page < matching.len() {
+                // GitHub's next links may use the repository id form.
+                h.push(("link".into(), format!(
+                    "<http://{host}{}/repositories/1/issues?labels={}&state={state}&per_page={per_page}&page={}>; rel=\"next\"",
+                    s.rest_prefix, labels.join(","), page + 1)));
+            }
+            Some((200, h, Value::Array(items).to_string()))
+        }
+        (Method::POST, "") => {
+            if too_long(&request) {
+                return Some((422, rate_headers(s, "core", false), invalid()));
+            }
+            let number = s.issues.iter().map(|i| i.number).max().unwrap_or(0) + 1;
+            let issue = FakeIssue {
+                number,
+                title: request["title"].as_str().unwrap_or_default().into(),
+                body: request["body"].as_str().unwrap_or_default().into(),
+                state: "open".into(),
+                labels: request["labels"]
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|l| l.as_str().map(String::from))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                comments: Vec::new(),
+                pull_request: false,
+            };
+            let v = issue_json(s, &issue);
+            s.issues.push(issue);
+            Some((201, rate_headers(s, "core", false), v.to_string()))
+        }
+        (Method::PATCH, n) => {
+            let number: u64 = n.trim_start_matches('/').parse().ok()?;
+            if too_long(&request) {
+                return Some((422, rate_headers(s, "core", false), invalid()));
+            }
+            let issue = s.issues.iter_mut().find(|i| i.number == number)?;
+            if let Some(b) = request["body"].as_str() {
+                issue.body = b.into();
+            }
+            if let Some(st) = request["state"].as_str() {
+                issue.state = st.into();
+            }
+            let issue = issue.clone();
+            Some((
+                200,
+                rate_headers(s, "core", false),
+                issue_json(s, &issue).to_string(),
+            ))
+        }
+        (Method::POST, n) if n.ends_with("/comments") => {
+            let number: u64 = n
+                .trim_start_matches('/')
+                .trim_end_matches("/comments")
+                .parse()
+                .ok()?;
+            let issue = s.issues.iter_mut().find(|i| i.number == number)?;
+            issue
+                .comments
+                .push(request["body"].as_str().unwrap_or_default().into());
+            Some((
+                201,
+                rate_headers(s, "core", false),
+                json!({ "id": 1, "body": request["body"] }).to_string(),
+            ))
+        }
+        _ => None,
+    }
 }
 
 fn contents_answer(s: &State, repo: &str, file: &str, headers: &HeaderMap) -> Answer {

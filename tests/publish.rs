@@ -1,0 +1,391 @@
+//! Publishing against the fake GitHub: one issue updated in place, no write when nothing
+//! changed, close and reopen, duplicates, size budgets, failures that still leave the report,
+//! dry runs, job summary and outputs.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use support::fake_github::{FakeGitHub, FakeIssue, FakeRepo, State};
+use support::{code, root, stderr};
+
+const TOKEN: &str = "ghp_publish_CANARY_4242424242";
+const FIXED: &str = "version: 2.1\njobs:\n  build:\n    steps:\n      - checkout\n      - run: make test\n      - run: gitleaks detect\n";
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+struct Env {
+    dir: tempfile::TempDir,
+    fake: FakeGitHub,
+}
+
+impl Env {
+    fn new() -> Self {
+        let mut state = State::new("acme", Vec::new());
+        state.token = Some(TOKEN.into());
+        let env = Env {
+            dir: tempfile::tempdir().unwrap(),
+            fake: FakeGitHub::start(state),
+        };
+        copy_dir(&root().join("examples/demo-org"), &env.org());
+        env
+    }
+    fn org(&self) -> PathBuf {
+        self.dir.path().join("org")
+    }
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+    /// `scan --local` of the copied demo org, publishing to acme/compliance.
+    fn run(&self, extra: &[&str]) -> Output {
+        let org = self.org();
+        let api = self.fake.api_url();
+        let summary = self.path("summary.md");
+        let outputs = self.path("outputs.txt");
+        let report = self.path("report.json");
+        let mut args = vec![
+            "scan",
+            "--local",
+            org.to_str().unwrap(),
+            "--policy",
+            "policy.example.toml",
+        ];
+        args.extend([
+            "--issue-repo",
+            "acme/compliance",
+            "--api-url",
+            &api,
+            "--format",
+            "json",
+        ]);
+        args.extend(["--output", report.to_str().unwrap()]);
+        args.extend_from_slice(extra);
+        let out = Command::new(env!("CARGO_BIN_EXE_orgcheck"))
+            .args(&args)
+            .current_dir(root())
+            .env("ORGCHECK_TODAY", "2026-11-27")
+            .env("ORGCHECK_WAIT_SCALE", "0.001")
+            .env("GITHUB_TOKEN", TOKEN)
+            .env("GITHUB_STEP_SUMMARY", &summary)
+            .env("GITHUB_OUTPUT", &outputs)
+            .env_remove("GITHUB_ACTIONS")
+            .env_remove("GITHUB_API_URL")
+            .env_remove("GITHUB_GRAPHQL_URL")
+            .output()
+            .unwrap();
+        for text in [
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr(&out),
+            self.read("summary.md"),
+            self.read("report.json"),
+        ] {
+            assert!(!text.contains(TOKEN), "the token leaked");
+        }
+        out
+    }
+    fn read(&self, name: &str) -> String {
+        std::fs::read_to_string(self.path(name)).unwrap_or_default()
+    }
+    /// Fix one demo repository: replace its CI with a compliant config.
+    fn fix(&self, name: &str) {
+        let dir = self.org().join(name);
+        std::fs::remove_dir_all(&dir).unwrap();
+        std::fs::create_dir_all(dir.join(".circleci")).unwrap();
+        std::fs::write(dir.join(".circleci/config.yml"), FIXED).unwrap();
+    }
+    /// Fix every failing demo repository.
+    fn make_compliant(&self) {
+        for bad in ["payments", "mobile-app", "old-reports", "data-pipeline"] {
+            self.fix(bad);
+        }
+    }
+}
+
+#[test]
+fn creates_then_leaves_alone_then_updates() {
+    let env = Env::new();
+    let out = env.run(&[]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let issues = env.fake.issues();
+    assert_eq!(issues.len(), 1);
+    assert_eq!(issues[0].labels, ["orgcheck"]);
+    assert!(issues[0].title.starts_with("CI compliance report: "));
+    assert!(issues[0].body.contains("## Non-compliant repositories"));
+    assert!(
+        issues[0]
+            .body
+            .contains("<!-- orgcheck:report source=\"local:")
+    );
+    assert!(issues[0].body.contains("<!-- orgcheck:state v1 c="));
+    assert!(
+        stderr(&out)
+            .contains("orgcheck: issue: created https://github.com/acme/compliance/issues/1")
+    );
+
+    // Same input: reads only, no write, no notification.
+    env.fake.clear_log();
+    let out = env.run(&[]);
+    assert_eq!(code(&out), 1);
+    assert!(env.fake.writes().is_empty(), "{:?}", env.fake.writes());
+    assert!(stderr(&out).contains("is up to date: no write"));
+
+    // A repository gets fixed: one PATCH of the body, which says what changed.
+    env.fix("data-pipeline");
+    env.fake.clear_log();
+    env.run(&[]);
+    let writes = env.fake.writes();
+    assert_eq!(writes.len(), 1);
+    assert_eq!(
+        (writes[0].method.as_str(), writes[0].path.as_str()),
+        ("PATCH", "/repos/acme/compliance/issues/1")
+    );
+    let body = &env.fake.issues()[0].body;
+    assert!(body.contains("### Since the last run"), "{body}");
+    assert!(body.contains("**Fixed** (1): data-pipeline"), "{body}");
+
+    // A new failure is named as newly failing.
+    std::fs::create_dir_all(env.org().join("new-svc/.circleci")).unwrap();
+    std::fs::write(
+        env.org().join("new-svc/.circleci/config.yml"),
+        "version: 2.1\njobs:\n  build:\n    steps: [{run: make}]\n",
+    )
+    .unwrap();
+    env.run(&[]);
+    let body = &env.fake.issues()[0].body;
+    assert!(body.contains("**Newly failing** (1): new-svc"), "{body}");
+}
+
+#[test]
+fn closes_when_compliant_and_reopens_on_regression() {
+    let env = Env::new();
+    env.run(&[]);
+    env.make_compliant();
+    let out = env.run(&[]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let issue = &env.fake.issues()[0];
+    assert_eq!(issue.state, "closed");
+    assert!(issue.body.contains("**Fixed** (4)"), "{}", issue.body);
+
+    // Still compliant: nothing to write.
+    env.fake.clear_log();
+    env.run(&[]);
+    assert!(env.fake.writes().is_empty());
+
+    std::fs::remove_dir_all(env.org().join("payments")).unwrap();
+    copy_dir(
+        &root().join("examples/demo-org/payments"),
+        &env.org().join("payments"),
+    );
+    let out = env.run(&[]);
+    assert_eq!(code(&out), 1);
+    assert_eq!(env.fake.issues()[0].state, "open");
+    assert_eq!(env.fake.issues().len(), 1, "reopened, not recreated");
+    assert!(stderr(&out).contains("reopened"), "{}", stderr(&out));
+}
+
+#[test]
+fn closing_and_reopening_can_be_switched_off() {
+    let env = Env::new();
+    env.run(&[]);
+    env.make_compliant();
+    env.run(&["--no-close"]);
+    assert_eq!(env.fake.issues()[0].state, "open");
+    env.run(&[]);
+    assert_eq!(env.fake.issues()[0].state, "closed");
+    std::fs::remove_dir_all(env.org().join("payments")).unwrap();
+    copy_dir(
+        &root().join("examples/demo-org/payments"),
+        &env.org().join("payments"),
+    );
+    env.run(&["--no-reopen"]);
+    assert_eq!(env.fake.issues()[0].state, "closed");
+}
+
+#[test]
+fn nothing_is_opened_when_everything_is_compliant() {
+    let env = Env::new();
+    env.make_compliant();
+    let out = env.run(&[]);
+    assert_eq!(code(&out), 0);
+    assert!(env.fake.issues().is_empty());
+    assert!(env.fake.writes().is_empty());
+}
+
+#[test]
+fn duplicates_are_closed_in_favour_of_the_oldest() {
+    let env = Env::new();
+    env.run(&[]);
+    let first = env.fake.issues()[0].clone();
+    {
+        let mut s = env.fake.state.lock().unwrap();
+        for n in [2, 3] {
+            s.issues.push(FakeIssue {
+                number: n,
+                title: "renamed by someone".into(),
+                ..first.clone()
+            });
+        }
+        // An issue with the label but another marker, and a pull request, are not ours.
+        s.issues.push(FakeIssue {
+            number: 4,
+            body: "unrelated".into(),
+            ..first.clone()
+        });
+        s.issues.push(FakeIssue {
+            number: 5,
+            pull_request: true,
+            ..first.clone()
+        });
+        s.issues_page = 2; // exercise pagination through the Link header
+    }
+    let out = env.run(&[]);
+    let issues = env.fake.issues();
+    assert_eq!(issues[0].state, "open");
+    for dup in &issues[1..3] {
+        assert_eq!(dup.state, "closed", "{}", stderr(&out));
+        assert!(dup.comments[0].contains("duplicate of #1"));
+    }
+    assert_eq!(issues[3].state, "open");
+    assert_eq!(issues[4].state, "open");
+    assert!(
+        env.fake
+            .log()
+            .iter()
+            .any(|l| l.path.starts_with("/repositories/1/issues")),
+        "followed the next link"
+    );
+}
+
+#[test]
+fn issues_disabled_or_forbidden_is_clear_and_the_report_is_still_written() {
+    for (status, words) in [
+        (410, "issues are disabled in acme/compliance"),
+        (403, "no permission to write issues in acme/compliance"),
+    ] {
+        let env = Env::new();
+        env.fake.state.lock().unwrap().issues_fail = Some(status);
+        let out = env.run(&[]);
+        assert_eq!(code(&out), 3, "{}", stderr(&out));
+        assert!(stderr(&out).contains(words), "{}", stderr(&out));
+        assert!(env.read("summary.md").contains("# CI compliance report"));
+        assert!(env.read("report.json").contains("\"non_compliant\": 3"));
+        assert!(env.read("outputs.txt").contains("compliant=false"));
+    }
+}
+
+#[test]
+fn dry_run_writes_nothing_to_github() {
+    let env = Env::new();
+    let out = env.run(&["--dry-run"]);
+    assert_eq!(code(&out), 1);
+    assert!(env.fake.writes().is_empty());
+    let err = stderr(&out);
+    assert!(
+        err.contains("would create an issue in acme/compliance"),
+        "{err}"
+    );
+    assert!(err.contains("----- issue body"));
+    assert!(
+        env.read("summary.md").contains("# CI compliance report"),
+        "the job summary is a local file"
+    );
+}
+
+#[test]
+fn outputs_and_summary_for_actions() {
+    let env = Env::new();
+    env.run(&[]);
+    let outputs = env.read("outputs.txt");
+    let report = env.path("report.json");
+    for line in [
+        "compliant=false",
+        "repositories=9",
+        "non-compliant=3",
+        "errors=1",
+        "issue-url=https://github.com/acme/compliance/issues/1",
+        &format!("report={}", report.display()),
+    ] {
+        assert!(
+            outputs.lines().any(|l| l == line),
+            "{line} missing from {outputs}"
+        );
+    }
+    assert!(
+        env.read("summary.md")
+            .contains("## Non-compliant repositories")
+    );
+}
+
+#[test]
+fn five_thousand_non_compliant_repositories_fit_both_limits() {
+    let bad = "version: 2.1\njobs:\n  build:\n    steps:\n      - run: make\n  test:\n    steps:\n      - run: make check\n";
+    let repos = (0..5000)
+        .map(|i| FakeRepo::new(&format!("service-with-a-long-name-{i:05}")).circleci(bad))
+        .collect();
+    let mut state = State::new("acme", repos);
+    state.token = Some(TOKEN.into());
+    let fake = FakeGitHub::start(state);
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("summary.md");
+    let report = dir.path().join("full.md");
+    let api = fake.api_url();
+    let out = Command::new(env!("CARGO_BIN_EXE_orgcheck"))
+        .args([
+            "scan",
+            "--org",
+            "acme",
+            "--policy",
+            "policy.example.toml",
+            "--api-url",
+            &api,
+        ])
+        .args([
+            "--issue-repo",
+            "acme/compliance",
+            "--output",
+            report.to_str().unwrap(),
+        ])
+        .current_dir(root())
+        .env("ORGCHECK_TODAY", "2026-11-27")
+        .env("GITHUB_TOKEN", TOKEN)
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .env_remove("GITHUB_OUTPUT")
+        .env_remove("GITHUB_GRAPHQL_URL")
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let issue = &fake.issues()[0];
+    let chars = issue.body.chars().count();
+    assert!(chars <= 65_536, "issue body has {chars} characters");
+    assert!(chars > 40_000, "the budget is used, not wasted: {chars}");
+    assert!(
+        issue
+            .body
+            .contains("more** non-compliant repositories: see `"),
+        "points at the full report"
+    );
+    assert!(issue.body.contains("<!-- orgcheck:state v1 c="));
+    let summary = std::fs::read_to_string(&summary).unwrap();
+    assert!(
+        summary.len() <= 1024 * 1024,
+        "summary has {} bytes",
+        summary.len()
+    );
+    let full = std::fs::read_to_string(&report).unwrap();
+    assert!(
+        full.len() > summary.len() && full.contains("service-with-a-long-name-04999"),
+        "the full report is whole"
+    );
+}
