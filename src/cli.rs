@@ -42,6 +42,175 @@ pub enum Command {
     ///
     /// Example: orgcheck inspect .circleci/config.yml --format json
     Inspect(InspectArgs),
+    /// Read and edit the policy file: the required steps, their scope and exemptions. Edits
+    /// keep comments and formatting, are validated before they are written, and are written
+    /// atomically. Commit the result and review it in a pull request (`policy diff`).
+    Policy(PolicyArgs),
+}
+
+/// `orgcheck policy`.
+#[derive(Debug, Args)]
+pub struct PolicyArgs {
+    /// The policy file.
+    #[arg(
+        long,
+        short,
+        value_name = "FILE",
+        default_value = "orgcheck.toml",
+        global = true
+    )]
+    pub policy: PathBuf,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: PolicyCommand,
+}
+
+/// `orgcheck policy` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Write a commented starter policy.
+    Init {
+        /// Overwrite an existing file.
+        #[arg(long)]
+        force: bool,
+    },
+    /// List the rules (and exemptions).
+    List {
+        /// Output format.
+        #[arg(long, short, value_enum, default_value = "table")]
+        format: ListFormat,
+    },
+    /// Show one rule.
+    Show {
+        /// The rule's id.
+        id: String,
+        /// Output format.
+        #[arg(long, short, value_enum, default_value = "table")]
+        format: ListFormat,
+    },
+    /// Add a rule.
+    ///
+    /// Example: orgcheck policy add --id unit-tests --description "Run the unit tests"
+    /// --run "make test" --match contains --jobs 'build*'
+    Add(RuleArgs),
+    /// Change fields of a rule; unnamed fields stay as they are.
+    ///
+    /// Example: orgcheck policy edit unit-tests --require any-job
+    Edit {
+        /// The rule's id. `--id NEW` renames it (exemptions that name it follow).
+        #[arg(value_name = "ID")]
+        rule: String,
+        #[command(flatten)]
+        fields: RuleArgs,
+    },
+    /// Remove a rule.
+    Remove {
+        /// The rule's id.
+        id: String,
+        /// Also take the rule out of exemptions that name it (an exemption left with no rule
+        /// is removed). Without it, such exemptions make the removal fail.
+        #[arg(long)]
+        prune_exemptions: bool,
+    },
+    /// Excuse repositories from rules, for a reason, until a date.
+    ///
+    /// Example: orgcheck policy exempt --repositories 'legacy-*' --rules unit-tests
+    /// --reason "Replaced in Q3; PLAT-142" --expires 2027-01-31
+    Exempt {
+        /// Repository-name globs.
+        #[arg(long, required = true, num_args = 1.., value_name = "GLOB")]
+        repositories: Vec<String>,
+        /// Rule ids (default: every rule).
+        #[arg(long, num_args = 1.., value_name = "ID")]
+        rules: Vec<String>,
+        /// Why (shown in reports).
+        #[arg(long, required = true)]
+        reason: String,
+        /// Last day the exemption applies, YYYY-MM-DD.
+        #[arg(long, value_name = "DATE")]
+        expires: Option<String>,
+    },
+    /// Remove the exemptions for exactly these repository globs (and rules, when given).
+    Unexempt {
+        /// Repository-name globs, as written in the exemption.
+        #[arg(long, required = true, num_args = 1.., value_name = "GLOB")]
+        repositories: Vec<String>,
+        /// Rule ids, as written in the exemption.
+        #[arg(long, num_args = 1.., value_name = "ID")]
+        rules: Option<Vec<String>>,
+    },
+    /// Check the policy; every error with file:line:column. Exit 2 when invalid.
+    Validate,
+    /// Print the JSON Schema of the policy file (shipped as policy.schema.json).
+    Schema,
+    /// Compare with another version of the policy: rules added, removed and changed. With a
+    /// source, also show which repositories and jobs would change status.
+    ///
+    /// Example: orgcheck policy diff --base origin/main:orgcheck.toml --local examples/demo-org
+    Diff {
+        /// The old policy: a file, or REF:PATH read with git.
+        #[arg(long, value_name = "FILE|REF:PATH")]
+        base: String,
+        /// Judge both policies on every subfolder of DIR.
+        #[arg(long, value_name = "DIR", conflicts_with = "org")]
+        local: Option<PathBuf>,
+        /// Judge both policies on a GitHub organization.
+        #[arg(long, value_name = "ORG")]
+        org: Option<String>,
+        #[command(flatten)]
+        github: GitHubArgs,
+        /// Output format.
+        #[arg(long, short, value_enum, default_value = "markdown")]
+        format: DiffFormat,
+    },
+}
+
+/// Rule fields, for `add` and `edit`.
+#[derive(Debug, Args, Clone)]
+pub struct RuleArgs {
+    /// Stable kebab-case id (required for add).
+    #[arg(long)]
+    pub id: Option<String>,
+    /// What the step is for (required for add).
+    #[arg(long)]
+    pub description: Option<String>,
+    /// Selector: a run command.
+    #[arg(long, conflicts_with = "uses", value_name = "COMMAND")]
+    pub run: Option<String>,
+    /// Selector: a named step, e.g. checkout, node/install, actions/checkout@v4*.
+    #[arg(long, value_name = "NAME")]
+    pub uses: Option<String>,
+    /// How `run` compares.
+    #[arg(long = "match", value_parser = ["exact", "contains", "regex"])]
+    pub match_mode: Option<String>,
+    /// CI systems (repeat or comma-separate); `--ci all` for both.
+    #[arg(long, value_delimiter = ',', value_parser = ["circleci", "github-actions", "all"])]
+    pub ci: Option<Vec<String>>,
+    /// Job-name globs (repeat or comma-separate); `--jobs '*'` for every job.
+    #[arg(long, value_delimiter = ',', value_name = "GLOB")]
+    pub jobs: Option<Vec<String>>,
+    /// Where the step must be.
+    #[arg(long, value_parser = ["every-job", "any-job"])]
+    pub require: Option<String>,
+}
+
+/// `policy list` and `show` formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    /// Aligned columns.
+    Table,
+    /// For machines.
+    Json,
+}
+
+/// `policy diff` formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    /// A pull-request comment.
+    Markdown,
+    /// For machines.
+    Json,
 }
 
 /// Where the repositories of a scan come from.

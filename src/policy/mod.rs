@@ -2,7 +2,10 @@
 //! exempt until when. Read from TOML ([`load`]), validated with file:line:column for every error.
 
 mod date;
+pub mod diff;
+pub mod edit;
 mod parse;
+pub mod schema;
 
 use globset::{GlobBuilder, GlobMatcher};
 use regex::Regex;

@@ -9,6 +9,7 @@ use std::path::Path;
 use regex::Regex;
 use toml_edit::{Document, Item, TableLike, Value};
 
+use super::schema;
 use super::{
     Date, Exemption, Pattern, Policy, Require, Rule, RunMatch, Scope, Selector, Unverifiable,
 };
@@ -101,27 +102,6 @@ pub fn parse(path: &str, text: &str) -> Result<Policy, PolicyError> {
     }
 }
 
-const TOP_KEYS: &[&str] = &["scope", "settings", "rule", "exemption"];
-const SCOPE_KEYS: &[&str] = &[
-    "include",
-    "exclude",
-    "skip-archived",
-    "skip-forks",
-    "require-topics",
-];
-const SETTINGS_KEYS: &[&str] = &["unverifiable-jobs"];
-const RULE_KEYS: &[&str] = &[
-    "id",
-    "description",
-    "run",
-    "uses",
-    "match",
-    "ci",
-    "jobs",
-    "require",
-];
-const EXEMPTION_KEYS: &[&str] = &["repositories", "rules", "reason", "expires"];
-
 struct Walker<'t> {
     text: &'t str,
     line_starts: Vec<usize>,
@@ -192,7 +172,7 @@ impl<'t> Walker<'t> {
 
     fn policy(&mut self, root: &toml_edit::Table) -> Policy {
         let whole = 0..0;
-        self.known_keys(root, "the policy", TOP_KEYS, whole.clone());
+        self.known_keys(root, "the policy", schema::TOP, whole.clone());
         let mut policy = Policy {
             scope: Scope::default(),
             unverifiable_jobs: Unverifiable::Ignore,
@@ -207,7 +187,12 @@ impl<'t> Walker<'t> {
         if let Some(item) = root.get("settings")
             && let Some(t) = self.table(item, "settings")
         {
-            self.known_keys(t, "[settings]", SETTINGS_KEYS, span_of(item));
+            self.known_keys(
+                t,
+                "[settings]",
+                &schema::keys(schema::SETTINGS),
+                span_of(item),
+            );
             if let Some(v) = t.get("unverifiable-jobs") {
                 policy.unverifiable_jobs = match self.choice(v, &["ignore", "fail"]).as_deref() {
                     Some("fail") => Unverifiable::Fail,
@@ -244,7 +229,7 @@ impl<'t> Walker<'t> {
     }
 
     fn scope(&mut self, t: &dyn TableLike, span: Range<usize>) -> Scope {
-        self.known_keys(t, "[scope]", SCOPE_KEYS, span);
+        self.known_keys(t, "[scope]", &schema::keys(schema::SCOPE), span);
         let mut scope = Scope::default();
         if let Some(v) = t.get("include") {
             scope.include = self.patterns(v);
@@ -265,7 +250,7 @@ impl<'t> Walker<'t> {
     }
 
     fn rule(&mut self, t: &dyn TableLike, span: Range<usize>) -> Option<Rule> {
-        self.known_keys(t, "[[rule]]", RULE_KEYS, span.clone());
+        self.known_keys(t, "[[rule]]", &schema::keys(schema::RULE), span.clone());
         let id = self.required_string(t, "id", "[[rule]]", span.clone());
         if let Some((id, id_span)) = &id
             && !is_kebab(id)
@@ -377,7 +362,12 @@ impl<'t> Walker<'t> {
         span: Range<usize>,
         rules: &BTreeMap<String, usize>,
     ) -> Option<Exemption> {
-        self.known_keys(t, "[[exemption]]", EXEMPTION_KEYS, span.clone());
+        self.known_keys(
+            t,
+            "[[exemption]]",
+            &schema::keys(schema::EXEMPTION),
+            span.clone(),
+        );
         let repositories = match t.get("repositories") {
             Some(v) => self.patterns(v),
             None => {

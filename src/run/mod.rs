@@ -16,6 +16,7 @@ use crate::source::github::GitHubError;
 use crate::source::{self, SourceError};
 
 mod github;
+mod policy_cmd;
 
 /// Exit statuses, as documented in `--help` and README.md.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,6 +78,7 @@ pub fn run(command: Command) -> Result<Exit, RunError> {
         Command::Scan(args) => scan(args),
         Command::Check(args) => check(args),
         Command::Inspect(args) => inspect(args),
+        Command::Policy(args) => policy_cmd::run(args),
     }
 }
 

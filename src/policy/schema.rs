@@ -1,0 +1,236 @@
+//! The policy file's fields, declared once: the parser checks keys against these lists and
+//! `orgcheck policy schema` (and the shipped `policy.schema.json`) is generated from them, so
+//! editors and orgcheck agree on what a policy may contain.
+
+use serde_json::{Map, Value, json};
+
+/// A field's type.
+#[derive(Debug, Clone, Copy)]
+pub enum Kind {
+    /// A string.
+    Str,
+    /// A kebab-case identifier.
+    Id,
+    /// true or false, with its default.
+    Bool(bool),
+    /// One of these strings; the first is the default.
+    Enum(&'static [&'static str]),
+    /// A string or an array of strings.
+    Strings,
+    /// Like `Strings`, each one of these values.
+    EnumStrings(&'static [&'static str]),
+    /// A date, `YYYY-MM-DD` (a TOML date or a string).
+    Date,
+}
+
+/// One key of a table.
+#[derive(Debug, Clone, Copy)]
+pub struct Field {
+    /// The key.
+    pub key: &'static str,
+    /// Its type.
+    pub kind: Kind,
+    /// Whether it must be present.
+    pub required: bool,
+    /// What it means (the schema's description).
+    pub doc: &'static str,
+}
+
+const fn f(key: &'static str, kind: Kind, required: bool, doc: &'static str) -> Field {
+    Field {
+        key,
+        kind,
+        required,
+        doc,
+    }
+}
+
+/// `[scope]`.
+pub const SCOPE: &[Field] = &[
+    f(
+        "include",
+        Kind::Strings,
+        false,
+        "Repository-name globs to scan (`*`, `?`, `[ab]`, `{a,b}`). Absent or empty: every repository.",
+    ),
+    f(
+        "exclude",
+        Kind::Strings,
+        false,
+        "Repository-name globs to leave out, applied after `include`.",
+    ),
+    f(
+        "skip-archived",
+        Kind::Bool(true),
+        false,
+        "Leave archived repositories out.",
+    ),
+    f("skip-forks", Kind::Bool(true), false, "Leave forks out."),
+    f(
+        "require-topics",
+        Kind::Strings,
+        false,
+        "A repository must carry all of these topics to be scanned.",
+    ),
+];
+
+/// `[settings]`.
+pub const SETTINGS: &[Field] = &[f(
+    "unverifiable-jobs",
+    Kind::Enum(&["ignore", "fail"]),
+    false,
+    "Orb jobs and workflows from other repositories run steps orgcheck cannot see: `ignore` lists them as not verifiable, `fail` counts them as missing every rule.",
+)];
+
+/// `[[rule]]`.
+pub const RULE: &[Field] = &[
+    f(
+        "id",
+        Kind::Id,
+        true,
+        "Stable kebab-case identifier, used by reports and exemptions.",
+    ),
+    f(
+        "description",
+        Kind::Str,
+        true,
+        "What the step is for, shown in reports.",
+    ),
+    f(
+        "run",
+        Kind::Str,
+        false,
+        "Selector: a `run` command. Exactly one of `run` and `uses`.",
+    ),
+    f(
+        "uses",
+        Kind::Str,
+        false,
+        "Selector: a named step (CircleCI built-in, command or orb command; GitHub action), optionally `name@version-glob`. Exactly one of `run` and `uses`.",
+    ),
+    f(
+        "match",
+        Kind::Enum(&["exact", "contains", "regex"]),
+        false,
+        "How `run` compares: `exact` after trimming whitespace, `contains`, or `regex` (anywhere in the command).",
+    ),
+    f(
+        "ci",
+        Kind::EnumStrings(&["circleci", "github-actions"]),
+        false,
+        "CI systems the rule applies to. Default: both.",
+    ),
+    f(
+        "jobs",
+        Kind::Strings,
+        false,
+        "Job-name globs the rule applies to. Default: every job.",
+    ),
+    f(
+        "require",
+        Kind::Enum(&["every-job", "any-job"]),
+        false,
+        "`every-job`: each matching job runs the step. `any-job`: at least one matching job of the repository does.",
+    ),
+];
+
+/// `[[exemption]]`.
+pub const EXEMPTION: &[Field] = &[
+    f(
+        "repositories",
+        Kind::Strings,
+        true,
+        "Repository-name globs the exemption covers.",
+    ),
+    f(
+        "rules",
+        Kind::Strings,
+        false,
+        "Rule ids the repositories are excused from. Absent: every rule.",
+    ),
+    f("reason", Kind::Str, true, "Why, shown in reports."),
+    f(
+        "expires",
+        Kind::Date,
+        false,
+        "Last day the exemption applies (YYYY-MM-DD); after it the report says it expired.",
+    ),
+];
+
+/// Top-level keys.
+pub const TOP: &[&str] = &["scope", "settings", "rule", "exemption"];
+
+/// The keys of a table's fields.
+pub fn keys(fields: &[Field]) -> Vec<&'static str> {
+    fields.iter().map(|f| f.key).collect()
+}
+
+fn field_schema(field: &Field) -> Value {
+    let strings = json!({ "oneOf": [
+        { "type": "string" },
+        { "type": "array", "items": { "type": "string" } }
+    ] });
+    let mut s = match field.kind {
+        Kind::Str => json!({ "type": "string", "minLength": 1 }),
+        Kind::Id => json!({ "type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$" }),
+        Kind::Bool(default) => json!({ "type": "boolean", "default": default }),
+        Kind::Enum(values) => json!({ "type": "string", "enum": values, "default": values[0] }),
+        Kind::Strings => strings,
+        Kind::EnumStrings(values) => json!({ "oneOf": [
+            { "type": "string", "enum": values },
+            { "type": "array", "items": { "type": "string", "enum": values } }
+        ] }),
+        Kind::Date => json!({ "type": "string", "format": "date" }),
+    };
+    s["description"] = json!(field.doc);
+    s
+}
+
+fn table_schema(fields: &[Field], description: &str) -> Value {
+    let properties: Map<String, Value> = fields
+        .iter()
+        .map(|f| (f.key.to_string(), field_schema(f)))
+        .collect();
+    let required: Vec<&str> = fields
+        .iter()
+        .filter(|f| f.required)
+        .map(|f| f.key)
+        .collect();
+    let mut s = json!({
+        "type": "object",
+        "description": description,
+        "additionalProperties": false,
+        "properties": properties,
+    });
+    if !required.is_empty() {
+        s["required"] = json!(required);
+    }
+    s
+}
+
+/// The JSON Schema of a policy file (draft-07), for Taplo and Even Better TOML.
+pub fn json_schema() -> Value {
+    let mut rule = table_schema(RULE, "A required step.");
+    rule["oneOf"] = json!([{ "required": ["run"] }, { "required": ["uses"] }]);
+    json!({
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "$id": "https://github.com/orgcheck/orgcheck/blob/main/policy.schema.json",
+        "title": "orgcheck policy",
+        "description": "The CI steps every job in an organization must run. See policy.example.toml.",
+        "type": "object",
+        "additionalProperties": false,
+        "properties": {
+            "scope": table_schema(SCOPE, "Which repositories are scanned."),
+            "settings": table_schema(SETTINGS, "How to treat what orgcheck cannot see."),
+            "rule": { "type": "array", "description": "Required steps.", "items": rule },
+            "exemption": { "type": "array", "description": "Repositories excused from rules, until a date.", "items": table_schema(EXEMPTION, "An exemption.") }
+        }
+    })
+}
+
+/// The schema as the file ships it.
+pub fn json_schema_text() -> String {
+    let mut s = serde_json::to_string_pretty(&json_schema()).expect("serializes");
+    s.push('\n');
+    s
+}

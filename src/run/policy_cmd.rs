@@ -1,0 +1,457 @@
+//! `orgcheck policy …`: the CRUD of the old service, as edits to a file in git, plus what a
+//! reviewer needs (validate, schema, diff with impact).
+
+use std::path::Path;
+
+use crate::cli::{DiffFormat, GitHubArgs, ListFormat, PolicyArgs, PolicyCommand, RuleArgs};
+use crate::eval::{self, Context};
+use crate::policy::edit::{self, Edit, EditError, RuleFields};
+use crate::policy::{self, Date, Policy, diff, schema};
+use crate::report::{Report, impact};
+use crate::source::{self, SourceError};
+
+use super::{Exit, RunError, github, write_output};
+
+/// The starter policy `policy init` writes: the example, commented to teach the format.
+pub const TEMPLATE: &str = include_str!("../../policy.example.toml");
+
+impl From<EditError> for RunError {
+    fn from(e: EditError) -> Self {
+        match e {
+            EditError::Invalid(p) => RunError::Policy(p),
+            other => RunError::Source(SourceError::Invalid(other.to_string())),
+        }
+    }
+}
+
+/// Run a policy subcommand.
+pub fn run(args: PolicyArgs) -> Result<Exit, RunError> {
+    let path = args.policy.as_path();
+    match args.command {
+        PolicyCommand::Init { force } => init(path, force),
+        PolicyCommand::List { format } => {
+            let p = load(path)?;
+            write_output(None, &list(&p, format))?;
+            Ok(Exit::Ok)
+        }
+        PolicyCommand::Show { id, format } => {
+            let p = load(path)?;
+            let rule = p.rules.iter().find(|r| r.id == id).ok_or_else(|| {
+                SourceError::Invalid(format!(
+                    "no rule has id `{id}`; `orgcheck policy list` shows the ids"
+                ))
+            })?;
+            let text = match format {
+                ListFormat::Json => json_line(&rule_json(rule)),
+                ListFormat::Table => rule_text(rule),
+            };
+            write_output(None, &text)?;
+            Ok(Exit::Ok)
+        }
+        PolicyCommand::Add(fields) => {
+            let missing: Vec<&str> = [
+                ("--id", fields.id.is_none()),
+                ("--description", fields.description.is_none()),
+            ]
+            .into_iter()
+            .filter(|(_, m)| *m)
+            .map(|(f, _)| f)
+            .chain((fields.run.is_none() && fields.uses.is_none()).then_some("--run or --uses"))
+            .collect();
+            if !missing.is_empty() {
+                return Err(SourceError::Invalid(format!(
+                    "policy add needs {}",
+                    missing.join(", ")
+                ))
+                .into());
+            }
+            let id = fields.id.clone().unwrap_or_default();
+            apply(
+                path,
+                &Edit::AddRule(rule_fields(&fields)),
+                &format!("added rule `{id}`"),
+            )
+        }
+        PolicyCommand::Edit { rule, fields } => {
+            let changes = rule_fields(&fields);
+            if changes_nothing(&fields) {
+                return Err(SourceError::Invalid(
+                    "policy edit: name at least one field to change (see --help)".into(),
+                )
+                .into());
+            }
+            apply(
+                path,
+                &Edit::EditRule(rule.clone(), changes),
+                &format!("edited rule `{rule}`"),
+            )
+        }
+        PolicyCommand::Remove {
+            id,
+            prune_exemptions,
+        } => apply(
+            path,
+            &Edit::RemoveRule {
+                id: id.clone(),
+                prune: prune_exemptions,
+            },
+            &format!("removed rule `{id}`"),
+        ),
+        PolicyCommand::Exempt {
+            repositories,
+            rules,
+            reason,
+            expires,
+        } => {
+            let what = format!(
+                "exempted {} from {}",
+                repositories.join(", "),
+                if rules.is_empty() {
+                    "every rule".into()
+                } else {
+                    rules.join(", ")
+                }
+            );
+            apply(
+                path,
+                &Edit::Exempt {
+                    repositories,
+                    rules,
+                    reason,
+                    expires,
+                },
+                &what,
+            )
+        }
+        PolicyCommand::Unexempt {
+            repositories,
+            rules,
+        } => {
+            let what = format!("removed the exemption of {}", repositories.join(", "));
+            apply(
+                path,
+                &Edit::Unexempt {
+                    repositories,
+                    rules,
+                },
+                &what,
+            )
+        }
+        PolicyCommand::Validate => {
+            let p = load(path)?;
+            eprintln!(
+                "{}: valid ({} rules, {} exemptions)",
+                path.display(),
+                p.rules.len(),
+                p.exemptions.len()
+            );
+            Ok(Exit::Ok)
+        }
+        PolicyCommand::Schema => {
+            write_output(None, &schema::json_schema_text())?;
+            Ok(Exit::Ok)
+        }
+        PolicyCommand::Diff {
+            base,
+            local,
+            org,
+            github,
+            format,
+        } => diff_cmd(
+            path,
+            &base,
+            local.as_deref(),
+            org.as_deref(),
+            &github,
+            format,
+        ),
+    }
+}
+
+fn load(path: &Path) -> Result<Policy, RunError> {
+    Ok(policy::load(path)?)
+}
+
+fn apply(path: &Path, e: &Edit, done: &str) -> Result<Exit, RunError> {
+    edit::edit_file(path, e)?;
+    eprintln!("{}: {done}", path.display());
+    Ok(Exit::Ok)
+}
+
+fn init(path: &Path, force: bool) -> Result<Exit, RunError> {
+    if path.exists() && !force {
+        return Err(SourceError::Invalid(format!(
+            "{} exists; pass --force to overwrite it",
+            path.display()
+        ))
+        .into());
+    }
+    edit::write_atomic(path, TEMPLATE.as_bytes()).map_err(|source| RunError::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
+    eprintln!(
+        "{}: wrote a starter policy; edit it, then `orgcheck policy validate`",
+        path.display()
+    );
+    Ok(Exit::Ok)
+}
+
+fn rule_fields(a: &RuleArgs) -> RuleFields {
+    let ci = a.ci.clone().map(|v| {
+        if v.iter().any(|c| c == "all") {
+            Vec::new()
+        } else {
+            v
+        }
+    });
+    let jobs = a.jobs.clone().map(|v| {
+        if v.iter().all(|j| j == "*") {
+            Vec::new()
+        } else {
+            v
+        }
+    });
+    RuleFields {
+        id: a.id.clone(),
+        description: a.description.clone(),
+        run: a.run.clone(),
+        uses: a.uses.clone(),
+        match_mode: a.match_mode.clone(),
+        ci,
+        jobs,
+        require: a.require.clone(),
+    }
+}
+
+fn changes_nothing(a: &RuleArgs) -> bool {
+    a.id.is_none()
+        && a.description.is_none()
+        && a.run.is_none()
+        && a.uses.is_none()
+        && a.match_mode.is_none()
+        && a.ci.is_none()
+        && a.jobs.is_none()
+        && a.require.is_none()
+}
+
+fn rule_json(r: &policy::Rule) -> serde_json::Value {
+    let (kind, selector, mode) = match &r.selector {
+        policy::Selector::Run(m) => match m {
+            policy::RunMatch::Exact(s) => ("run", s.clone(), Some("exact")),
+            policy::RunMatch::Contains(s) => ("run", s.clone(), Some("contains")),
+            policy::RunMatch::Regex(re) => ("run", re.as_str().to_string(), Some("regex")),
+        },
+        policy::Selector::Uses { name, version } => (
+            "uses",
+            version
+                .as_ref()
+                .map_or(name.clone(), |v| format!("{name}@{}", v.text)),
+            None,
+        ),
+    };
+    let mut v = serde_json::json!({
+        "id": r.id,
+        "description": r.description,
+        "ci": r.ci.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+        "jobs": r.jobs.iter().map(|p| p.text.as_str()).collect::<Vec<_>>(),
+        "require": r.require.as_str(),
+    });
+    v[kind] = selector.into();
+    if let Some(m) = mode {
+        v["match"] = m.into();
+    }
+    v
+}
+
+fn json_line(v: &serde_json::Value) -> String {
+    let mut s = serde_json::to_string_pretty(v).expect("serializes");
+    s.push('\n');
+    s
+}
+
+fn rule_text(r: &policy::Rule) -> String {
+    let jobs: Vec<&str> = r.jobs.iter().map(|p| p.text.as_str()).collect();
+    let ci: Vec<&str> = r.ci.iter().map(|c| c.as_str()).collect();
+    format!(
+        "id:          {}\ndescription: {}\nstep:        {}\nci:          {}\njobs:        {}\nrequire:     {}\n",
+        r.id,
+        r.description,
+        r.selector_text(),
+        ci.join(", "),
+        if jobs.is_empty() {
+            "(every job)".into()
+        } else {
+            jobs.join(", ")
+        },
+        r.require.as_str()
+    )
+}
+
+fn list(p: &Policy, format: ListFormat) -> String {
+    if format == ListFormat::Json {
+        let exemptions: Vec<serde_json::Value> = p
+            .exemptions
+            .iter()
+            .map(|e| {
+                serde_json::json!({
+                    "repositories": e.repositories.iter().map(|r| r.text.as_str()).collect::<Vec<_>>(),
+                    "rules": e.rules,
+                    "reason": e.reason,
+                    "expires": e.expires.map(|d| d.to_string()),
+                    "expired": e.is_expired(Date::today()),
+                })
+            })
+            .collect();
+        return json_line(
+            &serde_json::json!({ "rules": p.rules.iter().map(rule_json).collect::<Vec<_>>(), "exemptions": exemptions }),
+        );
+    }
+    let rows: Vec<[String; 4]> = p
+        .rules
+        .iter()
+        .map(|r| {
+            [
+                r.id.clone(),
+                r.selector_text(),
+                r.require.as_str().to_string(),
+                r.description.clone(),
+            ]
+        })
+        .collect();
+    let header = [
+        "ID".to_string(),
+        "STEP".into(),
+        "WHERE".into(),
+        "DESCRIPTION".into(),
+    ];
+    let widths: Vec<usize> = (0..3)
+        .map(|i| {
+            rows.iter()
+                .map(|r| r[i].chars().count())
+                .chain([header[i].len()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    for row in std::iter::once(&header).chain(&rows) {
+        out.push_str(&format!(
+            "{:w0$}  {:w1$}  {:w2$}  {}\n",
+            row[0],
+            row[1],
+            row[2],
+            row[3],
+            w0 = widths[0],
+            w1 = widths[1],
+            w2 = widths[2]
+        ));
+    }
+    if !p.exemptions.is_empty() {
+        out.push_str("\nEXEMPTIONS\n");
+        let today = Date::today();
+        for e in &p.exemptions {
+            let repos: Vec<&str> = e.repositories.iter().map(|r| r.text.as_str()).collect();
+            let rules = if e.rules.is_empty() {
+                "every rule".into()
+            } else {
+                e.rules.join(", ")
+            };
+            let until = match e.expires {
+                Some(d) if e.is_expired(today) => format!(" (expired {d})"),
+                Some(d) => format!(" (until {d})"),
+                None => String::new(),
+            };
+            out.push_str(&format!(
+                "{} from {rules}{until}: {}\n",
+                repos.join(", "),
+                e.reason
+            ));
+        }
+    }
+    out
+}
+
+/// Read the base policy: a file, or `REF:PATH` through git.
+fn read_base(base: &str) -> Result<(String, String), RunError> {
+    if Path::new(base).is_file() {
+        let text = std::fs::read_to_string(base).map_err(|source| RunError::Io {
+            path: base.to_string(),
+            source,
+        })?;
+        return Ok((base.to_string(), text));
+    }
+    if base.contains(':') {
+        let out = std::process::Command::new("git")
+            .args(["show", base])
+            .output()
+            .map_err(|source| RunError::Io {
+                path: "git".into(),
+                source,
+            })?;
+        if out.status.success() {
+            return Ok((
+                base.to_string(),
+                String::from_utf8_lossy(&out.stdout).into_owned(),
+            ));
+        }
+        return Err(SourceError::Invalid(format!(
+            "--base {base}: git could not read it: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ))
+        .into());
+    }
+    Err(SourceError::Invalid(format!("--base {base}: not a file, nor REF:PATH for git")).into())
+}
+
+fn diff_cmd(
+    path: &Path,
+    base: &str,
+    local: Option<&Path>,
+    org: Option<&str>,
+    gh: &GitHubArgs,
+    format: DiffFormat,
+) -> Result<Exit, RunError> {
+    let new = load(path)?;
+    let (shown, text) = read_base(base)?;
+    let old = policy::parse(&shown, &text)?;
+    let d = diff::diff(&old, &new);
+    let repos = match (local, org) {
+        (Some(dir), _) => Some(source::local::scan_dir(dir)?),
+        (None, Some(org)) => {
+            // Scope may differ between the policies: read with no scope, judge with each.
+            let everything = Policy {
+                scope: policy::Scope {
+                    skip_archived: false,
+                    skip_forks: false,
+                    ..Default::default()
+                },
+                ..new.clone()
+            };
+            let session = github::Session::start(gh, &format!("/orgs/{org}/installation"), true)?;
+            Some(session.read_org(org, &everything, true)?.repos)
+        }
+        (None, None) => None,
+    };
+    let judge = |p: &Policy, label: &str, repos: &[eval::Repository]| -> Report {
+        let cx = Context {
+            source: label.to_string(),
+            policy_path: label.to_string(),
+            today: Date::today(),
+            incomplete: None,
+        };
+        eval::evaluate(p, repos, &cx)
+    };
+    let effect = repos.as_deref().map(|r| {
+        impact::impact(
+            &judge(&old, &shown, r),
+            &judge(&new, &path.display().to_string(), r),
+        )
+    });
+    let text = match format {
+        DiffFormat::Markdown => impact::render_markdown(&d, effect.as_ref()),
+        DiffFormat::Json => json_line(&serde_json::json!({ "policy": d, "impact": effect })),
+    };
+    write_output(None, &text)?;
+    Ok(Exit::Ok)
+}

@@ -1,0 +1,444 @@
+//! `orgcheck policy`: edits keep the file byte for byte outside what changed, refusals leave
+//! it untouched, validation reports everything, the schema is current, diff shows impact.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+
+use orgcheck::policy::edit::write_atomic_with;
+use support::{code, orgcheck, orgcheck_in, root, stderr, stdout};
+
+const FIXTURE: &str = include_str!("fixtures/commented-policy.toml");
+
+fn setup() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("orgcheck.toml");
+    std::fs::write(&path, FIXTURE).unwrap();
+    (dir, path)
+}
+
+fn policy(dir: &Path, args: &[&str]) -> std::process::Output {
+    let mut all = vec!["policy"];
+    all.extend_from_slice(args);
+    orgcheck_in(dir, &all)
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap()
+}
+
+/// Lines of `new` that are not in `old`, and lines of `old` not in `new` (by position-free
+/// multiset difference), so a test can say exactly what an edit touched.
+fn changed_lines(old: &str, new: &str) -> (Vec<String>, Vec<String>) {
+    let mut removed: Vec<String> = old.lines().map(String::from).collect();
+    let mut added = Vec::new();
+    for line in new.lines() {
+        match removed.iter().position(|l| l == line) {
+            Some(i) => {
+                removed.remove(i);
+            }
+            None => added.push(line.to_string()),
+        }
+    }
+    (added, removed)
+}
+
+#[test]
+fn edit_changes_only_the_edited_line() {
+    let (dir, path) = setup();
+    let out = policy(
+        dir.path(),
+        &["edit", "tests", "--description", "Run every test"],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let new = read(&path);
+    assert_eq!(
+        new,
+        FIXTURE.replace(
+            "description = \"Run the tests\"",
+            "description = \"Run every test\""
+        )
+    );
+}
+
+#[test]
+fn add_inserts_after_the_last_rule_and_touches_nothing_else() {
+    let (dir, path) = setup();
+    let out = policy(
+        dir.path(),
+        &[
+            "add",
+            "--id",
+            "lint",
+            "--description",
+            "Lint",
+            "--run",
+            "make lint",
+            "--match",
+            "contains",
+            "--jobs",
+            "build*,lint",
+        ],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let new = read(&path);
+    let block = "\n[[rule]]\nid = \"lint\"\ndescription = \"Lint\"\nrun = \"make lint\"\nmatch = \"contains\"\njobs = [\"build*\", \"lint\"]\n";
+    let at = new
+        .find(block)
+        .expect("the new rule, formatted like the others");
+    assert!(
+        at < new.find("# --- exemptions").unwrap(),
+        "with the rules, before the exemptions"
+    );
+    assert_eq!(
+        format!("{}{}", &new[..at], &new[at + block.len()..]),
+        FIXTURE
+    );
+}
+
+#[test]
+fn remove_and_exempt_keep_the_rest() {
+    let (dir, path) = setup();
+    let out = policy(dir.path(), &["remove", "scan", "--prune-exemptions"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let new = read(&path);
+    let (added, removed) = changed_lines(FIXTURE, &new);
+    assert_eq!(added, ["rules = [\"tests\"]   # both"]);
+    assert!(removed.contains(&"id = \"scan\"".to_string()));
+    assert!(
+        !new.contains("web-old"),
+        "its only rule is gone, so the exemption is removed"
+    );
+    assert!(new.contains("# end of file comment") && new.contains("# Tests, in every build job."));
+
+    let out = policy(
+        dir.path(),
+        &[
+            "exempt",
+            "--repositories",
+            "svc-x",
+            "--reason",
+            "Pilot",
+            "--expires",
+            "2027-01-31",
+        ],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let after = read(&path);
+    let (added, removed) = changed_lines(&new, &after);
+    assert!(removed.is_empty(), "{removed:?}");
+    assert_eq!(
+        added,
+        [
+            "[[exemption]]",
+            "repositories = [\"svc-x\"]",
+            "reason = \"Pilot\"",
+            "expires = 2027-01-31",
+            ""
+        ]
+    );
+
+    let out = policy(dir.path(), &["unexempt", "--repositories", "svc-x"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(read(&path), new);
+}
+
+#[test]
+fn renaming_a_rule_renames_it_in_exemptions() {
+    let (dir, path) = setup();
+    let out = policy(dir.path(), &["edit", "scan", "--id", "secret-scan"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let new = read(&path);
+    assert!(
+        new.contains("rules = [\"tests\", \"secret-scan\"]   # both"),
+        "{new}"
+    );
+    assert!(new.contains("rules = [\"secret-scan\"]"));
+}
+
+#[test]
+fn every_refusal_leaves_the_file_unchanged() {
+    let (dir, path) = setup();
+    let refusals: &[&[&str]] = &[
+        &[
+            "add",
+            "--id",
+            "tests",
+            "--description",
+            "dup",
+            "--uses",
+            "x",
+        ],
+        &[
+            "add",
+            "--id",
+            "bad",
+            "--description",
+            "bad regex",
+            "--run",
+            "x(",
+            "--match",
+            "regex",
+        ],
+        &[
+            "add",
+            "--id",
+            "Not_Kebab",
+            "--description",
+            "d",
+            "--uses",
+            "x",
+        ],
+        &["add", "--id", "nosel", "--description", "no selector"],
+        &["edit", "nope", "--description", "x"],
+        &["edit", "tests", "--id", "checkout"],
+        &["edit", "checkout", "--match", "regex"],
+        &["remove", "tests"],
+        &["remove", "nope"],
+        &[
+            "exempt",
+            "--repositories",
+            "x",
+            "--rules",
+            "nope",
+            "--reason",
+            "r",
+        ],
+        &[
+            "exempt",
+            "--repositories",
+            "x",
+            "--reason",
+            "r",
+            "--expires",
+            "2027-13-01",
+        ],
+        &["unexempt", "--repositories", "never-exempted"],
+        &["init"],
+    ];
+    for args in refusals {
+        let out = policy(dir.path(), args);
+        assert_eq!(
+            code(&out),
+            2,
+            "{args:?} should be refused: {}",
+            stderr(&out)
+        );
+        assert!(
+            stderr(&out).starts_with("error: "),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+        assert_eq!(read(&path), FIXTURE, "{args:?} changed the file");
+    }
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(leftovers.len(), 1, "no temporary files left: {leftovers:?}");
+    // The refusal says what is wrong, with position, for invalid results.
+    let out = policy(
+        dir.path(),
+        &[
+            "add",
+            "--id",
+            "bad",
+            "--description",
+            "d",
+            "--run",
+            "x(",
+            "--match",
+            "regex",
+        ],
+    );
+    assert!(
+        stderr(&out).contains("orgcheck.toml:") && stderr(&out).contains("invalid regex"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn an_interrupted_write_leaves_the_old_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("orgcheck.toml");
+    std::fs::write(&path, FIXTURE).unwrap();
+    let result = write_atomic_with(&path, |f| {
+        use std::io::Write;
+        f.write_all(b"[[rule]]\nid = \"half")?;
+        Err(std::io::Error::other("interrupted"))
+    });
+    assert!(result.is_err());
+    assert_eq!(read(&path), FIXTURE);
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "the temporary file is gone"
+    );
+}
+
+#[test]
+fn validate_reports_several_errors_and_exits_two() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("orgcheck.toml");
+    std::fs::write(&path, "[[rule]]\nid = \"a\"\ndescription = \"d\"\nuses = \"x\"\nmatch = \"regex\"\ncolour = 1\n\n[[exemption]]\nrepositories = \"r\"\nrules = [\"zzz\"]\nreason = \"r\"\n").unwrap();
+    let out = policy(dir.path(), &["validate"]);
+    assert_eq!(code(&out), 2);
+    let err = stderr(&out);
+    assert!(err.contains("(3 errors)"), "{err}");
+    assert!(
+        err.contains("orgcheck.toml:5:9: `match` applies to `run` selectors only"),
+        "{err}"
+    );
+    assert!(
+        err.contains("orgcheck.toml:6:1: unknown key `colour`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("orgcheck.toml:10:10: exemption names rule `zzz`"),
+        "{err}"
+    );
+    let out = orgcheck(&["policy", "-p", "policy.example.toml", "validate"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+}
+
+#[test]
+fn list_and_show() {
+    let (dir, _) = setup();
+    let out = policy(dir.path(), &["list"]);
+    assert_eq!(code(&out), 0);
+    insta::assert_snapshot!("policy_list", stdout(&out));
+    let out = policy(dir.path(), &["show", "tests", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(v["run"], "make test");
+    assert_eq!(v["match"], "contains");
+    assert_eq!(v["jobs"], serde_json::json!(["build*", "test*"]));
+    let out = policy(dir.path(), &["list", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(v["rules"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        v["exemptions"][1]["repositories"],
+        serde_json::json!(["web-old"])
+    );
+}
+
+#[test]
+fn init_writes_a_valid_commented_starter() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = policy(dir.path(), &["init"]);
+    assert_eq!(code(&out), 0);
+    let text = read(&dir.path().join("orgcheck.toml"));
+    assert!(
+        text.contains("#:schema") && text.matches("\n#").count() > 10,
+        "commented"
+    );
+    assert_eq!(code(&policy(dir.path(), &["validate"])), 0);
+    assert_eq!(code(&policy(dir.path(), &["init", "--force"])), 0);
+}
+
+#[test]
+fn shipped_schema_is_current() {
+    let out = orgcheck(&["policy", "schema"]);
+    let shipped = std::fs::read_to_string(root().join("policy.schema.json")).unwrap();
+    assert_eq!(
+        stdout(&out),
+        shipped,
+        "policy.schema.json is stale: run `cargo run -- policy schema > policy.schema.json`"
+    );
+    let example = std::fs::read_to_string(root().join("policy.example.toml")).unwrap();
+    assert!(
+        example.starts_with("#:schema ./policy.schema.json"),
+        "editors find the schema"
+    );
+    let schema: serde_json::Value = serde_json::from_str(&shipped).unwrap();
+    let rule_keys: Vec<&String> = schema["properties"]["rule"]["items"]["properties"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .collect();
+    assert_eq!(rule_keys.len(), 8);
+}
+
+#[test]
+fn diff_lists_rule_changes_and_their_impact_on_a_local_org() {
+    let dir = tempfile::tempdir().unwrap();
+    let new = dir.path().join("new.toml");
+    let base = root().join("policy.example.toml");
+    std::fs::copy(&base, &new).unwrap();
+    let p = new.to_str().unwrap();
+    assert_eq!(
+        code(&orgcheck(&[
+            "policy",
+            "-p",
+            p,
+            "edit",
+            "unit-tests",
+            "--require",
+            "any-job"
+        ])),
+        0
+    );
+    assert_eq!(
+        code(&orgcheck(&[
+            "policy",
+            "-p",
+            p,
+            "remove",
+            "actions-checkout"
+        ])),
+        0
+    );
+    let out = orgcheck(&[
+        "policy",
+        "-p",
+        p,
+        "diff",
+        "--base",
+        base.to_str().unwrap(),
+        "--local",
+        "examples/demo-org",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    insta::assert_snapshot!("policy_diff", stdout(&out).replace(p, "NEW"));
+}
+
+#[test]
+fn diff_reads_the_base_from_git() {
+    let dir = tempfile::tempdir().unwrap();
+    let git = |args: &[&str]| {
+        let ok = std::process::Command::new("git")
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            ok.status.success(),
+            "{}",
+            String::from_utf8_lossy(&ok.stderr)
+        );
+    };
+    git(&["init", "-q"]);
+    std::fs::write(dir.path().join("orgcheck.toml"), FIXTURE).unwrap();
+    git(&["add", "."]);
+    git(&[
+        "-c",
+        "user.name=t",
+        "-c",
+        "user.email=t@e",
+        "commit",
+        "-qm",
+        "policy",
+    ]);
+    assert_eq!(code(&policy(dir.path(), &["remove", "checkout"])), 0);
+    let out = policy(
+        dir.path(),
+        &["diff", "--base", "HEAD:orgcheck.toml", "--format", "json"],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(
+        v["policy"]["removed"],
+        serde_json::json!(["checkout: uses: checkout"])
+    );
+    assert!(v["impact"].is_null());
+}
