@@ -46,6 +46,10 @@ pub enum Command {
     /// keep comments and formatting, are validated before they are written, and are written
     /// atomically. Commit the result and review it in a pull request (`policy diff`).
     Policy(PolicyArgs),
+    /// Run as the GitHub Action: read the action's inputs ($INPUT_*) and scan. Used by
+    /// action.yml; run `orgcheck scan` yourself elsewhere.
+    #[command(hide = true)]
+    Action,
 }
 
 /// `orgcheck policy`.

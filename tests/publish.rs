@@ -389,3 +389,60 @@ fn five_thousand_non_compliant_repositories_fit_both_limits() {
         "the full report is whole"
     );
 }
+
+#[test]
+fn the_action_entry_point_turns_inputs_into_a_scan() {
+    let env = Env::new();
+    let outputs = env.path("outputs.txt");
+    let report = env.path("action-report.md");
+    let api = env.fake.api_url();
+    let out = Command::new(env!("CARGO_BIN_EXE_orgcheck"))
+        .arg("action")
+        .current_dir(root())
+        .env("ORGCHECK_TODAY", "2026-11-27")
+        .env("INPUT_LOCAL", env.org())
+        .env("INPUT_POLICY", "policy.example.toml")
+        .env("INPUT_TOKEN", TOKEN)
+        .env("INPUT_API-URL", &api)
+        .env("INPUT_ISSUE-REPO", "acme/compliance")
+        .env("INPUT_OUTPUT", &report)
+        .env("INPUT_NO-CLOSE", "false")
+        .env("INPUT_FAIL", "false")
+        .env("INPUT_DRY-RUN", "")
+        .env("GITHUB_OUTPUT", &outputs)
+        .env_remove("GITHUB_TOKEN")
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .env_remove("GITHUB_API_URL")
+        .env_remove("GITHUB_GRAPHQL_URL")
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "fail: false means exit 0: {}", stderr(&out));
+    assert!(!stderr(&out).contains(TOKEN));
+    assert_eq!(env.fake.issues().len(), 1);
+    assert!(
+        std::fs::read_to_string(&report)
+            .unwrap()
+            .contains("# CI compliance report")
+    );
+    let outputs = std::fs::read_to_string(&outputs).unwrap();
+    assert!(
+        outputs.contains("issue-url=https://github.com/acme/compliance/issues/1"),
+        "{outputs}"
+    );
+
+    // Inputs that do not make a command are a usage error that names the problem.
+    let out = Command::new(env!("CARGO_BIN_EXE_orgcheck"))
+        .arg("action")
+        .current_dir(root())
+        .env("INPUT_LOCAL", env.org())
+        .env("INPUT_FORMAT", "pdf")
+        .env_remove("GITHUB_REPOSITORY_OWNER")
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("invalid inputs") && stderr(&out).contains("pdf"),
+        "{}",
+        stderr(&out)
+    );
+}

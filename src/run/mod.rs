@@ -15,6 +15,7 @@ use crate::report::{self, Report, inspect::FileView};
 use crate::source::github::GitHubError;
 use crate::source::{self, SourceError};
 
+mod action;
 mod github;
 mod policy_cmd;
 
@@ -79,6 +80,7 @@ pub fn run(command: Command) -> Result<Exit, RunError> {
         Command::Check(args) => check(args),
         Command::Inspect(args) => inspect(args),
         Command::Policy(args) => policy_cmd::run(args),
+        Command::Action => action::run(),
     }
 }
 
