@@ -97,16 +97,7 @@ pub fn diff(old: &Policy, new: &Policy) -> PolicyDiff {
         match old.rules.iter().find(|o| o.id == r.id) {
             None => d.added.push(format!("{}: {}", r.id, r.selector_text())),
             Some(o) => {
-                let fields: Vec<FieldChange> = rule_fields(o)
-                    .into_iter()
-                    .zip(rule_fields(r))
-                    .filter(|((_, a), (_, b))| a != b)
-                    .map(|((field, a), (_, b))| FieldChange {
-                        field: field.into(),
-                        old: a,
-                        new: b,
-                    })
-                    .collect();
+                let fields = changed(rule_fields(o), rule_fields(r));
                 if !fields.is_empty() {
                     d.changed.push(RuleChange {
                         id: r.id.clone(),
@@ -152,15 +143,19 @@ pub fn diff(old: &Policy, new: &Policy) -> PolicyDiff {
             ),
         ]
     };
-    d.settings_changed = settings(old)
-        .into_iter()
-        .zip(settings(new))
+    d.settings_changed = changed(settings(old), settings(new));
+    d
+}
+
+/// The fields whose values differ, given the same fields in the same order before and after.
+fn changed(old: Vec<(&str, String)>, new: Vec<(&str, String)>) -> Vec<FieldChange> {
+    old.into_iter()
+        .zip(new)
         .filter(|((_, a), (_, b))| a != b)
         .map(|((field, a), (_, b))| FieldChange {
             field: field.into(),
             old: a,
             new: b,
         })
-        .collect();
-    d
+        .collect()
 }

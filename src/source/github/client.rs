@@ -138,6 +138,14 @@ impl Client {
         format!("{}{path}", self.rest)
     }
 
+    /// The error an unexpected answer stands for, secrets removed.
+    pub fn status_error(&self, answer: &Answer) -> GitHubError {
+        GitHubError::Status {
+            status: answer.status,
+            message: self.scrub(&answer.message()),
+        }
+    }
+
     /// Remove secrets from text bound for output.
     pub fn scrub(&self, text: &str) -> String {
         let mut out = text.to_string();
@@ -279,10 +287,7 @@ impl Client {
                 )
                 .await?;
             if answer.status != 200 {
-                return Err(GitHubError::Status {
-                    status: answer.status,
-                    message: self.scrub(&answer.message()),
-                });
+                return Err(self.status_error(&answer));
             }
             let parsed: Value = serde_json::from_str(&answer.body)
                 .map_err(|e| GitHubError::Transport(format!("GraphQL answer is not JSON: {e}")))?;

@@ -162,12 +162,7 @@ pub async fn connect(conn: &Connection, installation: &str) -> Result<Client, Gi
                         "GitHub App {app_id} has no installation at {installation}: install it on the organization"
                     )));
                 }
-                status => {
-                    return Err(GitHubError::Status {
-                        status,
-                        message: app.scrub(&answer.message()),
-                    });
-                }
+                _ => return Err(app.status_error(&answer)),
             }
             .ok_or_else(|| GitHubError::Transport("installation answer has no id".into()))?;
             let url = app.rest_url(&format!("/app/installations/{id}/access_tokens"));
@@ -182,10 +177,7 @@ pub async fn connect(conn: &Connection, installation: &str) -> Result<Client, Gi
                 )
                 .await?;
             if answer.status != 201 {
-                return Err(GitHubError::Status {
-                    status: answer.status,
-                    message: app.scrub(&answer.message()),
-                });
+                return Err(app.status_error(&answer));
             }
             let token = serde_json::from_str::<serde_json::Value>(&answer.body)
                 .ok()
