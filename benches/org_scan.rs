@@ -2,7 +2,7 @@
 //! `cargo bench --bench org_scan` prints requests, wall time and peak memory (via
 //! `/usr/bin/time -v` when present), next to what 1 + 2N sequential requests would cost.
 
-#[path = "../tests/support/fake_github.rs"]
+#[path = "../tests/support/fake_github/mod.rs"]
 mod fake_github;
 
 use std::process::Command;

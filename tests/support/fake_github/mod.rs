@@ -3,6 +3,10 @@
 //! that can be injected one request at a time. It serves only what orgcheck asks for.
 #![allow(dead_code)]
 
+mod contents;
+mod graphql;
+mod issues;
+
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -403,9 +407,13 @@ async fn handle(
     response
 }
 
-type Answer = (u16, Vec<(String, String)>, String);
+pub(crate) type Answer = (u16, Vec<(String, String)>, String);
 
-fn rate_headers(s: &State, resource: &str, remaining_zero: bool) -> Vec<(String, String)> {
+pub(crate) fn rate_headers(
+    s: &State,
+    resource: &str,
+    remaining_zero: bool,
+) -> Vec<(String, String)> {
     let remaining = if remaining_zero {
         0
     } else {
@@ -427,12 +435,12 @@ fn rate_headers(s: &State, resource: &str, remaining_zero: bool) -> Vec<(String,
     ]
 }
 
-fn error_body(message: &str) -> String {
+pub(crate) fn error_body(message: &str) -> String {
     json!({ "message": message, "documentation_url": "https://docs.github.com/rest", "status": "" })
         .to_string()
 }
 
-fn serve_fault(s: &State, fault: Fault, is_graphql: bool) -> Answer {
+pub(crate) fn serve_fault(s: &State, fault: Fault, is_graphql: bool) -> Answer {
     let resource = if is_graphql { "graphql" } else { "core" };
     match fault {
         Fault::Status {
@@ -561,7 +569,7 @@ fn route(
         );
     }
     if let Some(rest) = rest.as_deref()
-        && let Some(answer) = issues_route(
+        && let Some(answer) = issues::issues_route(
             s,
             method,
             rest,
@@ -576,307 +584,21 @@ fn route(
         return answer;
     }
     if is_graphql && method == Method::POST {
-        return graphql(s, body);
+        return graphql::graphql(s, body);
     }
     if let Some(rest) = rest
         && method == Method::GET
         && let Some(contents) = rest.strip_prefix(&format!("/repos/{}/", s.org))
         && let Some((repo, file)) = contents.split_once("/contents/")
     {
-        return contents_answer(s, repo, file, headers);
+        return contents::contents_answer(s, repo, file, headers);
     }
     (404, rate_headers(s, "core", false), error_body("Not Found"))
 }
 
-fn issue_json(s: &State, i: &FakeIssue) -> Value {
-    let mut v = json!({
-        "id": 1000 + i.number, "node_id": format!("I_{}", i.number), "number": i.number,
-        "url": format!("https://api.github.com/repos/{}/issues/{}", s.issue_repo, i.number),
-        "html_url": format!("https://github.com/{}/issues/{}", s.issue_repo, i.number),
-        "title": i.title, "body": i.body, "state": i.state,
-        "state_reason": if i.state == "closed" { json!("completed") } else { Value::Null },
-        "labels": i.labels.iter().map(|l| json!({ "name": l, "color": "ededed" })).collect::<Vec<_>>(),
-        "comments": i.comments.len(), "user": { "login": "orgcheck[bot]", "type": "Bot" },
-        "created_at": format!("2026-01-{:02}T00:00:00Z", (i.number % 28) + 1),
-    });
-    if i.pull_request {
-        v["pull_request"] = json!({ "url": "https://api.github.com/repos/x/y/pulls/1" });
-    }
-    v
-}
-
-fn query_param<'q>(query: &'q str, key: &str) -> Option<&'q str> {
-    query
-        .split('&')
-        .find_map(|kv| kv.strip_prefix(key)?.strip_prefix('='))
-}
-
-/// GitHub's issues API for the one repository the fake keeps issues for.
-fn issues_route(
-    s: &mut State,
-    method: &Method,
-    rest: &str,
-    query: &str,
-    body: &str,
-    host: &str,
-) -> Option<Answer> {
-    let list_paths = [
-        format!("/repos/{}/issues", s.issue_repo),
-        "/repositories/1/issues".to_string(),
-    ];
-    let base = format!("/repos/{}/issues", s.issue_repo);
-    let sub = if list_paths.iter().any(|p| p == rest) {
-        Some("")
-    } else {
-        rest.strip_prefix(&base)
-    };
-    let sub = sub?;
-    if let Some(status) = s.issues_fail {
-        let message = match status {
-            410 => "Issues are disabled for this repo",
-            403 => "Resource not accessible by integration",
-            _ => "Server Error",
-        };
-        return Some((status, rate_headers(s, "core", false), error_body(message)));
-    }
-    let request: Value = serde_json::from_str(body).unwrap_or(Value::Null);
-    let too_long = |b: &Value| {
-        b["body"]
-            .as_str()
-            .is_some_and(|t| t.chars().count() > 65_536)
-    };
-    let invalid = || {
-        json!({ "message": "Validation Failed", "errors": [{ "resource": "Issue", "code": "custom", "field": "body",
-        "message": "body is too long (maximum is 65536 characters)" }], "documentation_url": "https://docs.github.com/rest/issues/issues" }).to_string()
-    };
-    match (method.clone(), sub) {
-        (Method::GET, "") => {
-            let labels: Vec<&str> = query_param(query, "labels")
-                .map(|l| l.split(',').collect())
-                .unwrap_or_default();
-            let state = query_param(query, "state").unwrap_or("open");
-            let per_page: usize = query_param(query, "per_page")
-                .and_then(|p| p.parse().ok())
-                .unwrap_or(30)
-                .min(s.issues_page);
-            let page: usize = query_param(query, "page")
-                .and_then(|p| p.parse().ok())
-                .unwrap_or(1);
-            let matching: Vec<&FakeIssue> = s
-                .issues
-                .iter()
-                .rev() // newest first, as GitHub sorts by default
-                .filter(|i| labels.iter().all(|l| i.labels.iter().any(|x| x == l)))
-                .filter(|i| state == "all" || i.state == state)
-                .collect();
-            let items: Vec<Value> = matching
-                .iter()
-                .skip((page - 1) * per_page)
-                .take(per_page)
-                .map(|i| issue_json(s, i))
-                .collect();
-            let mut h = rate_headers(s, "core", false);
-            if page * per_page < matching.len() {
-                // GitHub's next links may use the repository id form.
-                h.push(("link".into(), format!(
-                    "<http://{host}{}/repositories/1/issues?labels={}&state={state}&per_page={per_page}&page={}>; rel=\"next\"",
-                    s.rest_prefix, labels.join(","), page + 1)));
-            }
-            Some((200, h, Value::Array(items).to_string()))
-        }
-        (Method::POST, "") => {
-            if too_long(&request) {
-                return Some((422, rate_headers(s, "core", false), invalid()));
-            }
-            let number = s.issues.iter().map(|i| i.number).max().unwrap_or(0) + 1;
-            let issue = FakeIssue {
-                number,
-                title: request["title"].as_str().unwrap_or_default().into(),
-                body: request["body"].as_str().unwrap_or_default().into(),
-                state: "open".into(),
-                labels: request["labels"]
-                    .as_array()
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(|l| l.as_str().map(String::from))
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-                comments: Vec::new(),
-                pull_request: false,
-            };
-            let v = issue_json(s, &issue);
-            s.issues.push(issue);
-            Some((201, rate_headers(s, "core", false), v.to_string()))
-        }
-        (Method::PATCH, n) => {
-            let number: u64 = n.trim_start_matches('/').parse().ok()?;
-            if too_long(&request) {
-                return Some((422, rate_headers(s, "core", false), invalid()));
-            }
-            let issue = s.issues.iter_mut().find(|i| i.number == number)?;
-            if let Some(b) = request["body"].as_str() {
-                issue.body = b.into();
-            }
-            if let Some(st) = request["state"].as_str() {
-                issue.state = st.into();
-            }
-            let issue = issue.clone();
-            Some((
-                200,
-                rate_headers(s, "core", false),
-                issue_json(s, &issue).to_string(),
-            ))
-        }
-        (Method::POST, n) if n.ends_with("/comments") => {
-            let number: u64 = n
-                .trim_start_matches('/')
-                .trim_end_matches("/comments")
-                .parse()
-                .ok()?;
-            let issue = s.issues.iter_mut().find(|i| i.number == number)?;
-            issue
-                .comments
-                .push(request["body"].as_str().unwrap_or_default().into());
-            Some((
-                201,
-                rate_headers(s, "core", false),
-                json!({ "id": 1, "body": request["body"] }).to_string(),
-            ))
-        }
-        _ => None,
-    }
-}
-
-fn contents_answer(s: &State, repo: &str, file: &str, headers: &HeaderMap) -> Answer {
-    if let Some((name, status)) = &s.contents_fail
-        && name == repo
-    {
-        return (
-            *status,
-            rate_headers(s, "core", false),
-            error_body("Server Error"),
-        );
-    }
-    let Some(r) = s.repos.iter().find(|r| r.name == repo) else {
-        return (404, rate_headers(s, "core", false), error_body("Not Found"));
-    };
-    let text = if file == ".circleci/config.yml" {
-        r.circleci.clone()
-    } else {
-        file.strip_prefix(".github/workflows/").and_then(|f| {
-            r.workflows
-                .iter()
-                .find(|(n, _)| n == f)
-                .map(|(_, t)| t.clone())
-        })
-    };
-    let Some(text) = text else {
-        return (404, rate_headers(s, "core", false), error_body("Not Found"));
-    };
-    let accept = headers
-        .get("accept")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let mut h = rate_headers(s, "core", false);
-    if accept.contains("vnd.github.raw") {
-        h.retain(|(k, _)| k != "content-type");
-        h.push((
-            "content-type".into(),
-            "application/vnd.github.raw; charset=utf-8".into(),
-        ));
-        return (200, h, text);
-    }
-    // The JSON form wraps base64 every 60 characters, as GitHub does.
-    let encoded = base64_encode(text.as_bytes());
-    let wrapped: Vec<String> = encoded
-        .as_bytes()
-        .chunks(60)
-        .map(|c| String::from_utf8_lossy(c).into_owned())
-        .collect();
-    (200, h, json!({ "type": "file", "encoding": "base64", "size": text.len(), "name": file.rsplit('/').next(),
-                     "path": file, "content": wrapped.join("\n") + "\n" }).to_string())
-}
-
-fn blob(text: &str, truncated: bool) -> Value {
-    let shown = if truncated {
-        &text[..text.len().min(64)]
-    } else {
-        text
-    };
-    json!({ "text": shown, "byteSize": text.len(), "isTruncated": truncated, "isBinary": false })
-}
-
-fn graphql(s: &mut State, body: &str) -> Answer {
-    let request: Value = serde_json::from_str(body).unwrap_or(Value::Null);
-    let query = request["query"].as_str().unwrap_or("");
-    let vars = &request["variables"];
-    if !query.contains("organization(login: $org)")
-        || !query.contains("repositories(first: $first, after: $after")
-    {
-        return (200, rate_headers(s, "graphql", false),
-                json!({ "errors": [{ "message": "this fake answers only orgcheck's OrgRepos query" }] }).to_string());
-    }
-    let first = vars["first"].as_u64().unwrap_or(0) as usize;
-    if !(1..=100).contains(&first) {
-        return (200, rate_headers(s, "graphql", false), json!({ "errors": [{
-            "type": "EXCESSIVE_PAGINATION",
-            "message": format!("Requesting {first} records on the `repositories` connection exceeds the `first` limit of 100 records.") }] }).to_string());
-    }
-    if let Some(limit) = s.heavy_page_limit
-        && first > limit
-    {
-        return serve_fault(s, Fault::timeout_502(), true);
-    }
-    if vars["org"].as_str() != Some(s.org.as_str()) {
-        return (200, rate_headers(s, "graphql", false), json!({
-            "data": { "rateLimit": { "cost": 1, "remaining": s.rate_remaining, "resetAt": "2099-01-01T00:00:00Z" }, "organization": null },
-            "errors": [{ "type": "NOT_FOUND", "path": ["organization"], "locations": [{"line": 3, "column": 3}],
-                         "message": format!("Could not resolve to an Organization with the login of '{}'.", vars["org"].as_str().unwrap_or("")) }] }).to_string());
-    }
-    let start = vars["after"]
-        .as_str()
-        .and_then(|c| c.strip_prefix("cursor:"))
-        .and_then(|n| n.parse::<usize>().ok())
-        .unwrap_or(0);
-    let repos = &s.repos;
-    let end = (start + first).min(repos.len());
-    let nodes: Vec<Value> = repos[start.min(end)..end]
-        .iter()
-        .map(|r| {
-            let url = format!("https://github.com/{}/{}", s.org, r.name);
-            let topics = json!({ "nodes": r.topics.iter().map(|t| json!({ "topic": { "name": t } })).collect::<Vec<_>>() });
-            if r.empty {
-                return json!({ "name": r.name, "url": url, "isArchived": r.archived, "isFork": r.fork, "isEmpty": true,
-                               "defaultBranchRef": null, "repositoryTopics": topics, "circleci": null, "workflows": null });
-            }
-            let workflows = if r.workflows.is_empty() {
-                Value::Null
-            } else {
-                json!({ "entries": r.workflows.iter().map(|(n, t)| json!({ "name": n, "type": "blob", "object": blob(t, false) })).collect::<Vec<_>>() })
-            };
-            json!({
-                "name": r.name, "url": url, "isArchived": r.archived, "isFork": r.fork, "isEmpty": false,
-                "defaultBranchRef": { "name": "main", "target": { "oid": format!("{:040x}", r.name.len()) } },
-                "repositoryTopics": topics,
-                "circleci": r.circleci.as_deref().map(|t| blob(t, r.circleci_truncated)),
-                "workflows": workflows,
-            })
-        })
-        .collect();
-    let has_next = end < repos.len();
-    let cost = 1 + first * 21 / 100;
-    (200, rate_headers(s, "graphql", false), json!({ "data": {
-        "rateLimit": { "cost": cost, "remaining": s.rate_remaining, "resetAt": "2099-01-01T00:00:00Z" },
-        "organization": { "repositories": {
-            "totalCount": repos.len(),
-            "pageInfo": { "hasNextPage": has_next, "endCursor": if end > start { json!(format!("cursor:{end}")) } else { Value::Null } },
-            "nodes": nodes } } } }).to_string())
-}
-
 const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-fn base64_encode(data: &[u8]) -> String {
+pub(crate) fn base64_encode(data: &[u8]) -> String {
     let mut out = String::new();
     for chunk in data.chunks(3) {
         let b = [
