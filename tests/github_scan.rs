@@ -471,3 +471,29 @@ fn github_app_authentication_mints_an_installation_token() {
     );
     assert!(!stderr(&run.out).contains("PRIVATE KEY"));
 }
+
+#[test]
+fn low_graphql_points_wait_for_the_reset_before_the_next_page() {
+    let fake = start(org(120));
+    fake.state.lock().unwrap().rate_remaining = 5;
+    // The next page would cost more points than are left: orgcheck must wait, not send it.
+    let run = scan(&fake, &["--max-wait", "0s"], &[]);
+    assert_eq!(code(&run.out), 3, "{}", stderr(&run.out));
+    assert!(
+        run.report["incomplete"]
+            .as_str()
+            .unwrap()
+            .contains("70 of 120 repositories were not read")
+    );
+    assert_eq!(
+        graphql_requests(&fake).len(),
+        1,
+        "no request was spent on a certain refusal"
+    );
+
+    let fake = start(org(120));
+    fake.state.lock().unwrap().rate_remaining = 5;
+    let run = scan(&fake, &[], &[]);
+    assert_eq!(code(&run.out), 1, "{}", stderr(&run.out));
+    assert_eq!(run.report["summary"]["repositories"], 120);
+}

@@ -3,7 +3,7 @@
 //! every request. octocrab's own retry (immediate, blind to `retry-after`, replays POSTs) is off.
 
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use http::{HeaderMap, Method, header};
@@ -62,6 +62,7 @@ pub struct Client {
     secrets: Vec<String>,
     requests: AtomicUsize,
     rate_remaining: AtomicI64,
+    rate_reset: AtomicU64,
     waited: Mutex<Duration>,
     max_wait: Option<Duration>,
     wait_scale: f64,
@@ -107,6 +108,7 @@ impl Client {
             secrets: secrets.into_iter().filter(|s| !s.is_empty()).collect(),
             requests: AtomicUsize::new(0),
             rate_remaining: AtomicI64::new(-1),
+            rate_reset: AtomicU64::new(0),
             waited: Mutex::new(Duration::ZERO),
             max_wait,
             // Tests shrink GitHub's minute-long waits; never set in production.
@@ -131,6 +133,22 @@ impl Client {
     pub fn rate_remaining(&self) -> Option<i64> {
         let r = self.rate_remaining.load(Ordering::Relaxed);
         (r >= 0).then_some(r)
+    }
+
+    /// Wait for the primary rate limit's reset (the last `x-ratelimit-reset` seen), rather
+    /// than spend the next request on a certain refusal.
+    pub async fn wait_for_reset(&self) -> Result<(), GitHubError> {
+        let reset = self.rate_reset.load(Ordering::Relaxed);
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        let wait = if reset > now {
+            Duration::from_secs(reset - now + 1)
+        } else {
+            SECONDARY_MIN_WAIT
+        };
+        self.wait(wait).await
     }
 
     /// The REST base URL.
@@ -195,6 +213,13 @@ impl Client {
             .and_then(|v| v.parse().ok())
         {
             self.rate_remaining.store(r, Ordering::Relaxed);
+        }
+        if let Some(r) = headers
+            .get("x-ratelimit-reset")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse().ok())
+        {
+            self.rate_reset.store(r, Ordering::Relaxed);
         }
         Ok(Answer {
             status,

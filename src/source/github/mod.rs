@@ -328,12 +328,22 @@ pub async fn scan_org(
             requests: client.requests(),
             rate_remaining: data
                 .rate_limit
+                .as_ref()
                 .map(|r| r.remaining)
                 .or(client.rate_remaining()),
         });
         match (page.page_info.has_next_page, page.page_info.end_cursor) {
             (true, Some(next)) => cursor = Some(next),
             _ => break,
+        }
+        // Too few points left for another page like this one: wait for the reset instead of
+        // sending a query GitHub will refuse.
+        if let Some(limit) = &data.rate_limit
+            && limit.remaining < limit.cost
+            && let Err(e) = client.wait_for_reset().await
+        {
+            scan.incomplete = Some(not_read(&e, &scan, read));
+            break;
         }
         // Pages that worked at a smaller size grow back, so one slow page does not slow the rest.
         size = (size * 2).min(PAGE_SIZE);

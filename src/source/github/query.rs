@@ -52,6 +52,8 @@ pub struct OrgReposData {
 /// `rateLimit`.
 #[derive(Debug, Deserialize)]
 pub struct RateLimit {
+    /// Points this query cost.
+    pub cost: i64,
     /// Points left this hour.
     pub remaining: i64,
 }
