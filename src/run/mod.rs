@@ -99,23 +99,25 @@ fn scan(args: ScanArgs) -> Result<Exit, RunError> {
     let policy = load_policy(&args.common.policy)?;
     let renderer = renderer(&args.common)?;
     let quiet = args.common.quiet;
+    let source = match (&args.local, &args.org) {
+        (Some(dir), _) => format!("local:{}", dir.display()),
+        (None, Some(org)) => format!("org:{org}"),
+        (None, None) => unreachable!("clap requires --local or --org"),
+    };
+    // Usage problems surface before a long scan, not after it.
+    let target = publish_target(&args, &source)?;
     let mut session: Option<github::Session> = None;
-    let (repos, source, incomplete) = match (&args.local, &args.org) {
-        (Some(dir), _) => (
-            source::local::scan_dir(dir)?,
-            format!("local:{}", dir.display()),
-            None,
-        ),
-        (None, Some(org)) => {
+    let (repos, incomplete) = match (&args.local, &args.org) {
+        (Some(dir), _) => (source::local::scan_dir(dir)?, None),
+        (_, Some(org)) => {
             let s =
                 github::Session::start(&args.github, &format!("/orgs/{org}/installation"), quiet)?;
             let read = s.read_org(org, &policy, quiet)?;
             session = Some(s);
-            (read.repos, format!("org:{org}"), read.incomplete)
+            (read.repos, read.incomplete)
         }
         (None, None) => unreachable!("clap requires --local or --org"),
     };
-    let target = publish_target(&args, &source)?;
     let report = evaluate(&policy, &repos, source, incomplete, &args.common);
     write_report(&report, &args.common, Format::Markdown, &renderer)?;
 
