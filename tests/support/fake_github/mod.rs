@@ -488,19 +488,34 @@ fn authorized(s: &State, headers: &HeaderMap) -> bool {
     }
 }
 
-/// The `iss` claim of a JWT, without checking the signature (the fake trusts its callers).
+/// The public half of `tests/fixtures/app-key.pem`, the test App's key.
+const APP_PUBLIC_KEY: &str = include_str!("../../fixtures/app-key.pub.pem");
+
+/// The `iss` claim of a JWT that GitHub would accept: RS256, signed with the App's key, not
+/// expired, issued at most 10 minutes ago.
 fn jwt_issuer(headers: &HeaderMap) -> Option<String> {
+    use octocrab::jsonwebtoken::{Algorithm, DecodingKey, Validation, decode};
     let got = headers
         .get("authorization")?
         .to_str()
         .ok()?
         .strip_prefix("Bearer ")?;
-    let parts: Vec<&str> = got.split('.').collect();
-    if parts.len() != 3 {
+    let key = DecodingKey::from_rsa_pem(APP_PUBLIC_KEY.as_bytes()).ok()?;
+    let mut validation = Validation::new(Algorithm::RS256);
+    // octocrab sends `iss` as a number, as GitHub accepts; jsonwebtoken checks only strings.
+    validation.set_required_spec_claims(&["exp", "iat"]);
+    let claims = match decode::<Value>(got, &key, &validation) {
+        Ok(d) => d.claims,
+        Err(e) => {
+            eprintln!("fake GitHub: JWT refused: {e:?}");
+            return None;
+        }
+    };
+    let iat = claims["iat"].as_u64()?;
+    if iat + 600 < now() || claims["exp"].as_u64()? > now() + 600 {
         return None;
     }
-    let payload = base64url_decode(parts[1])?;
-    let v: Value = serde_json::from_slice(&payload).ok()?;
+    let v = claims;
     match &v["iss"] {
         Value::String(s) => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
@@ -617,28 +632,4 @@ pub(crate) fn base64_encode(data: &[u8]) -> String {
         }
     }
     out
-}
-
-fn base64url_decode(s: &str) -> Option<Vec<u8>> {
-    let mut bits = 0u32;
-    let mut n = 0;
-    let mut out = Vec::new();
-    for c in s.bytes() {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'-' | b'+' => 62,
-            b'_' | b'/' => 63,
-            b'=' => continue,
-            _ => return None,
-        };
-        bits = (bits << 6) | u32::from(v);
-        n += 6;
-        if n >= 8 {
-            n -= 8;
-            out.push((bits >> n) as u8);
-        }
-    }
-    Some(out)
 }
