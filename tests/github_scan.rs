@@ -53,7 +53,8 @@ fn scan(fake: &FakeGitHub, extra: &[&str], envs: &[(&str, &str)]) -> Run {
         .env_remove("GITHUB_API_URL")
         .env_remove("GITHUB_GRAPHQL_URL")
         .env_remove("GITHUB_STEP_SUMMARY")
-        .env_remove("GITHUB_OUTPUT");
+        .env_remove("GITHUB_OUTPUT")
+        .env_remove("GITHUB_ACTIONS");
     for (k, v) in envs {
         cmd.env(k, v);
     }

@@ -22,6 +22,9 @@ pub fn orgcheck_in(dir: &Path, args: &[&str]) -> Output {
         .env("ORGCHECK_TODAY", "2026-11-27")
         .env_remove("GITHUB_STEP_SUMMARY")
         .env_remove("GITHUB_OUTPUT")
+        // Tests must behave the same inside GitHub Actions: no automatic issue publishing.
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("GITHUB_REPOSITORY")
         .output()
         .expect("the binary runs")
 }
