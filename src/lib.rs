@@ -4,6 +4,7 @@
 //! pipelines, jobs and steps) → [`eval`] (policy against pipelines) → [`report`] (Markdown, JSON,
 //! text) → publishing.
 
+pub mod atomic;
 pub mod ci;
 pub mod cli;
 pub mod eval;

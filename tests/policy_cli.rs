@@ -5,7 +5,7 @@ mod support;
 
 use std::path::{Path, PathBuf};
 
-use orgcheck::policy::edit::write_atomic_with;
+use orgcheck::atomic::write_atomic_with;
 use support::{code, orgcheck, orgcheck_in, root, stderr, stdout};
 
 const FIXTURE: &str = include_str!("fixtures/commented-policy.toml");

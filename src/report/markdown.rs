@@ -20,18 +20,6 @@ pub enum TemplateError {
     Render(String),
 }
 
-/// Render with the built-in template.
-pub fn render(report: &Report) -> String {
-    render_with(report, DEFAULT_TEMPLATE).expect("the built-in template renders")
-}
-
-/// Render with a template's text. Templates see the fields of `report::view::View` (summary,
-/// non_compliant, errors, compliant, no_ci, exempt, skipped, expired, changes, …, and the raw
-/// `report`) and a `len` helper.
-pub fn render_with(report: &Report, template: &str) -> Result<String, TemplateError> {
-    Renderer::new(template)?.render(&View::new(report, None, Trim::FULL, None))
-}
-
 /// A size limit, as GitHub counts it.
 #[derive(Debug, Clone, Copy)]
 pub enum Limit {
@@ -71,7 +59,9 @@ pub struct Renderer {
 }
 
 impl Renderer {
-    /// Compile a template.
+    /// Compile a template. Templates see the fields of `report::view::View` (summary,
+    /// non_compliant, errors, compliant, no_ci, exempt, skipped, expired, changes, …, and the
+    /// raw `report`) and the helpers `len` and `add`.
     pub fn new(template: &str) -> Result<Self, TemplateError> {
         let mut hb = Handlebars::new();
         hb.set_strict_mode(false);

@@ -63,6 +63,14 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// `3 compliant, 3 non-compliant, 1 no-ci, 1 exempt, 1 error`, for summary lines.
+    pub fn counts(&self) -> String {
+        format!(
+            "{} compliant, {} non-compliant, {} no-ci, {} exempt, {} error",
+            self.compliant, self.non_compliant, self.no_ci, self.exempt, self.error
+        )
+    }
+
     /// Count one repository of this status.
     pub fn add(&mut self, status: Status) {
         self.repositories += 1;

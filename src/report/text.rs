@@ -53,19 +53,15 @@ pub fn render(report: &Report) -> String {
         }
     }
     let s = &report.summary;
+    let noun = if s.repositories == 1 {
+        "repository"
+    } else {
+        "repositories"
+    };
     out.push_str(&format!(
-        "{} {}: {} compliant, {} non-compliant, {} no-ci, {} exempt, {} error, {} skipped\n",
+        "{} {noun}: {}, {} skipped\n",
         s.repositories,
-        if s.repositories == 1 {
-            "repository"
-        } else {
-            "repositories"
-        },
-        s.compliant,
-        s.non_compliant,
-        s.no_ci,
-        s.exempt,
-        s.error,
+        s.counts(),
         s.skipped
     ));
     out

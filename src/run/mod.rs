@@ -353,17 +353,15 @@ fn write_report(
 fn summary_line(report: &Report) -> String {
     let s = &report.summary;
     format!(
-        "orgcheck: {} repositories: {} compliant, {} non-compliant, {} no-ci, {} exempt, {} error; {} skipped by scope",
-        s.repositories, s.compliant, s.non_compliant, s.no_ci, s.exempt, s.error, s.skipped
+        "orgcheck: {} repositories: {}; {} skipped by scope",
+        s.repositories,
+        s.counts(),
+        s.skipped
     )
 }
 
 /// Write to a file (atomically, so a reader never sees half a report) or to stdout.
 fn write_output(path: Option<&Path>, text: &str) -> Result<(), RunError> {
-    let io = |p: &Path| {
-        let path = p.display().to_string();
-        move |source| RunError::Io { path, source }
-    };
     match path {
         None => {
             let mut out = std::io::stdout().lock();
@@ -371,16 +369,10 @@ fn write_output(path: Option<&Path>, text: &str) -> Result<(), RunError> {
             let _ = out.write_all(text.as_bytes()).and_then(|_| out.flush());
             Ok(())
         }
-        Some(p) => {
-            let tmp = p.with_extension(format!(
-                "{}.tmp",
-                p.extension()
-                    .map(|e| e.to_string_lossy().into_owned())
-                    .unwrap_or_default()
-            ));
-            std::fs::write(&tmp, text).map_err(io(&tmp))?;
-            std::fs::rename(&tmp, p).map_err(io(p))
-        }
+        Some(p) => crate::atomic::write_atomic(p, text.as_bytes()).map_err(|source| RunError::Io {
+            path: p.display().to_string(),
+            source,
+        }),
     }
 }
 

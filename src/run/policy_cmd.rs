@@ -186,7 +186,7 @@ fn init(path: &Path, force: bool) -> Result<Exit, RunError> {
         ))
         .into());
     }
-    edit::write_atomic(path, TEMPLATE.as_bytes()).map_err(|source| RunError::Io {
+    crate::atomic::write_atomic(path, TEMPLATE.as_bytes()).map_err(|source| RunError::Io {
         path: path.display().to_string(),
         source,
     })?;

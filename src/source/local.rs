@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use super::SourceError;
-use crate::ci::{self, yaml::MAX_BYTES};
+use crate::ci::{self, yaml::MAX_BYTES, yaml::too_large};
 use crate::eval::Repository;
 
 /// Every subdirectory of `dir` is one repository, in name order. Hidden folders are ignored.
@@ -62,14 +62,7 @@ pub fn read_repo(dir: &Path, name: Option<&str>) -> Repository {
             continue;
         };
         if meta.len() as usize > MAX_BYTES {
-            problems.push(ci::CiError::new(
-                &rel,
-                None,
-                format!(
-                    "file is {} bytes; orgcheck reads at most {MAX_BYTES} bytes",
-                    meta.len()
-                ),
-            ));
+            problems.push(ci::CiError::new(&rel, None, too_large(meta.len() as usize)));
             continue;
         }
         match std::fs::read(&path) {

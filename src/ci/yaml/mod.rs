@@ -23,6 +23,11 @@ pub const MAX_DEPTH: usize = 128;
 /// Most nodes a document may hold once aliases are expanded.
 pub const MAX_NODES: usize = 500_000;
 
+/// The message for a file over [`MAX_BYTES`], wherever its size is first known.
+pub fn too_large(bytes: usize) -> String {
+    format!("file is {bytes} bytes; orgcheck reads at most {MAX_BYTES} bytes")
+}
+
 /// Why a file could not be loaded.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{message}")]
@@ -181,11 +186,7 @@ enum Frame {
 pub fn load(text: &str) -> Result<Option<Node>, YamlError> {
     if text.len() > MAX_BYTES {
         return Err(YamlError {
-            message: format!(
-                "file is {} bytes; orgcheck reads at most {} bytes",
-                text.len(),
-                MAX_BYTES
-            ),
+            message: too_large(text.len()),
             mark: None,
         });
     }

@@ -14,7 +14,7 @@ use tokio::task::JoinSet;
 pub use client::{Client, Replay};
 use query::{OrgReposData, RepoNode};
 
-use crate::ci::{self, CiError, yaml::MAX_BYTES};
+use crate::ci::{self, CiError, yaml::MAX_BYTES, yaml::too_large};
 use crate::eval::Repository;
 use crate::policy::RepoFacts;
 
@@ -432,11 +432,7 @@ fn take_blob(p: &mut Pending, path: String, blob: query::Blob) {
             .push(CiError::new(&path, None, "file is binary, not YAML"));
     } else if blob.byte_size.is_some_and(|s| s > MAX_BYTES) {
         let size = blob.byte_size.unwrap_or_default();
-        p.problems.push(CiError::new(
-            &path,
-            None,
-            format!("file is {size} bytes; orgcheck reads at most {MAX_BYTES} bytes"),
-        ));
+        p.problems.push(CiError::new(&path, None, too_large(size)));
     } else {
         match blob.text {
             Some(text) if blob.is_truncated != Some(true) => p.files.push((path, text)),
