@@ -292,6 +292,12 @@ pub struct GitHubArgs {
     #[arg(long, value_name = "URL", help_heading = "GitHub")]
     pub api_url: Option<String>,
 
+    /// Also trust this CA certificate (PEM file, a folder of them, or the PEM itself), for a
+    /// GitHub Enterprise Server behind a private CA. Built-in roots are always trusted, and so
+    /// are $SSL_CERT_FILE and every file in $SSL_CERT_DIR.
+    #[arg(long, value_name = "FILE|DIR|PEM", help_heading = "GitHub")]
+    pub ca_cert: Option<String>,
+
     /// Most time to spend waiting on rate limits in total, e.g. 90s, 15m, 1h. Reaching it
     /// ends the scan with a partial report. Default: no bound.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, help_heading = "GitHub")]

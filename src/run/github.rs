@@ -2,6 +2,7 @@
 //! a runtime, a status line while reading an organization, and publishing the issue.
 
 use std::io::{IsTerminal, Write};
+use std::path::Path;
 use std::sync::Arc;
 
 use crate::cli::GitHubArgs;
@@ -10,7 +11,9 @@ use crate::policy::Policy;
 use crate::publish::issue::{self, Published, Target};
 use crate::report::Report;
 use crate::report::view::Changes;
-use crate::source::github::{self, Auth, Client, Connection, GitHubError, Progress};
+use crate::source::github::{
+    self, Auth, Client, Connection, ExtraRoots, GitHubError, Progress,
+};
 
 /// What an organization scan produced.
 pub struct OrgRead {
@@ -71,7 +74,65 @@ pub fn connection(args: &GitHubArgs) -> Result<Connection, GitHubError> {
         graphql_url,
         auth,
         max_wait: args.max_wait,
+        roots: extra_roots(args.ca_cert.as_deref())?,
     })
+}
+
+/// CA certificates to trust besides the built-in roots: `--ca-cert`, then OpenSSL's
+/// `SSL_CERT_FILE` and `SSL_CERT_DIR` (a `:`-separated list of folders), as curl and git honour
+/// them.
+fn extra_roots(ca_cert: Option<&str>) -> Result<ExtraRoots, GitHubError> {
+    let mut roots = ExtraRoots::default();
+    if let Some(value) = ca_cert {
+        if value.trim_start().starts_with("-----BEGIN") {
+            roots.add_pem(value.as_bytes(), "--ca-cert")?;
+        } else {
+            add_path(&mut roots, Path::new(value), "--ca-cert", true)?;
+        }
+    }
+    if let Some(file) = env("SSL_CERT_FILE") {
+        add_path(&mut roots, Path::new(&file), "$SSL_CERT_FILE", true)?;
+    }
+    if let Some(dirs) = env("SSL_CERT_DIR") {
+        for dir in dirs.split(':').filter(|d| !d.is_empty()) {
+            add_path(&mut roots, Path::new(dir), "$SSL_CERT_DIR", true)?;
+        }
+    }
+    Ok(roots)
+}
+
+/// A PEM file, or every PEM file directly in a folder. A folder's files that hold no
+/// certificate (OpenSSL's hash links to CRLs, READMEs) are skipped; a named file must hold one.
+fn add_path(
+    roots: &mut ExtraRoots,
+    path: &Path,
+    origin: &str,
+    named: bool,
+) -> Result<(), GitHubError> {
+    let shown = format!("{origin} {}", path.display());
+    if path.is_dir() {
+        let entries = std::fs::read_dir(path)
+            .map_err(|e| GitHubError::Config(format!("cannot read {shown}: {e}")))?;
+        let mut files: Vec<_> = entries.flatten().map(|e| e.path()).collect();
+        files.sort();
+        for file in files.iter().filter(|f| f.is_file()) {
+            add_path(roots, file, origin, false)?;
+        }
+        return Ok(());
+    }
+    let text = std::fs::read(path).map_err(|e| {
+        GitHubError::Config(format!(
+            "cannot read {shown}: {e}; give a PEM file of CA certificates"
+        ))
+    })?;
+    match roots.add_pem(&text, &shown) {
+        Ok(0) if named => Err(GitHubError::Config(format!(
+            "{shown} holds no -----BEGIN CERTIFICATE----- block"
+        ))),
+        Ok(_) => Ok(()),
+        Err(e) if named => Err(e),
+        Err(_) => Ok(()),
+    }
 }
 
 /// The PEM itself, or the file it is in.

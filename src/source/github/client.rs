@@ -10,7 +10,8 @@ use http::{HeaderMap, Method, header};
 use octocrab::Octocrab;
 use serde_json::Value;
 
-use super::GitHubError;
+use super::transport::{self, CrabAuth};
+use super::{Connection, GitHubError};
 
 /// How many times a transient failure (5xx, timeout) is retried before giving up.
 const TRANSIENT_ATTEMPTS: u32 = 4;
@@ -18,6 +19,10 @@ const TRANSIENT_ATTEMPTS: u32 = 4;
 const RATE_LIMIT_ATTEMPTS: u32 = 8;
 /// GitHub: without `retry-after`, wait at least a minute on a secondary rate limit.
 const SECONDARY_MIN_WAIT: Duration = Duration::from_secs(60);
+/// How long to wait for an answer's headers (GitHub cuts queries off after about 10 s).
+const RESPONSE_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long to wait for a whole body (raw files are at most a few MiB).
+const BODY_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// One HTTP answer, read in full.
 #[derive(Debug)]
@@ -76,21 +81,15 @@ impl Client {
         rest: &str,
         graphql: &str,
         token: Option<&str>,
-        max_wait: Option<Duration>,
+        conn: &Connection,
         secrets: Vec<String>,
     ) -> Result<Self, GitHubError> {
-        let mut builder = Octocrab::builder()
-            .base_uri(origin_of(rest)?)
-            .map_err(|e| GitHubError::Config(format!("invalid API URL {rest}: {e}")))?
-            .set_connect_timeout(Some(Duration::from_secs(10)))
-            .set_read_timeout(Some(Duration::from_secs(60)));
-        if let Some(token) = token {
-            builder = builder.personal_token(token.to_string());
-        }
-        let crab = builder
-            .build()
-            .map_err(|e| GitHubError::Config(format!("cannot set up the HTTP client: {e}")))?;
-        Ok(Self::with_crab(crab, rest, graphql, max_wait, secrets))
+        let auth = match token {
+            Some(t) => CrabAuth::Token(t.to_string()),
+            None => CrabAuth::None,
+        };
+        let crab = transport::build(&origin_of(rest)?, auth, &conn.roots)?;
+        Ok(Self::with_crab(crab, rest, graphql, conn.max_wait, secrets))
     }
 
     /// Wrap an already authenticated octocrab (GitHub App JWT).
@@ -199,13 +198,16 @@ impl Client {
             None => String::new(),
         };
         let request = request.body(body).map_err(|e| e.to_string())?;
-        let response = self.crab.execute(request).await.map_err(|e| describe(&e))?;
+        // octocrab sets no timeouts; a stalled server must not hold the scan forever.
+        let response = tokio::time::timeout(RESPONSE_TIMEOUT, self.crab.execute(request))
+            .await
+            .map_err(|_| format!("no answer within {}s", RESPONSE_TIMEOUT.as_secs()))?
+            .map_err(|e| describe(&e))?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let body = self
-            .crab
-            .body_to_string(response)
+        let body = tokio::time::timeout(BODY_TIMEOUT, self.crab.body_to_string(response))
             .await
+            .map_err(|_| format!("the answer did not arrive within {}s", BODY_TIMEOUT.as_secs()))?
             .map_err(|e| describe(&e))?;
         if let Some(r) = headers
             .get("x-ratelimit-remaining")

@@ -3,6 +3,7 @@
 
 mod client;
 pub mod query;
+mod transport;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,6 +13,8 @@ use serde_json::json;
 use tokio::task::JoinSet;
 
 pub use client::{Client, Replay};
+pub use transport::ExtraRoots;
+use transport::CrabAuth;
 use query::{OrgReposData, RepoNode};
 
 use crate::ci::{self, CiError, yaml::MAX_BYTES, yaml::too_large};
@@ -67,6 +70,8 @@ pub struct Connection {
     pub auth: Auth,
     /// Bound on total time spent waiting on rate limits.
     pub max_wait: Option<Duration>,
+    /// CA certificates trusted besides the built-in roots (a GHES behind a private CA).
+    pub roots: ExtraRoots,
 }
 
 /// Credentials.
@@ -114,14 +119,14 @@ pub async fn connect(conn: &Connection, installation: &str) -> Result<Client, Gi
             &conn.api_url,
             &conn.graphql_url,
             Some(t),
-            conn.max_wait,
+            conn,
             vec![t.clone()],
         ),
         Auth::None => Client::new(
             &conn.api_url,
             &conn.graphql_url,
             None,
-            conn.max_wait,
+            conn,
             Vec::new(),
         ),
         Auth::App { app_id, key_pem } => {
@@ -130,14 +135,11 @@ pub async fn connect(conn: &Connection, installation: &str) -> Result<Client, Gi
                     "--app-private-key is not an RSA private key in PEM form: {e}"
                 ))
             })?;
-            let crab = octocrab::Octocrab::builder()
-                .base_uri(conn.api_url.as_str())
-                .map_err(|e| GitHubError::Config(format!("invalid API URL: {e}")))?
-                .app((*app_id).into(), key)
-                .set_connect_timeout(Some(Duration::from_secs(10)))
-                .set_read_timeout(Some(Duration::from_secs(60)))
-                .build()
-                .map_err(|e| GitHubError::Config(format!("cannot set up the HTTP client: {e}")))?;
+            let app_auth = octocrab::auth::AppAuth {
+                app_id: (*app_id).into(),
+                key,
+            };
+            let crab = transport::build(&conn.api_url, CrabAuth::App(app_auth), &conn.roots)?;
             let secrets = vec![key_pem.clone()];
             // octocrab signs App requests only when the URI has no host (or is api.github.com),
             // so this client sends paths and lets octocrab's base URI (with /api/v3) fill in.
@@ -189,7 +191,7 @@ pub async fn connect(conn: &Connection, installation: &str) -> Result<Client, Gi
                 &conn.api_url,
                 &conn.graphql_url,
                 Some(&token),
-                conn.max_wait,
+                conn,
                 vec![token.clone(), key_pem.clone()],
             )?;
             client.add_requests(app.requests());

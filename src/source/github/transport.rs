@@ -1,0 +1,122 @@
+//! The HTTP stack under octocrab: rustls with the Mozilla roots built into the binary (so the
+//! container image needs no CA bundle) plus any private CAs the caller trusts (GitHub
+//! Enterprise Server behind a company CA), and octocrab's own auth and base-URI layers.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::header::USER_AGENT;
+use http::{HeaderValue, Uri};
+use hyper_rustls::HttpsConnectorBuilder;
+use hyper_util::client::legacy::Client as HyperClient;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use octocrab::service::middleware::auth_header::AuthHeaderLayer;
+use octocrab::service::middleware::base_uri::BaseUriLayer;
+use octocrab::service::middleware::extra_headers::ExtraHeadersLayer;
+use octocrab::{AuthState, OctoBody, Octocrab, OctocrabBuilder};
+use rustls::RootCertStore;
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
+
+use super::GitHubError;
+
+/// How long to wait for a TCP connection.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Certificates to trust besides the built-in roots, in DER.
+#[derive(Debug, Clone, Default)]
+pub struct ExtraRoots(Vec<CertificateDer<'static>>);
+
+impl ExtraRoots {
+    /// Add every certificate in a PEM text; `origin` names it in errors. Other PEM sections
+    /// (keys, CRLs) are skipped, as OpenSSL does for `SSL_CERT_FILE`.
+    pub fn add_pem(&mut self, pem: &[u8], origin: &str) -> Result<usize, GitHubError> {
+        let mut added = 0;
+        for cert in CertificateDer::pem_slice_iter(pem) {
+            let cert = cert.map_err(|e| {
+                GitHubError::Config(format!(
+                    "{origin}: not a PEM certificate file ({e}); give a file of \
+                     -----BEGIN CERTIFICATE----- blocks"
+                ))
+            })?;
+            self.0.push(cert);
+            added += 1;
+        }
+        Ok(added)
+    }
+
+    /// How many certificates were added.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether none were added.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// Credentials octocrab itself applies.
+pub enum CrabAuth {
+    /// No credentials.
+    None,
+    /// `Authorization: Bearer TOKEN` on every request.
+    Token(String),
+    /// App JWTs, signed by octocrab per request.
+    App(octocrab::auth::AppAuth),
+}
+
+fn tls_config(extra: &ExtraRoots) -> Result<rustls::ClientConfig, GitHubError> {
+    let mut roots = RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    for cert in &extra.0 {
+        roots.add(cert.clone()).map_err(|e| {
+            GitHubError::Config(format!("a trusted CA certificate is unusable: {e}"))
+        })?;
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    Ok(rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| GitHubError::Config(format!("TLS setup failed: {e}")))?
+        .with_root_certificates(roots)
+        .with_no_client_auth())
+}
+
+/// An octocrab client over orgcheck's HTTP stack. `base` is the URI relative paths resolve
+/// against. octocrab's own retry is not in the stack: orgcheck decides retries itself.
+pub fn build(base: &str, auth: CrabAuth, extra: &ExtraRoots) -> Result<Octocrab, GitHubError> {
+    let base: Uri = base
+        .parse()
+        .map_err(|e| GitHubError::Config(format!("invalid API URL {base}: {e}")))?;
+    let mut http = HttpConnector::new();
+    http.set_connect_timeout(Some(CONNECT_TIMEOUT));
+    http.enforce_http(false);
+    let https = HttpsConnectorBuilder::new()
+        .with_tls_config(tls_config(extra)?)
+        .https_or_http()
+        .enable_http1()
+        .wrap_connector(http);
+    let client: HyperClient<_, OctoBody> = HyperClient::builder(TokioExecutor::new()).build(https);
+    let (auth_header, state) = match auth {
+        CrabAuth::None => (None, AuthState::None),
+        CrabAuth::Token(t) => {
+            let mut v = HeaderValue::from_str(&format!("Bearer {t}")).map_err(|_| {
+                GitHubError::Config("the token contains characters a header cannot carry".into())
+            })?;
+            v.set_sensitive(true);
+            (Some(v), AuthState::None)
+        }
+        CrabAuth::App(app) => (None, AuthState::App(app)),
+    };
+    let agent = HeaderValue::from_static(concat!("orgcheck/", env!("CARGO_PKG_VERSION")));
+    OctocrabBuilder::new_empty()
+        .with_service(client)
+        .with_layer(&ExtraHeadersLayer::new(Arc::new(vec![(USER_AGENT, agent)])))
+        .with_layer(&BaseUriLayer::new(base.clone()))
+        .with_layer(&AuthHeaderLayer::new(auth_header, base.clone(), base))
+        .with_auth(state)
+        .build()
+        .map_err(|e| GitHubError::Config(format!("cannot set up the HTTP client: {e}")))
+}
