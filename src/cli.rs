@@ -283,7 +283,12 @@ pub struct GitHubArgs {
 
     /// The App's private key: a PEM file's path, or the PEM itself (e.g. from a secret in an
     /// environment variable). Default: $ORGCHECK_APP_PRIVATE_KEY.
-    #[arg(long, value_name = "FILE|PEM", help_heading = "GitHub")]
+    #[arg(
+        long,
+        value_name = "FILE|PEM",
+        allow_hyphen_values = true,
+        help_heading = "GitHub"
+    )]
     pub app_private_key: Option<String>,
 
     /// REST API base. Default: $GITHUB_API_URL, then https://api.github.com. For GitHub
@@ -295,7 +300,12 @@ pub struct GitHubArgs {
     /// Also trust this CA certificate (PEM file, a folder of them, or the PEM itself), for a
     /// GitHub Enterprise Server behind a private CA. Built-in roots are always trusted, and so
     /// are $SSL_CERT_FILE and every file in $SSL_CERT_DIR.
-    #[arg(long, value_name = "FILE|DIR|PEM", help_heading = "GitHub")]
+    #[arg(
+        long,
+        value_name = "FILE|DIR|PEM",
+        allow_hyphen_values = true,
+        help_heading = "GitHub"
+    )]
     pub ca_cert: Option<String>,
 
     /// Most time to spend waiting on rate limits in total, e.g. 90s, 15m, 1h. Reaching it

@@ -11,9 +11,7 @@ use crate::policy::Policy;
 use crate::publish::issue::{self, Published, Target};
 use crate::report::Report;
 use crate::report::view::Changes;
-use crate::source::github::{
-    self, Auth, Client, Connection, ExtraRoots, GitHubError, Progress,
-};
+use crate::source::github::{self, Auth, Client, Connection, ExtraRoots, GitHubError, Progress};
 
 /// What an organization scan produced.
 pub struct OrgRead {

@@ -207,7 +207,12 @@ impl Client {
         let headers = response.headers().clone();
         let body = tokio::time::timeout(BODY_TIMEOUT, self.crab.body_to_string(response))
             .await
-            .map_err(|_| format!("the answer did not arrive within {}s", BODY_TIMEOUT.as_secs()))?
+            .map_err(|_| {
+                format!(
+                    "the answer did not arrive within {}s",
+                    BODY_TIMEOUT.as_secs()
+                )
+            })?
             .map_err(|e| describe(&e))?;
         if let Some(r) = headers
             .get("x-ratelimit-remaining")
@@ -433,6 +438,13 @@ fn describe(e: &octocrab::Error) -> String {
         out.push_str(": ");
         out.push_str(&s.to_string());
         source = s.source();
+    }
+    if out.contains("invalid peer certificate") {
+        // The usual cause is a GitHub Enterprise Server whose CA is the company's own.
+        out.push_str(
+            " (if the server's certificate comes from a private CA, trust it with \
+             --ca-cert FILE, $SSL_CERT_FILE or $SSL_CERT_DIR)",
+        );
     }
     out
 }

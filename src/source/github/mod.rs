@@ -13,9 +13,9 @@ use serde_json::json;
 use tokio::task::JoinSet;
 
 pub use client::{Client, Replay};
-pub use transport::ExtraRoots;
-use transport::CrabAuth;
 use query::{OrgReposData, RepoNode};
+use transport::CrabAuth;
+pub use transport::ExtraRoots;
 
 use crate::ci::{self, CiError, yaml::MAX_BYTES, yaml::too_large};
 use crate::eval::Repository;
@@ -122,13 +122,7 @@ pub async fn connect(conn: &Connection, installation: &str) -> Result<Client, Gi
             conn,
             vec![t.clone()],
         ),
-        Auth::None => Client::new(
-            &conn.api_url,
-            &conn.graphql_url,
-            None,
-            conn,
-            Vec::new(),
-        ),
+        Auth::None => Client::new(&conn.api_url, &conn.graphql_url, None, conn, Vec::new()),
         Auth::App { app_id, key_pem } => {
             let key = octocrab::EncodingKey::from_rsa_pem(key_pem.as_bytes()).map_err(|e| {
                 GitHubError::Config(format!(
