@@ -15,7 +15,7 @@ use crate::report::{self, Report, inspect::FileView};
 use crate::source::github::GitHubError;
 use crate::source::{self, SourceError};
 
-mod action;
+pub mod action;
 mod github;
 mod policy_cmd;
 
