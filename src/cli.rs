@@ -4,6 +4,14 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+/// `orgcheck --version`: the crate version and the commit it was built from.
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("ORGCHECK_COMMIT"),
+    ")"
+);
+
 /// Does every CI job in every repository run the steps your organization requires?
 ///
 /// orgcheck reads CircleCI configs and GitHub Actions workflows, checks each job against a
@@ -14,7 +22,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// 2 usage or policy error; 3 GitHub could not be read (the report is still written, marked
 /// partial).
 #[derive(Debug, Parser)]
-#[command(name = "orgcheck", version, max_term_width = 100)]
+#[command(name = "orgcheck", version = VERSION, max_term_width = 100)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]

@@ -2,7 +2,7 @@
 
 mod support;
 
-use support::{code, orgcheck, orgcheck_in, stderr, stdout};
+use support::{code, orgcheck, orgcheck_in, root, stderr, stdout};
 
 const DEMO: &[&str] = &[
     "scan",
@@ -220,4 +220,27 @@ fn help_teaches_exit_codes_and_examples() {
     assert!(help.contains("Exit codes"), "{help}");
     let out = orgcheck(&["scan", "--help"]);
     assert!(stdout(&out).contains("Example: orgcheck scan --local examples/demo-org"));
+}
+
+#[test]
+fn version_names_the_commit_it_was_built_from() {
+    let out = orgcheck(&["--version"]);
+    assert_eq!(code(&out), 0);
+    let text = stdout(&out);
+    let expected = format!("orgcheck {} (", env!("CARGO_PKG_VERSION"));
+    assert!(text.starts_with(&expected), "{text}");
+    let head = std::process::Command::new("git")
+        .args(["rev-parse", "HEAD"])
+        .current_dir(root())
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    match head {
+        // Tests run on the commit being built, unless a release set ORGCHECK_GIT_COMMIT.
+        Some(head) if std::env::var_os("ORGCHECK_GIT_COMMIT").is_none() => {
+            assert!(text.contains(&head), "{text} does not name {head}")
+        }
+        _ => assert!(text.trim_end().ends_with(')'), "{text}"),
+    }
 }
