@@ -21,6 +21,9 @@ pub struct OrgRead {
     pub incomplete: Option<String>,
 }
 
+/// How often a scan logs its progress when stderr is not a terminal.
+const LOG_EVERY: std::time::Duration = std::time::Duration::from_secs(15);
+
 fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
@@ -191,24 +194,30 @@ impl Session {
         policy: &Policy,
         quiet: bool,
     ) -> Result<OrgRead, GitHubError> {
-        let show = !quiet && std::io::stderr().is_terminal();
+        let terminal = std::io::stderr().is_terminal();
+        let show = !quiet && terminal;
         let scope = policy.scope.clone();
         let in_scope =
             move |facts: &crate::policy::RepoFacts<'_>| scope.skip_reason(facts).is_none();
+        // In a log (an Actions run), a plain line at most every LOG_EVERY instead of a status line.
+        let mut logged = std::time::Instant::now();
         let mut progress = |p: Progress| {
+            let total = p.total.map(|t| t.to_string()).unwrap_or_else(|| "?".into());
+            let rate = p
+                .rate_remaining
+                .map(|r| format!(", rate limit {r} left"))
+                .unwrap_or_default();
+            let line = format!(
+                "orgcheck: {}/{total} repositories read, {} requests{rate}",
+                p.read, p.requests
+            );
             if show {
-                let total = p.total.map(|t| t.to_string()).unwrap_or_else(|| "?".into());
-                let rate = p
-                    .rate_remaining
-                    .map(|r| format!(", rate limit {r} left"))
-                    .unwrap_or_default();
                 let mut err = std::io::stderr().lock();
-                let _ = write!(
-                    err,
-                    "\r\x1b[2Korgcheck: {}/{total} repositories read, {} requests{rate}",
-                    p.read, p.requests
-                );
+                let _ = write!(err, "\r\x1b[2K{line}");
                 let _ = err.flush();
+            } else if !quiet && !terminal && logged.elapsed() >= LOG_EVERY {
+                logged = std::time::Instant::now();
+                eprintln!("{line}");
             }
         };
         let result = self.runtime.block_on(github::scan_org(
