@@ -10,7 +10,7 @@ use http::{HeaderMap, Method, header};
 use octocrab::Octocrab;
 use serde_json::Value;
 
-use super::transport::{self, CrabAuth};
+use super::transport;
 use super::{Connection, GitHubError};
 
 /// How many times a transient failure (5xx, timeout) is retried before giving up.
@@ -84,11 +84,7 @@ impl Client {
         conn: &Connection,
         secrets: Vec<String>,
     ) -> Result<Self, GitHubError> {
-        let auth = match token {
-            Some(t) => CrabAuth::Token(t.to_string()),
-            None => CrabAuth::None,
-        };
-        let crab = transport::build(&origin_of(rest)?, auth, &conn.roots)?;
+        let crab = transport::build(&origin_of(rest)?, token, &conn.roots)?;
         Ok(Self::with_crab(crab, rest, graphql, conn.max_wait, secrets))
     }
 

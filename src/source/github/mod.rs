@@ -2,6 +2,7 @@
 //! topics and CI files, REST only for files GraphQL truncates. The only async code in orgcheck.
 
 mod client;
+mod jwt;
 pub mod query;
 mod transport;
 
@@ -14,7 +15,6 @@ use tokio::task::JoinSet;
 
 pub use client::{Client, Replay};
 use query::{OrgReposData, RepoNode};
-use transport::CrabAuth;
 pub use transport::ExtraRoots;
 
 use crate::ci::{self, CiError, yaml::MAX_BYTES, yaml::too_large};
@@ -124,20 +124,14 @@ pub async fn connect(conn: &Connection, installation: &str) -> Result<Client, Gi
         ),
         Auth::None => Client::new(&conn.api_url, &conn.graphql_url, None, conn, Vec::new()),
         Auth::App { app_id, key_pem } => {
-            let key = octocrab::EncodingKey::from_rsa_pem(key_pem.as_bytes()).map_err(|e| {
-                GitHubError::Config(format!(
-                    "--app-private-key is not an RSA private key in PEM form: {e}"
-                ))
-            })?;
-            let app_auth = octocrab::auth::AppAuth {
-                app_id: (*app_id).into(),
-                key,
-            };
-            let crab = transport::build(&conn.api_url, CrabAuth::App(app_auth), &conn.roots)?;
-            let secrets = vec![key_pem.clone()];
-            // octocrab signs App requests only when the URI has no host (or is api.github.com),
-            // so this client sends paths and lets octocrab's base URI (with /api/v3) fill in.
-            let app = Client::with_crab(crab, "", &conn.graphql_url, conn.max_wait, secrets);
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0);
+            let jwt = jwt::AppKey::from_pem(key_pem)?.jwt(*app_id, now)?;
+            let secrets = vec![key_pem.clone(), jwt.clone()];
+            // The JWT is a bearer token for these two requests only.
+            let app = Client::new(&conn.api_url, &conn.graphql_url, Some(&jwt), conn, secrets)?;
             let url = app.rest_url(installation);
             let answer = app
                 .request(

@@ -57,16 +57,6 @@ impl ExtraRoots {
     }
 }
 
-/// Credentials octocrab itself applies.
-pub enum CrabAuth {
-    /// No credentials.
-    None,
-    /// `Authorization: Bearer TOKEN` on every request.
-    Token(String),
-    /// App JWTs, signed by octocrab per request.
-    App(octocrab::auth::AppAuth),
-}
-
 fn tls_config(extra: &ExtraRoots) -> Result<rustls::ClientConfig, GitHubError> {
     let mut roots = RootCertStore {
         roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
@@ -84,9 +74,10 @@ fn tls_config(extra: &ExtraRoots) -> Result<rustls::ClientConfig, GitHubError> {
         .with_no_client_auth())
 }
 
-/// An octocrab client over orgcheck's HTTP stack. `base` is the URI relative paths resolve
-/// against. octocrab's own retry is not in the stack: orgcheck decides retries itself.
-pub fn build(base: &str, auth: CrabAuth, extra: &ExtraRoots) -> Result<Octocrab, GitHubError> {
+/// An octocrab client over orgcheck's HTTP stack, sending `Authorization: Bearer TOKEN` (a
+/// token, or an App's JWT) when given one. `base` is the URI relative paths resolve against.
+/// octocrab's own retry is not in the stack: orgcheck decides retries itself.
+pub fn build(base: &str, token: Option<&str>, extra: &ExtraRoots) -> Result<Octocrab, GitHubError> {
     let base: Uri = base
         .parse()
         .map_err(|e| GitHubError::Config(format!("invalid API URL {base}: {e}")))?;
@@ -99,16 +90,15 @@ pub fn build(base: &str, auth: CrabAuth, extra: &ExtraRoots) -> Result<Octocrab,
         .enable_http1()
         .wrap_connector(http);
     let client: HyperClient<_, OctoBody> = HyperClient::builder(TokioExecutor::new()).build(https);
-    let (auth_header, state) = match auth {
-        CrabAuth::None => (None, AuthState::None),
-        CrabAuth::Token(t) => {
+    let auth_header = match token {
+        None => None,
+        Some(t) => {
             let mut v = HeaderValue::from_str(&format!("Bearer {t}")).map_err(|_| {
                 GitHubError::Config("the token contains characters a header cannot carry".into())
             })?;
             v.set_sensitive(true);
-            (Some(v), AuthState::None)
+            Some(v)
         }
-        CrabAuth::App(app) => (None, AuthState::App(app)),
     };
     let agent = HeaderValue::from_static(concat!("orgcheck/", env!("CARGO_PKG_VERSION")));
     OctocrabBuilder::new_empty()
@@ -116,7 +106,7 @@ pub fn build(base: &str, auth: CrabAuth, extra: &ExtraRoots) -> Result<Octocrab,
         .with_layer(&ExtraHeadersLayer::new(Arc::new(vec![(USER_AGENT, agent)])))
         .with_layer(&BaseUriLayer::new(base.clone()))
         .with_layer(&AuthHeaderLayer::new(auth_header, base.clone(), base))
-        .with_auth(state)
+        .with_auth(AuthState::None)
         .build()
         .map_err(|e| GitHubError::Config(format!("cannot set up the HTTP client: {e}")))
 }
