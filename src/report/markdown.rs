@@ -159,18 +159,7 @@ fn tidy(s: &str) -> String {
     out.trim_start_matches('\n').to_string()
 }
 
-/// Escape text from repositories and policies so it cannot break tables or inject HTML.
+/// Escape text from repositories and policies (see [`super::gfm::inert`]).
 pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '\\' | '|' | '*' | '_' | '`' | '[' | ']' | '<' | '>' | '#' => {
-                out.push('\\');
-                out.push(c);
-            }
-            '\n' | '\r' => out.push(' '),
-            _ => out.push(c),
-        }
-    }
-    out
+    super::gfm::inert(s)
 }

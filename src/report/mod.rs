@@ -1,6 +1,7 @@
 //! The report model, shared by every output format. Field names are a stable interface
 //! (documented in README.md): add fields, never rename them.
 
+pub mod gfm;
 pub mod impact;
 pub mod inspect;
 pub mod json;

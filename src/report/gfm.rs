@@ -1,0 +1,155 @@
+//! Text written by others (repository, job and file names, rule text, error messages that quote
+//! configs), made inert for GitHub's Markdown: it cannot open or close HTML, break a table, a
+//! list or a code span, mention a user or team, reference an issue, or become a link.
+//!
+//! GitHub finds mentions (`@user`, `@org/team`) and references (`#1`, `GH-1`, `owner/repo#1`)
+//! in the rendered text, after Markdown escapes are gone, so a backslash cannot stop them. Like
+//! Renovate's dependency dashboard, we put a zero-width space (`&#8203;`) where it breaks the
+//! pattern and changes nothing a reader sees. The same breaks GFM's extended autolinks
+//! (`https://…`, `www.…`, `a@b.example`).
+
+/// A zero-width space, as an entity so it survives any editor.
+const ZWSP: &str = "&#8203;";
+
+/// Characters with a Markdown meaning inside a line, escaped with a backslash. (Text never
+/// starts a line here, so `-`, `+` and `=` need nothing; `$` opens math.)
+const PUNCTUATION: &[char] = &['\\', '`', '*', '_', '[', ']', '|', '~', '$'];
+
+/// Bidirectional overrides and isolates reorder what a reader sees ("Trojan Source").
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
+}
+
+/// Whether `rest` (what follows an `@`) starts like the domain of an email address.
+fn is_email_domain(rest: &[char]) -> bool {
+    let domain: String = rest
+        .iter()
+        .take_while(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | '_'))
+        .collect();
+    let domain = domain.trim_end_matches('.');
+    domain.contains('.')
+        && domain
+            .rsplit('.')
+            .next()
+            .is_some_and(|last| !last.is_empty() && last.chars().all(char::is_alphabetic))
+}
+
+/// `s` as inert Markdown text for a table cell, a list item or a paragraph: one line.
+pub fn inert(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len() + s.len() / 4);
+    for (i, &c) in chars.iter().enumerate() {
+        let next = chars.get(i + 1).copied();
+        let before = |n: usize| -> String {
+            chars[i.saturating_sub(n)..i]
+                .iter()
+                .collect::<String>()
+                .to_ascii_lowercase()
+        };
+        match c {
+            '\n' | '\r' | '\t' => out.push(' '),
+            c if c.is_control() || is_bidi_control(c) => out.push('\u{FFFD}'),
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            // A mention needs a non-word character before the `@` (`checkout@v4` is none); an
+            // email autolink needs a domain with a dot and a final label of letters.
+            '@' if i == 0
+                || !chars[i - 1].is_alphanumeric()
+                || is_email_domain(&chars[i + 1..]) =>
+            {
+                out.push('@');
+                out.push_str(ZWSP);
+            }
+            '#' => {
+                out.push_str("\\#");
+                if next.is_some_and(|n| n.is_ascii_digit()) {
+                    out.push_str(ZWSP);
+                }
+            }
+            // `GH-123`.
+            '-' if before(2) == "gh" && next.is_some_and(|n| n.is_ascii_digit()) => {
+                out.push_str(ZWSP);
+                out.push('-');
+            }
+            // `scheme://`.
+            ':' if chars.get(i + 1..i + 3) == Some(&['/', '/']) => {
+                out.push(':');
+                out.push_str(ZWSP);
+            }
+            // `www.`.
+            '.' if before(3) == "www" => {
+                out.push_str(ZWSP);
+                out.push('.');
+            }
+            c if PUNCTUATION.contains(&c) => {
+                out.push('\\');
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// `s` as a code span: a fence longer than any run of backticks inside, so the text cannot
+/// close it, and one line. Mentions and references are not looked for inside code.
+pub fn code(s: &str) -> String {
+    let one_line: String = s
+        .chars()
+        .map(|c| {
+            if c.is_control() || is_bidi_control(c) {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect();
+    let longest = one_line
+        .split(|c| c != '`')
+        .map(str::len)
+        .max()
+        .unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    // A space on each side keeps a leading or trailing backtick from joining the fence.
+    let pad = if one_line.starts_with('`') || one_line.ends_with('`') || one_line.is_empty() {
+        " "
+    } else {
+        ""
+    };
+    // `|` still splits a table row inside a code span in GFM.
+    let body = one_line.replace('|', "\\|");
+    format!("{fence}{pad}{body}{pad}{fence}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mentions_references_and_links_are_broken() {
+        assert_eq!(inert("@acme/security"), "@&#8203;acme/security");
+        assert_eq!(inert("(@team)"), "(@&#8203;team)");
+        assert_eq!(inert("actions/checkout@v4.1.1"), "actions/checkout@v4.1.1");
+        assert_eq!(inert("ops@example.com"), "ops@&#8203;example.com");
+        assert_eq!(inert("see #12"), "see \\#&#8203;12");
+        assert_eq!(inert("GH-7"), "GH&#8203;-7");
+        assert_eq!(inert("https://x.io"), "https:&#8203;//x.io");
+        assert_eq!(inert("www.x.io"), "www&#8203;.x.io");
+        assert_eq!(
+            inert("</details><img src=x>"),
+            "&lt;/details&gt;&lt;img src=x&gt;"
+        );
+        assert_eq!(inert("&#64;team"), "&amp;\\#&#8203;64;team");
+        assert_eq!(inert("a|b\nc"), "a\\|b c");
+    }
+
+    #[test]
+    fn code_spans_cannot_be_closed_from_inside() {
+        assert_eq!(code("make test"), "`make test`");
+        assert_eq!(code("a`b"), "``a`b``");
+        assert_eq!(code("`x`"), "`` `x` ``");
+        assert_eq!(code("a|b"), "`a\\|b`");
+    }
+}

@@ -1,0 +1,184 @@
+//! Text that others write (repository, job and file names, rule text, config text quoted in
+//! errors) cannot make the compliance issue ping anyone, reference an issue, link anywhere or
+//! inject HTML. The report is rendered as GitHub renders it, GFM (comrak), and the HTML read
+//! back: its tags, its links and its text as a reader's browser would see them.
+
+mod support;
+
+use std::path::Path;
+
+use support::{orgcheck, stderr, stdout};
+
+/// Every kind of trouble in one string.
+const HOSTILE: &str = "@acme/security-team please look @octocat #1 GH-2 acme/x#3 </details><img src=x onerror=alert(1)> https://evil.example www.evil.example ops@evil.example `tick` ``x`` | pipe **bold** [link](https://evil.example) &#64;entity";
+
+fn write(path: &Path, text: &str) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+fn hostile_org(dir: &Path) {
+    let q = HOSTILE.replace('\\', "\\\\").replace('"', "\\\"");
+    // A job named with every trouble, missing a required step.
+    write(
+        &dir.join("svc @ops #4/.circleci/config.yml"),
+        &format!("version: 2.1\njobs:\n  \"{q}\":\n    steps:\n      - run: echo hi\n"),
+    );
+    // A workflow file with a hostile name.
+    write(
+        &dir.join("web/.github/workflows/@team #5 <b>.yml"),
+        &format!("on: push\njobs:\n  \"{q}\":\n    runs-on: x\n    steps:\n      - run: echo\n"),
+    );
+    // A config whose error message quotes it.
+    write(
+        &dir.join("broken/.circleci/config.yml"),
+        &format!("version: 2.1\njobs:\n  \"{q}\": 7\n"),
+    );
+}
+
+fn policy(dir: &Path) -> std::path::PathBuf {
+    let q = HOSTILE.replace('\\', "\\\\").replace('"', "\\\"");
+    let p = dir.join("policy.toml");
+    write(
+        &p,
+        &format!(
+            "[[rule]]\nid = \"tests\"\ndescription = \"{q}\"\nrun = \"make test\"\nmatch = \"contains\"\n"
+        ),
+    );
+    p
+}
+
+fn gfm(markdown: &str) -> String {
+    let mut o = comrak::Options::default();
+    o.extension.table = true;
+    o.extension.autolink = true;
+    o.extension.strikethrough = true;
+    o.extension.tasklist = true;
+    o.extension.footnotes = true;
+    // GitHub allows raw HTML in issues (it sanitizes, then renders what is left).
+    o.render.r#unsafe = true;
+    comrak::markdown_to_html(markdown, &o)
+}
+
+/// The tags the report's own template produces.
+const OUR_TAGS: &[&str] = &[
+    "p",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "a",
+    "strong",
+    "em",
+    "code",
+    "ul",
+    "li",
+    "details",
+    "summary",
+    "sub",
+    "blockquote",
+    "br",
+    "hr",
+    "del",
+];
+
+/// Text as a reader sees it: tags dropped, entities decoded.
+fn visible_text(html: &str) -> String {
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#8203;", "\u{200B}")
+        .replace("&amp;", "&")
+}
+
+fn check(markdown: &str) {
+    let html = gfm(markdown);
+    // Tags: only ours, and `details` balanced.
+    for tag in html.split('<').skip(1) {
+        let name: String = tag
+            .trim_start_matches('/')
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect();
+        assert!(
+            OUR_TAGS.contains(&name.as_str()),
+            "a <{name}> tag reached the issue:\n{html}"
+        );
+    }
+    assert_eq!(
+        html.matches("<details").count(),
+        html.matches("</details>").count()
+    );
+    // Links: none to the hostile host, no autolinks.
+    assert!(!html.contains("href=\"https://evil"), "{html}");
+    assert!(!html.contains("href=\"http://www.evil"), "{html}");
+    assert!(!html.contains("mailto:"), "{html}");
+    // What GitHub would turn into mentions and references, in the text a reader sees.
+    let text = visible_text(&html);
+    let chars: Vec<char> = text.chars().collect();
+    for (i, w) in chars.windows(2).enumerate() {
+        let word_before = i > 0 && chars[i - 1].is_alphanumeric();
+        if w[0] == '@' && !word_before {
+            assert!(!w[1].is_alphanumeric(), "a mention at {i}: {text}");
+        }
+        if w[0] == '#' {
+            assert!(!w[1].is_ascii_digit(), "an issue reference at {i}: {text}");
+        }
+    }
+    assert!(!text.contains("GH-2"), "{text}");
+    assert!(!text.contains("https://evil"), "{text}");
+}
+
+#[test]
+fn hostile_names_cannot_ping_link_or_inject() {
+    let dir = tempfile::tempdir().unwrap();
+    let org = dir.path().join("org");
+    hostile_org(&org);
+    let policy = policy(dir.path());
+    let out = orgcheck(&[
+        "scan",
+        "--local",
+        org.to_str().unwrap(),
+        "--policy",
+        policy.to_str().unwrap(),
+    ]);
+    let markdown = stdout(&out);
+    assert!(markdown.contains("security"), "{}", stderr(&out));
+    // The text is still there for a reader, only inert.
+    let text = visible_text(&gfm(&markdown));
+    assert!(text.contains("please look"), "{text}");
+    assert!(text.contains("svc"), "{text}");
+    check(&markdown);
+}
+
+#[test]
+fn the_checks_here_catch_what_they_look_for() {
+    // The same checks on raw text find every trouble: they can fail.
+    for bad in [
+        "@octocat",
+        "see #1",
+        "GH-2",
+        "https://evil.example",
+        "<img src=x>",
+        "</details>",
+    ] {
+        let caught = std::panic::catch_unwind(|| check(bad)).is_err();
+        assert!(caught, "`{bad}` was not caught");
+    }
+}
