@@ -182,3 +182,28 @@ fn the_checks_here_catch_what_they_look_for() {
         assert!(caught, "`{bad}` was not caught");
     }
 }
+
+#[test]
+fn text_output_carries_no_terminal_controls() {
+    let dir = tempfile::tempdir().unwrap();
+    let org = dir.path().join("org");
+    // A job name with an escape sequence (retitle the terminal) and a newline (a fake line).
+    write(
+        &org.join("svc/.circleci/config.yml"),
+        "version: 2.1\njobs:\n  \"build\\e]0;pwned\\a\\nsvc/ok: compliant\":\n    steps:\n      - run: echo\n",
+    );
+    let policy = policy(dir.path());
+    let out = orgcheck(&[
+        "scan",
+        "--local",
+        org.to_str().unwrap(),
+        "--policy",
+        policy.to_str().unwrap(),
+        "--format",
+        "text",
+    ]);
+    let text = stdout(&out);
+    assert!(text.contains("pwned"), "{text}");
+    assert!(!text.contains('\u{1b}') && !text.contains('\u{7}'), "{text:?}");
+    assert!(!text.lines().any(|l| l.starts_with("svc/ok")), "{text}");
+}

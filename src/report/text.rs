@@ -2,23 +2,33 @@
 
 use super::{Report, Status};
 
+/// Text from repositories on one terminal line: control characters (newlines, escape
+/// sequences that would move the cursor or retitle the terminal) become U+FFFD.
+fn clean(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
+        .collect()
+}
+
 /// Render findings as `file:line: message` lines and a closing summary line.
 pub fn render(report: &Report) -> String {
     let mut out = String::new();
     let multi = report.repositories.len() > 1;
     for repo in &report.repositories {
         let prefix = if multi {
-            format!("{}/", repo.name)
+            format!("{}/", clean(&repo.name))
         } else {
             String::new()
         };
+        let name = clean(&repo.name);
         for p in &repo.errors {
-            match (&p.file, p.line) {
+            let (message, file) = (clean(&p.message), p.file.as_deref().map(clean));
+            match (file, p.line) {
                 (Some(f), Some(l)) => {
-                    out.push_str(&format!("{prefix}{f}:{l}: error: {}\n", p.message))
+                    out.push_str(&format!("{prefix}{f}:{l}: error: {message}\n"))
                 }
-                (Some(f), None) => out.push_str(&format!("{prefix}{f}: error: {}\n", p.message)),
-                _ => out.push_str(&format!("{}: error: {}\n", repo.name, p.message)),
+                (Some(f), None) => out.push_str(&format!("{prefix}{f}: error: {message}\n")),
+                _ => out.push_str(&format!("{name}: error: {message}\n")),
             }
         }
         for job in &repo.jobs {
@@ -27,29 +37,28 @@ pub fn render(report: &Report) -> String {
                     .rules
                     .iter()
                     .find(|r| &r.id == id)
-                    .map(|r| r.description.as_str());
+                    .map(|r| clean(&r.description));
                 out.push_str(&format!(
                     "{prefix}{}:{}: job `{}` misses `{id}`{}\n",
-                    job.file,
+                    clean(&job.file),
                     job.line,
-                    job.name,
+                    clean(&job.name),
                     what.map(|d| format!(" ({d})")).unwrap_or_default()
                 ));
             }
         }
         for id in &repo.missing {
-            out.push_str(&format!("{}: no job runs `{id}`\n", repo.name));
+            out.push_str(&format!("{name}: no job runs `{id}`\n"));
         }
         for e in repo.exemptions.iter().filter(|e| e.expired) {
             out.push_str(&format!(
-                "{}: note: exemption ({}) expired on {}\n",
-                repo.name,
-                e.reason,
+                "{name}: note: exemption ({}) expired on {}\n",
+                clean(&e.reason),
                 e.expires.as_deref().unwrap_or("?")
             ));
         }
         if multi || repo.status != Status::NonCompliant {
-            out.push_str(&format!("{}: {}\n", repo.name, repo.status.as_str()));
+            out.push_str(&format!("{name}: {}\n", repo.status.as_str()));
         }
     }
     let s = &report.summary;
