@@ -204,6 +204,9 @@ fn text_output_carries_no_terminal_controls() {
     ]);
     let text = stdout(&out);
     assert!(text.contains("pwned"), "{text}");
-    assert!(!text.contains('\u{1b}') && !text.contains('\u{7}'), "{text:?}");
+    assert!(
+        !text.contains('\u{1b}') && !text.contains('\u{7}'),
+        "{text:?}"
+    );
     assert!(!text.lines().any(|l| l.starts_with("svc/ok")), "{text}");
 }

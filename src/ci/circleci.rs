@@ -6,7 +6,7 @@
 
 use std::collections::BTreeSet;
 
-use super::params::{self, Params};
+use super::params::{self, Budget, Exhausted, Params};
 use super::yaml::{Mark, Node, Value};
 use super::{CiError, CiSystem, Job, JobKind, Pipeline, Step, StepKind};
 
@@ -17,7 +17,11 @@ const MAX_STEPS: usize = 50_000;
 
 /// Parse a CircleCI config whose top level is a mapping.
 pub fn parse(path: &str, root: &Node) -> Result<Pipeline, CiError> {
-    let cx = Context { path, root };
+    let cx = Context {
+        path,
+        root,
+        budget: Budget::after_loading(root.size()),
+    };
     let mut jobs = Vec::new();
     let mut seen = BTreeSet::new();
     match root.get("jobs") {
@@ -94,11 +98,28 @@ enum Orb<'a> {
 struct Context<'a> {
     path: &'a str,
     root: &'a Node,
+    /// One budget for everything this file expands to.
+    budget: Budget,
 }
 
 impl<'a> Context<'a> {
     fn err(&self, mark: Mark, message: impl Into<String>) -> CiError {
         CiError::new(self.path, Some(mark.line), message)
+    }
+
+    /// The error for a file whose expansion ran out of budget, at the step that asked.
+    fn exhausted(&self, mark: Mark) -> impl FnOnce(Exhausted) -> CiError + '_ {
+        move |_| {
+            self.err(
+                mark,
+                format!(
+                    "the config expands to more than {} nodes or {} MiB of text (parameters \
+                     passed on through nested commands multiply); orgcheck stops here",
+                    Budget::NODES,
+                    Budget::BYTES / (1024 * 1024)
+                ),
+            )
+        }
     }
 
     fn orb(&self, name: &str) -> Option<Orb<'a>> {
@@ -143,7 +164,8 @@ impl<'a> Context<'a> {
             None => {}
             Some(list) if list.as_seq().is_some() => {
                 let params = params::defaults(body.get("parameters"));
-                let list = params::substitute(list, &params);
+                let list = params::substitute(list, &params, &self.budget)
+                    .map_err(self.exhausted(list.mark))?;
                 let mut expander = Expander {
                     cx: self,
                     out: &mut steps,
@@ -186,6 +208,7 @@ impl<'a> Expander<'_, 'a> {
                 format!("a job expands to more than {MAX_STEPS} steps; check for runaway command nesting"),
             ));
         }
+        self.cx.budget.nodes(1).map_err(self.cx.exhausted(mark))?;
         self.out.push(Step {
             kind,
             line: mark.line,
@@ -296,11 +319,14 @@ impl<'a> Expander<'_, 'a> {
                 format!("reusable commands nest deeper than {MAX_EXPANSION_DEPTH} levels"),
             ));
         }
+        let budget = &self.cx.budget;
         let params: Params =
-            params::with_args(params::defaults(definition.get("parameters")), args);
+            params::with_args(params::defaults(definition.get("parameters")), args, budget)
+                .map_err(self.cx.exhausted(mark))?;
         match definition.get("steps") {
             Some(body) if body.as_seq().is_some() => {
-                let body = params::substitute(body, &params);
+                let body =
+                    params::substitute(body, &params, budget).map_err(self.cx.exhausted(mark))?;
                 self.stack.push(key);
                 self.steps(&body, &inner_scope)?;
                 self.stack.pop();

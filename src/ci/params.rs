@@ -1,5 +1,7 @@
-//! CircleCI `<< parameters.x >>` substitution over YAML nodes, splicing `steps`-typed values.
+//! CircleCI `<< parameters.x >>` substitution over YAML nodes, splicing `steps`-typed values,
+//! within one per-file [`Budget`].
 
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
@@ -9,6 +11,48 @@ use super::yaml::{Entry, Node, Value};
 
 /// Parameter values by name, already substituted in the caller's context.
 pub type Params = BTreeMap<String, Node>;
+
+/// What one file may expand to, counted together: the nodes the YAML loader made (alias
+/// expansion included), the nodes parameter substitution and command expansion produce, and
+/// the text substitution builds. Commands that pass a parameter on twice double it at every
+/// level, so a 2 KB file can ask for gigabytes; the budget refuses it in milliseconds.
+#[derive(Debug)]
+pub struct Budget {
+    nodes: Cell<usize>,
+    bytes: Cell<usize>,
+}
+
+/// The budget ran out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Exhausted;
+
+impl Budget {
+    /// Nodes in all (the loaded file's count first), and bytes of text substitution may build.
+    pub const NODES: usize = super::yaml::MAX_NODES;
+    /// Four times the largest file: room for real substitution, not for doubling.
+    pub const BYTES: usize = 4 * super::yaml::MAX_BYTES;
+
+    /// A budget for a file whose loaded tree holds `loaded` nodes.
+    pub fn after_loading(loaded: usize) -> Self {
+        Budget {
+            nodes: Cell::new(Self::NODES.saturating_sub(loaded)),
+            bytes: Cell::new(Self::BYTES),
+        }
+    }
+
+    /// Spend `n` nodes.
+    pub fn nodes(&self, n: usize) -> Result<(), Exhausted> {
+        let left = self.nodes.get().checked_sub(n).ok_or(Exhausted)?;
+        self.nodes.set(left);
+        Ok(())
+    }
+
+    fn bytes(&self, n: usize) -> Result<(), Exhausted> {
+        let left = self.bytes.get().checked_sub(n).ok_or(Exhausted)?;
+        self.bytes.set(left);
+        Ok(())
+    }
+}
 
 static PLACEHOLDER: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"<<\s*parameters\.([A-Za-z0-9_-]+)\s*>>").expect("valid regex"));
@@ -25,11 +69,16 @@ pub fn defaults(parameters: Option<&Node>) -> Params {
 }
 
 /// Override `params` with an invocation's arguments (a mapping; anything else passes none).
-pub fn with_args(mut params: Params, args: Option<&Node>) -> Params {
+pub fn with_args(
+    mut params: Params,
+    args: Option<&Node>,
+    budget: &Budget,
+) -> Result<Params, Exhausted> {
     for entry in args.and_then(Node::as_map).unwrap_or_default() {
+        budget.nodes(entry.value.size())?;
         params.insert(entry.key.clone(), entry.value.clone());
     }
-    params
+    Ok(params)
 }
 
 /// A scalar that is exactly one placeholder names this parameter.
@@ -40,21 +89,25 @@ fn whole_placeholder<'a>(text: &str, params: &'a Params) -> Option<&'a Node> {
         .flatten()
 }
 
-/// Substitute parameters throughout `node`. A list item that is a `steps` parameter (written
-/// `- << parameters.x >>` or `- steps: << parameters.x >>`) is spliced in place.
-pub fn substitute(node: &Node, params: &Params) -> Node {
+/// Substitute parameters throughout `node`, charging what it builds to `budget`. A list item
+/// that is a `steps` parameter (written `- << parameters.x >>` or `- steps: << parameters.x >>`)
+/// is spliced in place.
+pub fn substitute(node: &Node, params: &Params, budget: &Budget) -> Result<Node, Exhausted> {
+    budget.nodes(1)?;
     if params.is_empty() {
-        return node.clone();
+        budget.nodes(node.size())?;
+        return Ok(node.clone());
     }
-    match &node.value {
+    Ok(match &node.value {
         Value::Scalar { text, plain } => {
             if let Some(value) = whole_placeholder(text, params)
                 && !matches!(value.value, Value::Scalar { .. })
             {
-                return value.clone();
+                budget.nodes(value.size())?;
+                return Ok(value.clone());
             }
             if !text.contains("<<") {
-                return node.clone();
+                return Ok(node.clone());
             }
             let replaced = PLACEHOLDER.replace_all(text, |caps: &regex::Captures<'_>| match params
                 .get(&caps[1])
@@ -63,12 +116,13 @@ pub fn substitute(node: &Node, params: &Params) -> Node {
                 Some(Value::Scalar { text, .. }) => text.clone(),
                 _ => caps[0].to_string(),
             });
+            budget.bytes(replaced.len())?;
             Node::scalar(replaced.into_owned(), *plain, node.mark)
         }
         Value::Seq(items) => {
             let mut out = Vec::with_capacity(items.len());
             for item in items {
-                let done = substitute(item, params);
+                let done = substitute(item, params, budget)?;
                 match spliced(item, &done) {
                     Some(inner) => out.extend(inner.iter().cloned()),
                     None => out.push(done),
@@ -76,18 +130,18 @@ pub fn substitute(node: &Node, params: &Params) -> Node {
             }
             Node::seq(out, node.mark)
         }
-        Value::Map(entries) => Node::map(
-            entries
-                .iter()
-                .map(|e| Entry {
+        Value::Map(entries) => {
+            let mut out = Vec::with_capacity(entries.len());
+            for e in entries {
+                out.push(Entry {
                     key: e.key.clone(),
                     key_mark: e.key_mark,
-                    value: substitute(&e.value, params),
-                })
-                .collect(),
-            node.mark,
-        ),
-    }
+                    value: substitute(&e.value, params, budget)?,
+                });
+            }
+            Node::map(out, node.mark)
+        }
+    })
 }
 
 /// The items to splice when a list item was a steps placeholder.

@@ -24,9 +24,7 @@ pub fn render(report: &Report) -> String {
         for p in &repo.errors {
             let (message, file) = (clean(&p.message), p.file.as_deref().map(clean));
             match (file, p.line) {
-                (Some(f), Some(l)) => {
-                    out.push_str(&format!("{prefix}{f}:{l}: error: {message}\n"))
-                }
+                (Some(f), Some(l)) => out.push_str(&format!("{prefix}{f}:{l}: error: {message}\n")),
                 (Some(f), None) => out.push_str(&format!("{prefix}{f}: error: {message}\n")),
                 _ => out.push_str(&format!("{name}: error: {message}\n")),
             }

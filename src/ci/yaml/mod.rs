@@ -155,14 +155,39 @@ impl Node {
             .map(|e| &e.value)
     }
 
-    /// A word for error messages: "a mapping", "a list", "a string", "null".
+    /// The YAML type, for error messages: "null", "a boolean", "an integer", "a float",
+    /// "a string", "a sequence", "a mapping". Plain scalars resolve as YAML 1.2's core schema
+    /// does; quoted ones are strings.
     pub fn kind(&self) -> &'static str {
         match &self.value {
             _ if self.is_null() => "null",
+            Value::Scalar { text, plain: true } => plain_kind(text),
             Value::Scalar { .. } => "a string",
-            Value::Seq(_) => "a list",
+            Value::Seq(_) => "a sequence",
             Value::Map(_) => "a mapping",
         }
+    }
+}
+
+/// The core-schema type of a plain scalar that is not null.
+fn plain_kind(text: &str) -> &'static str {
+    let t = text.trim();
+    let digits = |s: &str, radix: u32| !s.is_empty() && s.chars().all(|c| c.is_digit(radix));
+    let unsigned = t.strip_prefix(['-', '+']).unwrap_or(t);
+    if matches!(t, "true" | "True" | "TRUE" | "false" | "False" | "FALSE") {
+        "a boolean"
+    } else if digits(unsigned, 10)
+        || t.strip_prefix("0o").is_some_and(|o| digits(o, 8))
+        || t.strip_prefix("0x").is_some_and(|x| digits(x, 16))
+    {
+        "an integer"
+    } else if matches!(unsigned, ".inf" | ".Inf" | ".INF")
+        || matches!(t, ".nan" | ".NaN" | ".NAN")
+        || (unsigned.parse::<f64>().is_ok() && unsigned.chars().any(|c| c.is_ascii_digit()))
+    {
+        "a float"
+    } else {
+        "a string"
     }
 }
 
@@ -176,6 +201,8 @@ enum Frame {
         anchor: Option<String>,
         mark: Mark,
         entries: Vec<Entry>,
+        /// Position of each key in `entries`: duplicate keys are found without a scan.
+        index: HashMap<String, usize>,
         key: Option<(String, Mark, bool)>,
         merges: Vec<Node>,
     },
@@ -190,6 +217,8 @@ pub fn load(text: &str) -> Result<Option<Node>, YamlError> {
             mark: None,
         });
     }
+    // Editors on Windows write a byte-order mark; CircleCI and GitHub read such files.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut parser = libyaml::Parser::new(text);
     let mut loader = Loader::default();
     let mut root: Option<Node> = None;
@@ -269,6 +298,7 @@ impl Loader {
                         anchor,
                         mark,
                         entries: Vec::new(),
+                        index: HashMap::new(),
                         key: None,
                         merges: Vec::new(),
                     },
@@ -325,6 +355,7 @@ impl Loader {
             }
             Some(Frame::Map {
                 entries,
+                index,
                 key,
                 merges,
                 ..
@@ -344,10 +375,11 @@ impl Loader {
                     Some((k, key_mark, plain)) => {
                         if k == "<<" && plain {
                             merges.push(node);
-                        } else if let Some(existing) = entries.iter_mut().find(|e| e.key == k) {
+                        } else if let Some(&at) = index.get(&k) {
                             // Duplicate key: the last one wins, as CircleCI reads it.
-                            existing.value = node;
+                            entries[at].value = node;
                         } else {
+                            index.insert(k.clone(), entries.len());
                             entries.push(Entry {
                                 key: k,
                                 key_mark,
@@ -373,6 +405,7 @@ fn close(frame: Frame) -> Result<(Option<String>, Node), YamlError> {
             anchor,
             mark,
             mut entries,
+            mut index,
             key,
             merges,
         } => {
@@ -403,8 +436,8 @@ fn close(frame: Frame) -> Result<(Option<String>, Node), YamlError> {
                         ));
                     };
                     for entry in merged {
-                        let present = entries.iter().any(|e| e.key == entry.key);
-                        if !present {
+                        if !index.contains_key(&entry.key) {
+                            index.insert(entry.key.clone(), entries.len());
                             entries.push(entry);
                         }
                     }
