@@ -19,15 +19,35 @@ pub fn scan_dir(dir: &Path) -> Result<Vec<Repository>, SourceError> {
         )));
     }
     let mut dirs: Vec<PathBuf> = Vec::new();
+    let mut unreadable = Vec::new();
     for entry in std::fs::read_dir(dir).map_err(io)? {
         let entry = entry.map_err(io)?;
         let name = entry.file_name();
-        if entry.path().is_dir() && !name.to_string_lossy().starts_with('.') {
-            dirs.push(entry.path());
+        if name.to_string_lossy().starts_with('.') {
+            continue;
+        }
+        let path = entry.path();
+        match std::fs::metadata(&path) {
+            Ok(meta) if meta.is_dir() => dirs.push(path),
+            Ok(_) => {}
+            // A dangling link or a link loop: that repository's error, not a silent gap.
+            Err(e) => unreadable.push((name.to_string_lossy().into_owned(), e)),
         }
     }
     dirs.sort();
-    Ok(dirs.iter().map(|d| read_repo(d, None)).collect())
+    let mut repos: Vec<Repository> = dirs.iter().map(|d| read_repo(d, None)).collect();
+    for (name, e) in unreadable {
+        let mut ci = crate::ci::RepositoryCi::default();
+        ci.errors
+            .push(ci::CiError::new(&name, None, format!("cannot read: {e}")));
+        repos.push(Repository {
+            name,
+            ci,
+            ..Repository::default()
+        });
+    }
+    repos.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(repos)
 }
 
 /// One repository checkout. Its name is the folder's name.
@@ -68,7 +88,15 @@ pub fn read_repo(dir: &Path, name: Option<&str>) -> Repository {
         match std::fs::read(&path) {
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(text) => files.push((rel, text)),
-                Err(_) => problems.push(ci::CiError::new(&rel, None, "file is not UTF-8 text")),
+                Err(e) => {
+                    let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+                    let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
+                    problems.push(ci::CiError::new(
+                        &rel,
+                        Some(line),
+                        "file is not UTF-8 text (CI services read configs as UTF-8)",
+                    ))
+                }
             },
             Err(e) => problems.push(ci::CiError::new(&rel, None, format!("cannot read: {e}"))),
         }
