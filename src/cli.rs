@@ -316,6 +316,11 @@ pub struct GitHubArgs {
     )]
     pub ca_cert: Option<String>,
 
+    /// Most time to wait for one answer from GitHub to start (its body gets twice that). A
+    /// request that runs out is retried like a 5xx.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "60s", help_heading = "GitHub")]
+    pub timeout: std::time::Duration,
+
     /// Most time to spend waiting on rate limits in total, e.g. 90s, 15m, 1h. Reaching it
     /// ends the scan with a partial report. Default: no bound.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, help_heading = "GitHub")]
@@ -345,10 +350,16 @@ pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
                 ));
             }
         };
+        if number.is_empty() {
+            return Err(format!("`{s}`: a unit needs a number before it"));
+        }
         let n: u64 = number
             .parse()
-            .map_err(|_| format!("`{s}`: a unit needs a number before it"))?;
-        total += n * unit;
+            .map_err(|_| format!("`{s}` is too long a duration"))?;
+        total = n
+            .checked_mul(unit)
+            .and_then(|t| total.checked_add(t))
+            .ok_or_else(|| format!("`{s}` is too long a duration"))?;
         number.clear();
     }
     if !number.is_empty() || s.is_empty() {

@@ -19,10 +19,8 @@ const TRANSIENT_ATTEMPTS: u32 = 4;
 const RATE_LIMIT_ATTEMPTS: u32 = 8;
 /// GitHub: without `retry-after`, wait at least a minute on a secondary rate limit.
 const SECONDARY_MIN_WAIT: Duration = Duration::from_secs(60);
-/// How long to wait for an answer's headers (GitHub cuts queries off after about 10 s).
-const RESPONSE_TIMEOUT: Duration = Duration::from_secs(60);
-/// How long to wait for a whole body (raw files are at most a few MiB).
-const BODY_TIMEOUT: Duration = Duration::from_secs(120);
+/// The longest single wait: GitHub's primary limits reset hourly; a minute of slack for clocks.
+const MAX_ONE_WAIT: Duration = Duration::from_secs(3660);
 
 /// One HTTP answer, read in full.
 #[derive(Debug)]
@@ -70,6 +68,7 @@ pub struct Client {
     rate_reset: AtomicU64,
     waited: Mutex<Duration>,
     max_wait: Option<Duration>,
+    timeout: Duration,
     wait_scale: f64,
 }
 
@@ -85,18 +84,7 @@ impl Client {
         secrets: Vec<String>,
     ) -> Result<Self, GitHubError> {
         let crab = transport::build(&origin_of(rest)?, token, &conn.roots)?;
-        Ok(Self::with_crab(crab, rest, graphql, conn.max_wait, secrets))
-    }
-
-    /// Wrap an already authenticated octocrab (GitHub App JWT).
-    pub fn with_crab(
-        crab: Octocrab,
-        rest: &str,
-        graphql: &str,
-        max_wait: Option<Duration>,
-        secrets: Vec<String>,
-    ) -> Self {
-        Client {
+        Ok(Client {
             crab,
             rest: rest.trim_end_matches('/').to_string(),
             graphql: graphql.to_string(),
@@ -105,13 +93,10 @@ impl Client {
             rate_remaining: AtomicI64::new(-1),
             rate_reset: AtomicU64::new(0),
             waited: Mutex::new(Duration::ZERO),
-            max_wait,
-            // Tests shrink GitHub's minute-long waits; never set in production.
-            wait_scale: std::env::var("ORGCHECK_WAIT_SCALE")
-                .ok()
-                .and_then(|s| s.parse().ok())
-                .unwrap_or(1.0),
-        }
+            max_wait: conn.max_wait,
+            timeout: conn.timeout,
+            wait_scale: conn.wait_scale,
+        })
     }
 
     /// Count requests another client made on this one's behalf (App authentication).
@@ -139,7 +124,7 @@ impl Client {
             .map(|d| d.as_secs())
             .unwrap_or(0);
         let wait = if reset > now {
-            Duration::from_secs(reset - now + 1)
+            Duration::from_secs((reset - now).saturating_add(1))
         } else {
             SECONDARY_MIN_WAIT
         };
@@ -195,18 +180,20 @@ impl Client {
         };
         let request = request.body(body).map_err(|e| e.to_string())?;
         // octocrab sets no timeouts; a stalled server must not hold the scan forever.
-        let response = tokio::time::timeout(RESPONSE_TIMEOUT, self.crab.execute(request))
+        let response = tokio::time::timeout(self.timeout, self.crab.execute(request))
             .await
-            .map_err(|_| format!("no answer within {}s", RESPONSE_TIMEOUT.as_secs()))?
+            .map_err(|_| format!("no answer within {}s", self.timeout.as_secs_f64()))?
             .map_err(|e| describe(&e))?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let body = tokio::time::timeout(BODY_TIMEOUT, self.crab.body_to_string(response))
+        // A body may be a few MiB of raw file: twice the time of the answer's start.
+        let body_timeout = self.timeout.saturating_mul(2);
+        let body = tokio::time::timeout(body_timeout, self.crab.body_to_string(response))
             .await
             .map_err(|_| {
                 format!(
-                    "the answer did not arrive within {}s",
-                    BODY_TIMEOUT.as_secs()
+                    "the answer did not arrive in full within {}s",
+                    body_timeout.as_secs_f64()
                 )
             })?
             .map_err(|e| describe(&e))?;
@@ -275,21 +262,29 @@ impl Client {
         }
     }
 
-    /// Wait, charging the `--max-wait` budget; refuse when the budget would be exceeded.
+    /// Wait, charging the `--max-wait` budget; refuse when the budget would be exceeded, or
+    /// when one wait is longer than any GitHub documents (a server's header is input too).
     pub async fn wait(&self, d: Duration) -> Result<(), GitHubError> {
+        if d > MAX_ONE_WAIT {
+            return Err(GitHubError::Transport(format!(
+                "GitHub asked to wait {}s; rate limits reset within an hour, so orgcheck does not wait that long",
+                d.as_secs()
+            )));
+        }
         {
             let mut waited = self.waited.lock().expect("not poisoned");
             if let Some(max) = self.max_wait
-                && *waited + d > max
+                && waited.saturating_add(d) > max
             {
                 return Err(GitHubError::MaxWait {
                     waited: *waited,
                     needed: d,
                 });
             }
-            *waited += d;
+            *waited = waited.saturating_add(d);
         }
-        tokio::time::sleep(d.mul_f64(self.wait_scale)).await;
+        let scaled = Duration::try_from_secs_f64(d.as_secs_f64() * self.wait_scale).unwrap_or(d);
+        tokio::time::sleep(scaled).await;
         Ok(())
     }
 
@@ -407,7 +402,9 @@ fn classify(answer: &Answer, limited: u32) -> Verdict {
 fn until_reset(answer: &Answer) -> Option<Duration> {
     let reset: u64 = answer.header("x-ratelimit-reset")?.trim().parse().ok()?;
     let now = SystemTime::now().duration_since(UNIX_EPOCH).ok()?.as_secs();
-    Some(Duration::from_secs(reset.saturating_sub(now) + 1))
+    Some(Duration::from_secs(
+        reset.saturating_sub(now).saturating_add(1),
+    ))
 }
 
 fn backoff(attempt: u32) -> Duration {

@@ -72,6 +72,10 @@ pub struct Connection {
     pub max_wait: Option<Duration>,
     /// CA certificates trusted besides the built-in roots (a GHES behind a private CA).
     pub roots: ExtraRoots,
+    /// Most time to wait for an answer to start (twice that for its body).
+    pub timeout: Duration,
+    /// Factor applied to every wait: tests shrink GitHub's minute-long waits. 1 in production.
+    pub wait_scale: f64,
 }
 
 /// Credentials.
@@ -266,9 +270,13 @@ pub async fn scan_org(
         let data: OrgReposData = match serde_json::from_value(answer.data) {
             Ok(d) => d,
             Err(e) => {
-                return Err(GitHubError::Transport(format!(
-                    "unexpected GraphQL answer: {e}"
-                )));
+                // A malformed page is not guessed at: what was read so far is the report.
+                let e = GitHubError::Transport(format!("unexpected GraphQL answer: {e}"));
+                if read == 0 {
+                    return Err(e);
+                }
+                scan.incomplete = Some(not_read(&e, &scan, read));
+                break;
             }
         };
         let Some(organization) = data.organization else {

@@ -57,6 +57,13 @@ pub(super) fn issues_route(
         };
         return Some((status, rate_headers(s, "core", false), error_body(message)));
     }
+    if let Some(status) = s.issue_writes_fail
+        && *method != Method::GET
+    {
+        let body = json!({ "message": "Validation Failed", "errors": [{ "resource": "Issue", "code": "invalid" }],
+            "documentation_url": "https://docs.github.com/rest/issues/issues" });
+        return Some((status, rate_headers(s, "core", false), body.to_string()));
+    }
     let request: Value = serde_json::from_str(body).unwrap_or(Value::Null);
     let too_long = |b: &Value| {
         b["body"]

@@ -79,6 +79,12 @@ pub enum Fault {
     GraphqlRateLimited { new_style: bool },
     /// Hold the answer this long first.
     Delay(Duration),
+    /// Any answer at all: HTML where JSON belongs, JSON missing fields, a redirect.
+    Raw {
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: String,
+    },
 }
 
 impl Fault {
@@ -179,6 +185,8 @@ pub struct State {
     pub issue_repo: String,
     /// Every issue request fails with this status (410: issues disabled, 403: no permission).
     pub issues_fail: Option<u16>,
+    /// Issue writes (POST, PATCH) fail with this status, reads work (422: validation failed).
+    pub issue_writes_fail: Option<u16>,
     /// Issues per page when listing (GitHub's default is 30).
     pub issues_page: usize,
 }
@@ -201,6 +209,7 @@ impl State {
             issues: Vec::new(),
             issue_repo: format!("{org}/compliance"),
             issues_fail: None,
+            issue_writes_fail: None,
             issues_page: 100,
         }
     }
@@ -468,6 +477,11 @@ pub(crate) fn serve_fault(s: &State, fault: Fault, is_graphql: bool) -> Answer {
                 json!({ "data": null, "errors": [error] }).to_string(),
             )
         }
+        Fault::Raw {
+            status,
+            headers,
+            body,
+        } => (status, headers, body),
         Fault::Delay(_) => unreachable!(),
     }
 }
