@@ -107,6 +107,7 @@ pub fn apply(path: &str, text: &str, edit: &Edit) -> Result<String, EditError> {
     let mut doc: DocumentMut = text
         .parse()
         .map_err(|e: toml_edit::TomlError| EditError::Toml(format!("{path}: {e}")))?;
+    refuse_inline_arrays(path, &doc)?;
     match edit {
         Edit::AddRule(fields) => add_rule(&mut doc, fields)?,
         Edit::EditRule(id, fields) => edit_rule(&mut doc, id, fields)?,
@@ -125,6 +126,23 @@ pub fn apply(path: &str, text: &str, edit: &Edit) -> Result<String, EditError> {
     let out = doc.to_string();
     parse(path, &out).map_err(EditError::Invalid)?;
     Ok(out)
+}
+
+/// The parser also accepts `rule = [{ … }]`; the editor keeps only `[[rule]]` tables in
+/// place, so it refuses the inline form rather than edit around it (and lose rules).
+fn refuse_inline_arrays(path: &str, doc: &DocumentMut) -> Result<(), EditError> {
+    for key in ["rule", "exemption"] {
+        if let Some(item) = doc.get(key)
+            && !item.is_array_of_tables()
+        {
+            return Err(EditError::Toml(format!(
+                "{path}: `{key}` is written inline (`{key} = [{{ … }}]`); `orgcheck policy` edits \
+                 only `[[{key}]]` tables, so rewrite each entry as a `[[{key}]]` table first (the \
+                 file is unchanged)"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Apply an edit to a file: read, edit, validate, write atomically.
