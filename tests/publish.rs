@@ -55,13 +55,10 @@ impl Env {
         let summary = self.path("summary.md");
         let outputs = self.path("outputs.txt");
         let report = self.path("report.json");
-        let mut args = vec![
-            "scan",
-            "--local",
-            org.to_str().unwrap(),
-            "--policy",
-            "policy.example.toml",
-        ];
+        let mut args = vec!["scan", "--local", org.to_str().unwrap()];
+        if !extra.contains(&"--policy") {
+            args.extend(["--policy", "policy.example.toml"]);
+        }
         args.extend([
             "--issue-repo",
             "acme/compliance",
@@ -444,5 +441,28 @@ fn the_action_entry_point_turns_inputs_into_a_scan() {
         stderr(&out).contains("invalid inputs") && stderr(&out).contains("pdf"),
         "{}",
         stderr(&out)
+    );
+}
+
+#[test]
+fn two_spellings_of_the_policy_path_find_one_issue() {
+    let env = Env::new();
+    env.run(&[]);
+    assert_eq!(env.fake.issues().len(), 1);
+    env.fix("payments");
+    let absolute = root().join("policy.example.toml");
+    for spelling in ["./policy.example.toml", absolute.to_str().unwrap()] {
+        let out = env.run(&["--policy", spelling]);
+        assert_eq!(code(&out), 1, "{}", stderr(&out));
+        assert_eq!(
+            env.fake.issues().len(),
+            1,
+            "`{spelling}` opened a second issue"
+        );
+    }
+    assert!(
+        env.fake.issues()[0].body.contains("**Fixed**"),
+        "the one issue was updated: {}",
+        env.fake.issues()[0].body
     );
 }

@@ -287,6 +287,29 @@ fn check(args: CheckArgs) -> Result<Exit, RunError> {
     Ok(verdict(&report, &args.common))
 }
 
+/// The policy's path as its repository knows it, however it was typed: relative to the
+/// enclosing git checkout (`./orgcheck.toml`, `orgcheck.toml` and `../platform/orgcheck.toml`
+/// from elsewhere are one policy), so they find one compliance issue. Outside a checkout, the
+/// path as typed without `./` segments.
+fn policy_identity(path: &std::path::Path) -> String {
+    use std::path::Component;
+    if let Ok(full) = std::fs::canonicalize(path) {
+        for top in full.ancestors().skip(1) {
+            if top.join(".git").exists()
+                && let Ok(rel) = full.strip_prefix(top)
+            {
+                return rel.to_string_lossy().replace('\\', "/");
+            }
+        }
+    }
+    let parts: Vec<String> = path
+        .components()
+        .filter(|c| !matches!(c, Component::CurDir))
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    parts.join("/").replace("//", "/")
+}
+
 fn evaluate(
     policy: &Policy,
     repos: &[Repository],
@@ -296,7 +319,7 @@ fn evaluate(
 ) -> Report {
     let cx = Context {
         source,
-        policy_path: common.policy.display().to_string(),
+        policy_path: policy_identity(&common.policy),
         today: Date::today(),
         incomplete,
     };
