@@ -80,8 +80,10 @@ impl<'input> Parser<'input> {
     pub fn new(input: &'input str) -> Self {
         let mut sys = Box::new(MaybeUninit::<sys::yaml_parser_t>::uninit());
         let bytes = input.as_bytes();
-        // SAFETY: `sys` is a fresh allocation; initialize fills it. The input outlives the parser
-        // through the `'input` lifetime, as libyaml requires.
+        // SAFETY: `sys` is a fresh, boxed (never moving) allocation that initialize fills; we
+        // stop if it fails. libyaml keeps a pointer to the input and reads it on every parse
+        // call; `_input` and the `'input` lifetime keep those bytes alive and unchanged for as
+        // long as the parser exists.
         unsafe {
             let parser = sys.as_mut_ptr();
             if sys::yaml_parser_initialize(parser).fail {
@@ -107,8 +109,9 @@ impl<'input> Parser<'input> {
             });
         }
         let mut event = MaybeUninit::<sys::yaml_event_t>::uninit();
-        // SAFETY: the parser was initialised in `new`; on success the event is initialised and we
-        // delete it after copying out what we need.
+        // SAFETY: the parser was initialised in `new` and has not failed (a failed libyaml
+        // parser must not be called again: `failed` guards that). On success the event is
+        // initialised; `convert` copies out what we need, then the event is deleted once.
         unsafe {
             let parser = self.sys.as_mut_ptr();
             if sys::yaml_parser_parse(parser, event.as_mut_ptr()).fail {
@@ -131,11 +134,17 @@ impl Drop for Parser<'_> {
     }
 }
 
+/// A copy of a C string libyaml owns.
+///
+/// # Safety
+/// `ptr` is null or points to a NUL-terminated string that stays alive for this call.
 unsafe fn c_string(ptr: *const u8) -> Option<String> {
     if ptr.is_null() {
         None
     } else {
-        // SAFETY: libyaml strings are NUL-terminated.
+        // SAFETY: not null, and NUL-terminated and alive by this function's contract: every
+        // caller passes a string libyaml owns (an event's anchor or the parser's message)
+        // before the event or parser is deleted.
         Some(
             unsafe { CStr::from_ptr(ptr as *const c_char) }
                 .to_string_lossy()
@@ -144,11 +153,19 @@ unsafe fn c_string(ptr: *const u8) -> Option<String> {
     }
 }
 
+/// The error a failed parse left in the parser.
+///
+/// # Safety
+/// `parser` points to an initialised parser whose last call failed.
 unsafe fn error_of(parser: *mut sys::yaml_parser_t) -> SyntaxError {
-    // SAFETY: `ParserPrefix` mirrors the leading fields of yaml_parser_t (repr(C)).
+    // SAFETY: `yaml_parser_t` is `repr(C)` and starts with exactly the fields `ParserPrefix`
+    // declares, in order and with the same types (`size_t` is `u64` in unsafe-libyaml on every
+    // target); serde_yaml reads the same prefix. The parser is alive and not borrowed elsewhere.
     let prefix = unsafe { &*(parser as *const ParserPrefix) };
+    // SAFETY: after a failure libyaml sets `problem` to null or a static C string literal.
     let problem = unsafe { c_string(prefix.problem as *const u8) }
         .unwrap_or_else(|| "invalid YAML".to_string());
+    // SAFETY: as for `problem`: null or a static C string literal.
     let context = unsafe { c_string(prefix.context as *const u8) };
     SyntaxError {
         problem,
@@ -157,8 +174,14 @@ unsafe fn error_of(parser: *mut sys::yaml_parser_t) -> SyntaxError {
     }
 }
 
+/// An owned copy of one event.
+///
+/// # Safety
+/// `ev` is an event `yaml_parser_parse` filled in and that has not been deleted yet.
 unsafe fn convert(ev: &sys::yaml_event_t) -> Event {
-    // SAFETY: the union member read matches the event type.
+    // SAFETY: each arm reads only the union member that libyaml fills for that event type;
+    // anchors are null or NUL-terminated; a scalar's `value` points to `length` bytes owned by
+    // the event, which is alive for this call.
     unsafe {
         match ev.type_ {
             sys::YAML_STREAM_END_EVENT => Event::StreamEnd,
