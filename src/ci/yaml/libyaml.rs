@@ -70,22 +70,25 @@ struct ParserPrefix {
 
 /// Pull parser over one input string.
 pub struct Parser<'input> {
-    // Boxed so the parser state never moves after initialisation.
-    sys: Box<MaybeUninit<sys::yaml_parser_t>>,
+    // A raw pointer from `Box::into_raw`, not a `Box`: libyaml keeps a pointer to the parser
+    // inside the parser (its read handler's data), and moving a `Box` retags it as unique,
+    // which invalidates that inner pointer (Miri's Stacked Borrows reports it). The state
+    // never moves; it is freed in `Drop`.
+    sys: *mut MaybeUninit<sys::yaml_parser_t>,
     _input: &'input [u8],
     failed: bool,
 }
 
 impl<'input> Parser<'input> {
     pub fn new(input: &'input str) -> Self {
-        let mut sys = Box::new(MaybeUninit::<sys::yaml_parser_t>::uninit());
+        let sys = Box::into_raw(Box::new(MaybeUninit::<sys::yaml_parser_t>::uninit()));
         let bytes = input.as_bytes();
         // SAFETY: `sys` is a fresh, boxed (never moving) allocation that initialize fills; we
         // stop if it fails. libyaml keeps a pointer to the input and reads it on every parse
         // call; `_input` and the `'input` lifetime keep those bytes alive and unchanged for as
         // long as the parser exists.
         unsafe {
-            let parser = sys.as_mut_ptr();
+            let parser = (*sys).as_mut_ptr();
             if sys::yaml_parser_initialize(parser).fail {
                 panic!("libyaml could not allocate a parser");
             }
@@ -113,7 +116,7 @@ impl<'input> Parser<'input> {
         // parser must not be called again: `failed` guards that). On success the event is
         // initialised; `convert` copies out what we need, then the event is deleted once.
         unsafe {
-            let parser = self.sys.as_mut_ptr();
+            let parser = (*self.sys).as_mut_ptr();
             if sys::yaml_parser_parse(parser, event.as_mut_ptr()).fail {
                 self.failed = true;
                 return Err(error_of(parser));
@@ -129,8 +132,12 @@ impl<'input> Parser<'input> {
 
 impl Drop for Parser<'_> {
     fn drop(&mut self) {
-        // SAFETY: initialised in `new`, deleted exactly once here.
-        unsafe { sys::yaml_parser_delete(self.sys.as_mut_ptr()) }
+        // SAFETY: initialised in `new`, deleted exactly once here; then the allocation made by
+        // `Box::into_raw` in `new` is given back to a `Box` and freed, once.
+        unsafe {
+            sys::yaml_parser_delete((*self.sys).as_mut_ptr());
+            drop(Box::from_raw(self.sys));
+        }
     }
 }
 
