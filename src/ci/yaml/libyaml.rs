@@ -72,7 +72,8 @@ struct ParserPrefix {
 pub struct Parser<'input> {
     // A raw pointer from `Box::into_raw`, not a `Box`: libyaml keeps a pointer to the parser
     // inside the parser (its read handler's data), and moving a `Box` retags it as unique,
-    // which invalidates that inner pointer (Miri's Stacked Borrows reports it). The state
+    // which invalidates that inner pointer (Miri's Stacked Borrows reports it); so does any
+    // `&mut` to it, hence `cast` rather than `MaybeUninit::as_mut_ptr`. The state
     // never moves; it is freed in `Drop`.
     sys: *mut MaybeUninit<sys::yaml_parser_t>,
     _input: &'input [u8],
@@ -88,7 +89,7 @@ impl<'input> Parser<'input> {
         // call; `_input` and the `'input` lifetime keep those bytes alive and unchanged for as
         // long as the parser exists.
         unsafe {
-            let parser = (*sys).as_mut_ptr();
+            let parser = sys.cast::<sys::yaml_parser_t>();
             if sys::yaml_parser_initialize(parser).fail {
                 panic!("libyaml could not allocate a parser");
             }
@@ -116,7 +117,7 @@ impl<'input> Parser<'input> {
         // parser must not be called again: `failed` guards that). On success the event is
         // initialised; `convert` copies out what we need, then the event is deleted once.
         unsafe {
-            let parser = (*self.sys).as_mut_ptr();
+            let parser = self.sys.cast::<sys::yaml_parser_t>();
             if sys::yaml_parser_parse(parser, event.as_mut_ptr()).fail {
                 self.failed = true;
                 return Err(error_of(parser));
@@ -135,7 +136,7 @@ impl Drop for Parser<'_> {
         // SAFETY: initialised in `new`, deleted exactly once here; then the allocation made by
         // `Box::into_raw` in `new` is given back to a `Box` and freed, once.
         unsafe {
-            sys::yaml_parser_delete((*self.sys).as_mut_ptr());
+            sys::yaml_parser_delete(self.sys.cast::<sys::yaml_parser_t>());
             drop(Box::from_raw(self.sys));
         }
     }
