@@ -185,3 +185,44 @@ fn yaml_types_are_named_as_yaml_names_them() {
     assert_eq!(kind("[a]"), "a sequence");
     assert_eq!(kind("{a: b}"), "a mapping");
 }
+
+#[test]
+fn reusable_workflow_calls_cannot_multiply_without_bound() {
+    let dir = tempfile::tempdir().unwrap();
+    let org = dir.path().join("org");
+    // A workflow whose 60 jobs each call the workflow itself.
+    let calls = |target: &str| {
+        (0..60)
+            .map(|i| format!("  j{i}:\n    uses: ./.github/workflows/{target}.yml\n"))
+            .collect::<String>()
+    };
+    write(
+        &org.join("self-call/.github/workflows/ci.yml"),
+        format!("on: [push, workflow_call]\njobs:\n{}", calls("ci")).as_bytes(),
+    );
+    // Five workflows, each of 60 jobs calling the next: 60^4 jobs if resolved.
+    let names = ["a", "b", "c", "d", "e"];
+    for (k, name) in names.iter().enumerate() {
+        let jobs = match names.get(k + 1) {
+            Some(next) => calls(next),
+            None => "  leaf:\n    runs-on: x\n    steps:\n      - run: make test\n".into(),
+        };
+        write(
+            &org.join(format!("chain/.github/workflows/{name}.yml")),
+            format!("on: [push, workflow_call]\njobs:\n{jobs}").as_bytes(),
+        );
+    }
+    let (report, _) = scan(&org);
+    assert!(error_of(&report, "self-call").contains("cannot call themselves"));
+    let chain = repo(&report, "chain");
+    let messages: Vec<&str> = chain["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["message"].as_str())
+        .collect();
+    assert!(
+        messages.iter().any(|m| m.contains("more than 50000 jobs")),
+        "{messages:?}"
+    );
+}
