@@ -1,0 +1,179 @@
+//! Hostile repositories, one at a time: what each gives, its wall time and peak memory (the
+//! release binary under `/usr/bin/time -v` when present). `cargo bench --bench hostile`; the
+//! README's "Reliability" table comes from here. Correctness is in tests/hostile_input.rs.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Instant;
+
+const GOOD: &str = "version: 2.1\njobs:\n  build:\n    steps:\n      - run: make test\n";
+const POLICY: &str = "[[rule]]\nid = \"tests\"\ndescription = \"Run the tests\"\nrun = \"make test\"\nmatch = \"contains\"\n";
+
+fn bomb(levels: usize) -> String {
+    let mut s = String::from("version: 2.1\ncommands:\n");
+    for i in 0..levels {
+        s.push_str(&format!(
+            "  c{i}:\n    parameters:\n      p: {{type: string, default: x}}\n    steps:\n"
+        ));
+        if i + 1 < levels {
+            s.push_str(&format!(
+                "      - c{}:\n          p: {{a: << parameters.p >>, b: << parameters.p >>}}\n",
+                i + 1
+            ));
+        } else {
+            s.push_str("      - run: echo << parameters.p >>\n");
+        }
+    }
+    s + "jobs:\n  build:\n    steps:\n      - c0:\n          p: y\n"
+}
+
+fn alias_bomb() -> String {
+    let mut s = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..10 {
+        let p = i - 1;
+        s.push_str(&format!(
+            "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+        ));
+    }
+    s
+}
+
+fn write(path: &Path, bytes: &[u8]) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, bytes).unwrap();
+}
+
+fn main() {
+    let base = std::env::temp_dir().join(format!("orgcheck-hostile-{}", std::process::id()));
+    let circle = |repo: &Path, text: &[u8]| write(&repo.join(".circleci/config.yml"), text);
+    type Make = Box<dyn Fn(&Path)>;
+    let cases: Vec<(&str, Make)> = vec![
+        (
+            "byte-order mark",
+            Box::new(move |r: &Path| circle(r, format!("\u{feff}{GOOD}").as_bytes())),
+        ),
+        (
+            "CRLF line ends",
+            Box::new(move |r: &Path| circle(r, GOOD.replace('\n', "\r\n").as_bytes())),
+        ),
+        (
+            "a NUL byte",
+            Box::new(move |r: &Path| circle(r, b"version: 2.1\njobs:\n  b:\n    steps: [\x00]\n")),
+        ),
+        (
+            "invalid UTF-8 mid-file",
+            Box::new(move |r: &Path| {
+                let mut b = GOOD.as_bytes().to_vec();
+                b.splice(30..30, *b"\xff\xfe");
+                circle(r, &b)
+            }),
+        ),
+        (
+            "a 1 MB line",
+            Box::new(move |r: &Path| {
+                circle(
+                    r,
+                    format!(
+                        "version: 2.1\njobs:\n  b:\n    steps:\n      - run: \"make test {}\"\n",
+                        "x".repeat(1 << 20)
+                    )
+                    .as_bytes(),
+                )
+            }),
+        ),
+        (
+            "10,000 jobs",
+            Box::new(move |r: &Path| {
+                let mut s = String::from("version: 2.1\njobs:\n");
+                for i in 0..10_000 {
+                    s.push_str(&format!("  j{i}:\n    steps:\n      - run: make test\n"));
+                }
+                circle(r, s.as_bytes())
+            }),
+        ),
+        (
+            "1,000 workflow files",
+            Box::new(move |r: &Path| {
+                for i in 0..1_000 {
+                    write(&r.join(format!(".github/workflows/w{i}.yml")), b"on: push\njobs:\n  t:\n    runs-on: x\n    steps:\n      - run: make test\n");
+                }
+            }),
+        ),
+        (
+            "a 100,000-key mapping (2.4 MB)",
+            Box::new(move |r: &Path| {
+                let mut s = String::from("version: 2.1\njobs:\n  b:\n    environment:\n");
+                for i in 0..100_000 {
+                    s.push_str(&format!("      K{i}: v\n"));
+                }
+                circle(r, (s + "    steps:\n      - run: make test\n").as_bytes())
+            }),
+        ),
+        (
+            "alias bomb (10^10 nodes)",
+            Box::new(move |r: &Path| circle(r, alias_bomb().as_bytes())),
+        ),
+        (
+            "parameter doubling, 22 levels (2 KB)",
+            Box::new(move |r: &Path| circle(r, bomb(22).as_bytes())),
+        ),
+        (
+            "symlink loop as .github/workflows",
+            Box::new(move |r: &Path| {
+                std::fs::create_dir_all(r.join(".github")).unwrap();
+                std::os::unix::fs::symlink(".", r.join(".github/workflows")).unwrap();
+            }),
+        ),
+    ];
+    let bin = env!("CARGO_BIN_EXE_orgcheck");
+    let timed = Path::new("/usr/bin/time").exists();
+    println!("| input | result | wall | peak RSS |\n|---|---|---:|---:|");
+    for (i, (name, make)) in cases.iter().enumerate() {
+        let org = base.join(format!("case{i}/org"));
+        make(&org.join("repo"));
+        let policy = base.join(format!("case{i}/policy.toml"));
+        std::fs::write(&policy, POLICY).unwrap();
+        let mut cmd = if timed {
+            let mut c = Command::new("/usr/bin/time");
+            c.arg("-v").arg(bin);
+            c
+        } else {
+            Command::new(bin)
+        };
+        cmd.args(["scan", "--local"])
+            .arg(&org)
+            .arg("--policy")
+            .arg(&policy);
+        cmd.args(["--format", "json", "--no-fail"]);
+        let start = Instant::now();
+        let out = cmd.output().unwrap();
+        let wall = start.elapsed();
+        let err = String::from_utf8_lossy(&out.stderr);
+        let rss = err
+            .lines()
+            .find_map(|l| {
+                l.trim()
+                    .strip_prefix("Maximum resident set size (kbytes): ")
+            })
+            .and_then(|kb| kb.trim().parse::<f64>().ok())
+            .map(|kb| format!("{:.0} MB", kb / 1024.0))
+            .unwrap_or_else(|| "?".into());
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+        let repo = &report["repositories"][0];
+        let result = match repo["status"].as_str() {
+            Some("error") => format!(
+                "error: {}",
+                repo["errors"][0]["message"].as_str().unwrap_or("?")
+            ),
+            Some(s) => format!("{s}, {} jobs", repo["jobs"].as_array().map_or(0, Vec::len)),
+            None => format!("no report (exit {:?})", out.status.code()),
+        };
+        let result: String = result.chars().take(90).collect();
+        println!(
+            "| {name} | {} | {:.2} s | {rss} |",
+            result.replace('|', "\\|"),
+            wall.as_secs_f64()
+        );
+    }
+    let _ = std::fs::remove_dir_all(&base);
+}
