@@ -160,11 +160,61 @@ fn hostile_names_cannot_ping_link_or_inject() {
     ]);
     let markdown = stdout(&out);
     assert!(markdown.contains("security"), "{}", stderr(&out));
+    let shown = markdown
+        .replace(&dir.path().display().to_string(), "TMP")
+        .replace(&today(), "DATE");
+    insta::assert_snapshot!("hostile_report", shown);
     // The text is still there for a reader, only inert.
     let text = visible_text(&gfm(&markdown));
     assert!(text.contains("please look"), "{text}");
     assert!(text.contains("svc"), "{text}");
     check(&markdown);
+}
+
+fn today() -> String {
+    // The report's footer date: the tests' binary runs with ORGCHECK_TODAY set.
+    "2026-11-27".to_string()
+}
+
+/// A deterministic generator (xorshift), so a failure reproduces.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
+#[test]
+fn any_string_in_a_cell_stays_one_inert_cell() {
+    // Pieces that mean something to GFM or GitHub, and plain ones.
+    const PIECES: &[&str] = &[
+        "@", "#", "1", "42", "a", "Z", "_", "<", ">", "/", "|", "`", "``", "*", "~", "[", "]", "(",
+        ")", ":", "//", "www", ".", "GH", "-", "&", ";", "#64", "\\", "\n", " ", "é", "\u{202e}",
+        "https", "details", "img", "!", "$", "\"", "'",
+    ];
+    let mut rng = Rng(0x5eed_1234_abcd_ef01);
+    for case in 0..5_000 {
+        let len = 1 + rng.next() % 12;
+        let text: String = (0..len)
+            .map(|_| PIECES[(rng.next() % PIECES.len() as u64) as usize])
+            .collect();
+        let row = format!(
+            "| a | b |\n| --- | --- |\n| x | {} |\n",
+            orgcheck::report::gfm::inert(&text)
+        );
+        let html = gfm(&row);
+        assert_eq!(
+            html.matches("<td").count(),
+            2,
+            "case {case} {text:?} split the row:\n{html}"
+        );
+        let result = std::panic::catch_unwind(|| check(&row));
+        assert!(result.is_ok(), "case {case}: {text:?}");
+    }
 }
 
 #[test]
