@@ -2,30 +2,15 @@
 //! release binary under `/usr/bin/time -v` when present). `cargo bench --bench hostile`; the
 //! README's "Reliability" table comes from here. Correctness is in tests/hostile_input.rs.
 
+#[path = "../tests/support/hostile.rs"]
+mod hostile;
+
 use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
 const GOOD: &str = "version: 2.1\njobs:\n  build:\n    steps:\n      - run: make test\n";
 const POLICY: &str = "[[rule]]\nid = \"tests\"\ndescription = \"Run the tests\"\nrun = \"make test\"\nmatch = \"contains\"\n";
-
-fn bomb(levels: usize) -> String {
-    let mut s = String::from("version: 2.1\ncommands:\n");
-    for i in 0..levels {
-        s.push_str(&format!(
-            "  c{i}:\n    parameters:\n      p: {{type: string, default: x}}\n    steps:\n"
-        ));
-        if i + 1 < levels {
-            s.push_str(&format!(
-                "      - c{}:\n          p: {{a: << parameters.p >>, b: << parameters.p >>}}\n",
-                i + 1
-            ));
-        } else {
-            s.push_str("      - run: echo << parameters.p >>\n");
-        }
-    }
-    s + "jobs:\n  build:\n    steps:\n      - c0:\n          p: y\n"
-}
 
 fn alias_bomb() -> String {
     let mut s = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
@@ -115,7 +100,7 @@ fn main() {
         ),
         (
             "parameter doubling, 22 levels (2 KB)",
-            Box::new(move |r: &Path| circle(r, bomb(22).as_bytes())),
+            Box::new(move |r: &Path| circle(r, hostile::doubling_bomb(22).as_bytes())),
         ),
         (
             "symlink loop as .github/workflows",

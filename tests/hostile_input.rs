@@ -7,6 +7,7 @@ mod support;
 use std::path::Path;
 
 use serde_json::Value;
+use support::hostile::doubling_bomb;
 use support::{orgcheck, stderr, stdout};
 
 const POLICY: &str = "[[rule]]\nid = \"tests\"\ndescription = \"Run the tests\"\nrun = \"make test\"\nmatch = \"contains\"\n";
@@ -19,26 +20,6 @@ fn write(path: &Path, bytes: &[u8]) {
 
 fn circle(org: &Path, repo: &str, bytes: &[u8]) {
     write(&org.join(repo).join(".circleci/config.yml"), bytes);
-}
-
-/// The 2 KB config that once took gigabytes: each command passes its parameter on twice.
-pub fn doubling_bomb(levels: usize) -> String {
-    let mut s = String::from("version: 2.1\ncommands:\n");
-    for i in 0..levels {
-        s.push_str(&format!(
-            "  c{i}:\n    parameters:\n      p: {{type: string, default: x}}\n    steps:\n"
-        ));
-        if i + 1 < levels {
-            s.push_str(&format!(
-                "      - c{}:\n          p: {{a: << parameters.p >>, b: << parameters.p >>}}\n",
-                i + 1
-            ));
-        } else {
-            s.push_str("      - run: echo << parameters.p >>\n");
-        }
-    }
-    s.push_str("jobs:\n  build:\n    steps:\n      - c0:\n          p: y\n");
-    s
 }
 
 fn scan(org: &Path) -> (Value, String) {

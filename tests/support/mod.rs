@@ -44,4 +44,5 @@ pub fn code(o: &Output) -> i32 {
     o.status.code().expect("exited normally, not by a signal")
 }
 pub mod fake_github;
+pub mod hostile;
 pub mod tls;
