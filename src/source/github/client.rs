@@ -73,16 +73,14 @@ pub struct Client {
 }
 
 impl Client {
-    /// Build a client. `rest` is the REST base (`https://api.github.com`, or
-    /// `https://HOST/api/v3`), `graphql` the full GraphQL URL. `secrets` are scrubbed from every
-    /// error message.
+    /// A client for `conn`'s REST base and GraphQL endpoint, sending `token` (a token or an App
+    /// JWT) when given. `secrets` are scrubbed from every error message.
     pub fn new(
-        rest: &str,
-        graphql: &str,
-        token: Option<&str>,
         conn: &Connection,
+        token: Option<&str>,
         secrets: Vec<String>,
     ) -> Result<Self, GitHubError> {
+        let (rest, graphql) = (conn.api_url.as_str(), conn.graphql_url.as_str());
         let crab = transport::build(&origin_of(rest)?, token, &conn.roots)?;
         Ok(Client {
             crab,

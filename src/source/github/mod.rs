@@ -119,14 +119,8 @@ pub fn graphql_url_for(api_url: &str) -> String {
 /// finds its installation: `/orgs/ORG/installation` or `/repos/OWNER/REPO/installation`.
 pub async fn connect(conn: &Connection, installation: &str) -> Result<Client, GitHubError> {
     match &conn.auth {
-        Auth::Token(t) => Client::new(
-            &conn.api_url,
-            &conn.graphql_url,
-            Some(t),
-            conn,
-            vec![t.clone()],
-        ),
-        Auth::None => Client::new(&conn.api_url, &conn.graphql_url, None, conn, Vec::new()),
+        Auth::Token(t) => Client::new(conn, Some(t), vec![t.clone()]),
+        Auth::None => Client::new(conn, None, Vec::new()),
         Auth::App { app_id, key_pem } => {
             let now = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
@@ -135,7 +129,7 @@ pub async fn connect(conn: &Connection, installation: &str) -> Result<Client, Gi
             let jwt = jwt::AppKey::from_pem(key_pem)?.jwt(*app_id, now)?;
             let secrets = vec![key_pem.clone(), jwt.clone()];
             // The JWT is a bearer token for these two requests only.
-            let app = Client::new(&conn.api_url, &conn.graphql_url, Some(&jwt), conn, secrets)?;
+            let app = Client::new(conn, Some(&jwt), secrets)?;
             let url = app.rest_url(installation);
             let answer = app
                 .request(
@@ -179,13 +173,7 @@ pub async fn connect(conn: &Connection, installation: &str) -> Result<Client, Gi
                 .ok_or_else(|| {
                     GitHubError::Transport("installation token answer has no token".into())
                 })?;
-            let client = Client::new(
-                &conn.api_url,
-                &conn.graphql_url,
-                Some(&token),
-                conn,
-                vec![token.clone(), key_pem.clone()],
-            )?;
+            let client = Client::new(conn, Some(&token), vec![token.clone(), key_pem.clone()])?;
             client.add_requests(app.requests());
             Ok(client)
         }
