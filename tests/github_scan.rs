@@ -498,3 +498,48 @@ fn low_graphql_points_wait_for_the_reset_before_the_next_page() {
     assert_eq!(code(&run.out), 1, "{}", stderr(&run.out));
     assert_eq!(run.report["summary"]["repositories"], 120);
 }
+
+#[test]
+fn circleci_config_yaml_is_read_and_config_yml_wins() {
+    let fake = start(vec![
+        FakeRepo::new("yaml-only").circleci_yaml(CIRCLE_OK),
+        FakeRepo {
+            circleci_truncated: true,
+            ..FakeRepo::new("yaml-truncated").circleci_yaml(CIRCLE_BAD)
+        },
+    ]);
+    let run = scan(&fake, &[], &[]);
+    assert_eq!(code(&run.out), 1, "{}", stderr(&run.out));
+    let repos = run.report["repositories"].as_array().unwrap();
+    let status = |name: &str| {
+        repos
+            .iter()
+            .find(|r| r["name"] == name)
+            .map(|r| r["status"].clone())
+            .unwrap()
+    };
+    assert_eq!(status("yaml-only"), "compliant");
+    assert_eq!(status("yaml-truncated"), "non-compliant");
+    assert_eq!(requests_used(&run.out), 2, "one page and one raw fetch");
+    assert!(
+        fake.log()
+            .iter()
+            .any(|l| l.path.contains("/contents/.circleci/config.yaml"))
+    );
+
+    // Locally too; and with both files, CircleCI reads config.yml only.
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("org/both/.circleci");
+    std::fs::create_dir_all(&repo).unwrap();
+    std::fs::write(repo.join("config.yml"), CIRCLE_OK).unwrap();
+    std::fs::write(repo.join("config.yaml"), "not: [valid").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_orgcheck"))
+        .args(["scan", "--local"])
+        .arg(dir.path().join("org"))
+        .args(["--format", "text", "--policy"])
+        .arg(root().join("policy.example.toml"))
+        .args(["--no-fail"])
+        .output()
+        .unwrap();
+    assert!(!stdout(&out).contains("config.yaml"), "{}", stdout(&out));
+}

@@ -60,10 +60,12 @@ pub fn read_repo(dir: &Path, name: Option<&str>) -> Repository {
     });
     let mut files: Vec<(String, String)> = Vec::new();
     let mut problems = Vec::new();
-    let mut candidates = vec![
-        ".circleci/config.yml".to_string(),
-        ".circleci/config.yaml".to_string(),
-    ];
+    // CircleCI reads `config.yml`, and `config.yaml` only when there is no `config.yml`.
+    let circleci = [".circleci/config.yml", ".circleci/config.yaml"]
+        .into_iter()
+        .find(|rel| dir.join(rel).is_file())
+        .unwrap_or(".circleci/config.yml");
+    let mut candidates = vec![circleci.to_string()];
     if let Ok(entries) = std::fs::read_dir(dir.join(".github/workflows")) {
         let mut names: Vec<String> = entries
             .filter_map(Result::ok)

@@ -400,8 +400,16 @@ fn pending_from(node: RepoNode, in_scope: &(dyn Fn(&RepoFacts<'_>) -> bool + Syn
     if !wanted || node.is_empty {
         return p;
     }
-    if let Some(blob) = node.circleci {
-        take_blob(&mut p, ".circleci/config.yml".into(), blob);
+    let mut circleci = node.circleci.and_then(|t| t.entries).unwrap_or_default();
+    // CircleCI reads `config.yml`, and `config.yaml` only when there is no `config.yml`.
+    circleci.retain(|e| e.kind == "blob");
+    circleci.sort_by_key(|e| e.name != "config.yml");
+    if let Some(entry) = circleci
+        .into_iter()
+        .find(|e| e.name == "config.yml" || e.name == "config.yaml")
+    {
+        let path = format!(".circleci/{}", entry.name);
+        take_blob(&mut p, path, entry.object.unwrap_or_default());
     }
     for entry in node.workflows.and_then(|t| t.entries).unwrap_or_default() {
         let path = format!(".github/workflows/{}", entry.name);

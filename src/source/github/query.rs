@@ -4,7 +4,8 @@
 use serde::Deserialize;
 
 /// One page of an organization's repositories with everything a scan needs: flags, default
-/// branch head, topics, the CircleCI config and the workflow folder with each file's text.
+/// branch head, topics, and the `.circleci` and `.github/workflows` folders with each file's
+/// text (`.circleci/config.yml` or `config.yaml`; later, continuation configs).
 pub const ORG_REPOS: &str = r#"query OrgRepos($org: String!, $first: Int!, $after: String) {
   rateLimit { cost remaining resetAt }
   organization(login: $org) {
@@ -19,8 +20,14 @@ pub const ORG_REPOS: &str = r#"query OrgRepos($org: String!, $first: Int!, $afte
         isEmpty
         defaultBranchRef { name target { oid } }
         repositoryTopics(first: 20) { nodes { topic { name } } }
-        circleci: object(expression: "HEAD:.circleci/config.yml") {
-          ... on Blob { text byteSize isTruncated isBinary }
+        circleci: object(expression: "HEAD:.circleci") {
+          ... on Tree {
+            entries {
+              name
+              type
+              object { ... on Blob { text byteSize isTruncated isBinary } }
+            }
+          }
         }
         workflows: object(expression: "HEAD:.github/workflows") {
           ... on Tree {
@@ -105,8 +112,8 @@ pub struct RepoNode {
     pub default_branch_ref: Option<BranchRef>,
     /// Topics.
     pub repository_topics: Option<TopicConnection>,
-    /// `.circleci/config.yml`, null when absent.
-    pub circleci: Option<Blob>,
+    /// `.circleci`, null when absent.
+    pub circleci: Option<Tree>,
     /// `.github/workflows`, null when absent.
     pub workflows: Option<Tree>,
 }

@@ -19,7 +19,7 @@ pub(super) fn contents_answer(s: &State, repo: &str, file: &str, headers: &Heade
     let Some(r) = s.repos.iter().find(|r| r.name == repo) else {
         return (404, rate_headers(s, "core", false), error_body("Not Found"));
     };
-    let text = if file == ".circleci/config.yml" {
+    let text = if file == r.circleci_path() {
         r.circleci.clone()
     } else {
         file.strip_prefix(".github/workflows/").and_then(|f| {

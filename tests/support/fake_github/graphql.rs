@@ -66,7 +66,10 @@ pub(super) fn graphql(s: &mut State, body: &str) -> Answer {
                 "name": r.name, "url": url, "isArchived": r.archived, "isFork": r.fork, "isEmpty": false,
                 "defaultBranchRef": { "name": "main", "target": { "oid": format!("{:040x}", r.name.len()) } },
                 "repositoryTopics": topics,
-                "circleci": r.circleci.as_deref().map(|t| blob(t, r.circleci_truncated)),
+                "circleci": r.circleci.as_deref().map(|t| {
+                    let name = r.circleci_path().trim_start_matches(".circleci/").to_string();
+                    json!({ "entries": [{ "name": name, "type": "blob", "object": blob(t, r.circleci_truncated) }] })
+                }),
                 "workflows": workflows,
             })
         })

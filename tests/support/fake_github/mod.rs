@@ -28,6 +28,8 @@ pub struct FakeRepo {
     pub circleci: Option<String>,
     /// GraphQL returns this file cut short with `isTruncated: true`.
     pub circleci_truncated: bool,
+    /// The CircleCI file's name in `.circleci/` (empty: `config.yml`).
+    pub circleci_name: String,
     pub workflows: Vec<(String, String)>,
 }
 
@@ -41,6 +43,19 @@ impl FakeRepo {
     pub fn circleci(mut self, text: &str) -> Self {
         self.circleci = Some(text.into());
         self
+    }
+    /// The CircleCI config as `.circleci/config.yaml`.
+    pub fn circleci_yaml(mut self, text: &str) -> Self {
+        self.circleci = Some(text.into());
+        self.circleci_name = "config.yaml".into();
+        self
+    }
+    /// `.circleci/config.yml` (or `config.yaml`), as the repository names it.
+    pub fn circleci_path(&self) -> String {
+        match self.circleci_name.as_str() {
+            "" => ".circleci/config.yml".into(),
+            name => format!(".circleci/{name}"),
+        }
     }
     pub fn workflow(mut self, file: &str, text: &str) -> Self {
         self.workflows.push((file.into(), text.into()));
