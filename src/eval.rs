@@ -118,7 +118,7 @@ pub fn evaluate_repo(policy: &Policy, repo: &Repository, today: Date) -> RepoRep
                 continue;
             }
             let fails = if job.is_verifiable() {
-                !job.steps.iter().any(|s| rule.matches(&s.kind))
+                !job.steps.iter().any(|s| rule.matches(s))
             } else {
                 policy.unverifiable_jobs == Unverifiable::Fail
             };
@@ -159,7 +159,7 @@ pub fn evaluate_repo(policy: &Policy, repo: &Repository, today: Date) -> RepoRep
         if applicable.peek().is_none() {
             continue;
         }
-        if !applicable.any(|(_, j)| j.steps.iter().any(|s| rule.matches(&s.kind))) {
+        if !applicable.any(|(_, j)| j.steps.iter().any(|s| rule.matches(s))) {
             if exempt(&rule.id) {
                 excused = true;
             } else {

@@ -244,3 +244,36 @@ fn version_names_the_commit_it_was_built_from() {
         _ => assert!(text.trim_end().ends_with(')'), "{text}"),
     }
 }
+
+#[test]
+fn a_sha_pinned_checkout_satisfies_a_version_rule_through_its_comment() {
+    let dir = tempfile::tempdir().unwrap();
+    let wf = dir.path().join(".github/workflows");
+    std::fs::create_dir_all(&wf).unwrap();
+    let sha = "11bd71901bbe5b1630ceea73d27597364c9af683";
+    std::fs::write(
+        wf.join("ci.yml"),
+        format!(
+            "on: push\njobs:\n  build:\n    runs-on: x\n    steps:\n      - uses: actions/checkout@{sha} # v4.2.2\n      - run: make test\n      - run: gitleaks detect\n"
+        ),
+    )
+    .unwrap();
+    let out = orgcheck(&["inspect", wf.join("ci.yml").to_str().unwrap()]);
+    assert!(
+        stdout(&out).contains(&format!("uses: actions/checkout@{sha} (v4.2.2)")),
+        "{}",
+        stdout(&out)
+    );
+    let policy = root().join("policy.example.toml");
+    let out = orgcheck_in(
+        dir.path(),
+        &["check", "--policy", policy.to_str().unwrap(), "--format", "json"],
+    );
+    let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let job = &report["repositories"][0]["jobs"][0];
+    let missing = job["missing"].as_array().unwrap();
+    assert!(
+        !missing.iter().any(|m| m == "actions-checkout"),
+        "the pin's comment names v4.2.2: {job}"
+    );
+}

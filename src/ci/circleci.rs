@@ -212,6 +212,7 @@ impl<'a> Expander<'_, 'a> {
         self.out.push(Step {
             kind,
             line: mark.line,
+            version: None,
         });
         Ok(())
     }

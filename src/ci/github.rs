@@ -6,8 +6,10 @@
 use super::yaml::{Mark, Node, Value};
 use super::{CiError, CiSystem, Job, JobKind, Pipeline, Step, StepKind};
 
-/// Parse a workflow whose top level is a mapping.
-pub fn parse(path: &str, root: &Node) -> Result<Pipeline, CiError> {
+/// Parse a workflow whose top level is a mapping; `text` is its source, for the comments a
+/// YAML tree does not keep.
+pub fn parse(path: &str, root: &Node, text: &str) -> Result<Pipeline, CiError> {
+    let lines: Vec<&str> = text.lines().collect();
     let err = |mark: Mark, message: String| CiError::new(path, Some(mark.line), message);
     let mut jobs = Vec::new();
     match root.get("jobs") {
@@ -29,7 +31,7 @@ pub fn parse(path: &str, root: &Node) -> Result<Pipeline, CiError> {
                 )
             })?;
             for entry in entries {
-                jobs.push(job(path, &entry.key, entry.key_mark, &entry.value)?);
+                jobs.push(job(path, &lines, &entry.key, entry.key_mark, &entry.value)?);
             }
         }
     }
@@ -41,7 +43,7 @@ pub fn parse(path: &str, root: &Node) -> Result<Pipeline, CiError> {
     })
 }
 
-fn job(path: &str, name: &str, mark: Mark, body: &Node) -> Result<Job, CiError> {
+fn job(path: &str, lines: &[&str], name: &str, mark: Mark, body: &Node) -> Result<Job, CiError> {
     let err = |mark: Mark, message: String| CiError::new(path, Some(mark.line), message);
     if body.as_map().is_none() {
         return Err(err(
@@ -77,14 +79,17 @@ fn job(path: &str, name: &str, mark: Mark, body: &Node) -> Result<Job, CiError> 
                         ),
                     ));
                 }
-                let step = |kind| Step {
+                let step = |kind, version| Step {
                     kind,
                     line: item.mark.line,
+                    version,
                 };
                 if let Some(run) = item.get("run") {
-                    steps.push(step(StepKind::Run(scalar_text(run))));
+                    steps.push(step(StepKind::Run(scalar_text(run)), None));
                 } else if let Some(uses) = item.get("uses") {
-                    steps.push(step(StepKind::Uses(scalar_text(uses))));
+                    let text = scalar_text(uses);
+                    let version = pinned_version(&text, lines, uses.mark);
+                    steps.push(step(StepKind::Uses(text), version));
                 }
             }
         }
@@ -96,6 +101,25 @@ fn job(path: &str, name: &str, mark: Mark, body: &Node) -> Result<Job, CiError> 
         steps,
         kind,
     })
+}
+
+/// For `owner/repo@SHA` (a full 40-hex commit), the version the trailing comment on the same
+/// line names: `# v4`, `# v4.1.1`, `# tag=v4.1.1`, `# 4.1.1`.
+fn pinned_version(uses: &str, lines: &[&str], mark: Mark) -> Option<String> {
+    let (_, reference) = uses.split_once('@')?;
+    if reference.len() != 40 || !reference.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let line = lines.get(mark.line.checked_sub(1)?)?;
+    let after = line.get(line.find(reference)? + reference.len()..)?;
+    let comment = after.split_once('#')?.1.trim();
+    let word = comment.split_whitespace().next()?;
+    let version = word.strip_prefix("tag=").unwrap_or(word);
+    let digits = version.strip_prefix('v').unwrap_or(version);
+    let is_version = digits
+        .split('.')
+        .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    is_version.then(|| version.to_string())
 }
 
 fn scalar_text(node: &Node) -> String {

@@ -75,3 +75,19 @@ fn non_ci_files_in_a_repository_are_ignored() {
     let repo = load_repository([("README.md", "# hi"), (".github/workflows/sub/x.yml", "::")]);
     assert!(repo.pipelines.is_empty() && repo.errors.is_empty());
 }
+
+#[test]
+fn sha_pins_take_their_version_from_the_trailing_comment() {
+    let text = "on: push\njobs:\n  t:\n    runs-on: x\n    steps:\n      - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2\n      - uses: actions/setup-node@1d0ff469b7ec7b3cb9d8673fde0c81c44821de2a  # tag=v4.2.0\n      - uses: actions/cache@5a3ec84eff668545956fd18022155c47e93e2684\n      - uses: actions/upload-artifact@v4 # v4.6.0\n      - uses: docker/login-action@9780b0c442fbb1117ed29e0efdff1e18412f7567 # pinned by bot\n";
+    let p = parse_file(".github/workflows/ci.yml", CiSystem::GithubActions, text).unwrap();
+    let versions: Vec<Option<&str>> = p.jobs[0]
+        .steps
+        .iter()
+        .map(|s| s.version.as_deref())
+        .collect();
+    assert_eq!(
+        versions,
+        [Some("v4.2.2"), Some("v4.2.0"), None, None, None],
+        "only full SHAs take a version, and only from a version comment"
+    );
+}

@@ -114,6 +114,10 @@ pub struct Step {
     pub kind: StepKind,
     /// Line in the job's file.
     pub line: usize,
+    /// For a `uses` pinned to a full commit SHA: the version its trailing comment names
+    /// (`# v4.1.1`, `# tag=v4.1.1`), as Dependabot and Renovate write it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
 }
 
 /// A step's action.
@@ -187,7 +191,7 @@ pub fn parse(path: &str, ci: CiSystem, text: &str) -> Result<Pipeline, CiError> 
     let root = load_root(path, text)?;
     match ci {
         CiSystem::Circleci => circleci::parse(path, &root),
-        CiSystem::GithubActions => github::parse(path, &root),
+        CiSystem::GithubActions => github::parse(path, &root, text),
     }
 }
 
@@ -198,7 +202,7 @@ pub fn parse_detect(path: &str, text: &str) -> (CiSystem, Result<Pipeline, CiErr
             let ci = detect(path, Some(&root));
             let parsed = match ci {
                 CiSystem::Circleci => circleci::parse(path, &root),
-                CiSystem::GithubActions => github::parse(path, &root),
+                CiSystem::GithubActions => github::parse(path, &root, text),
             };
             (ci, parsed)
         }

@@ -10,7 +10,7 @@ pub mod schema;
 use globset::{GlobBuilder, GlobMatcher};
 use regex::Regex;
 
-use crate::ci::{CiSystem, StepKind};
+use crate::ci::{CiSystem, Step, StepKind};
 
 pub use date::Date;
 pub use parse::{Diagnostic, PolicyError, load, parse};
@@ -199,9 +199,10 @@ impl Rule {
         self.ci.contains(&ci) && (self.jobs.is_empty() || self.jobs.iter().any(|p| p.is_match(job)))
     }
 
-    /// Whether `step` is the step this rule requires.
-    pub fn matches(&self, step: &StepKind) -> bool {
-        match (&self.selector, step) {
+    /// Whether `step` is the step this rule requires. A SHA-pinned `uses` also matches a
+    /// version glob through the version its comment names (`@<sha> # v4.1.1` is `v4.1.1`).
+    pub fn matches(&self, step: &Step) -> bool {
+        match (&self.selector, &step.kind) {
             (Selector::Run(m), StepKind::Run(command)) => match m {
                 RunMatch::Exact(want) => command.trim() == want.trim(),
                 RunMatch::Contains(want) => command.contains(want.as_str()),
@@ -212,10 +213,14 @@ impl Rule {
                     Some((n, v)) => (n, Some(v)),
                     None => (used.as_str(), None),
                 };
+                let commented = step.version.as_deref();
                 used_name == name
                     && match version {
                         None => true,
-                        Some(glob) => used_version.is_some_and(|v| glob.is_match(v)),
+                        Some(glob) => used_version
+                            .into_iter()
+                            .chain(commented)
+                            .any(|v| glob.is_match(v)),
                     }
             }
             _ => false,

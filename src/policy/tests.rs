@@ -94,18 +94,35 @@ fn ids_must_be_kebab_case_and_values_known() {
     assert!(errs[2].contains("expected one of `every-job`, `any-job`"));
 }
 
+fn step(kind: StepKind) -> crate::ci::Step {
+    crate::ci::Step {
+        kind,
+        line: 1,
+        version: None,
+    }
+}
+
 #[test]
 fn uses_selector_matches_names_and_version_globs() {
     let p = example();
     let gh = &p.rules[1];
-    assert!(gh.matches(&StepKind::Uses("actions/checkout@v4".into())));
-    assert!(gh.matches(&StepKind::Uses("actions/checkout@v4.1.1".into())));
-    assert!(!gh.matches(&StepKind::Uses("actions/checkout@v3".into())));
-    assert!(!gh.matches(&StepKind::Uses("actions/checkout".into())));
-    assert!(!gh.matches(&StepKind::Run("actions/checkout@v4".into())));
+    assert!(gh.matches(&step(StepKind::Uses("actions/checkout@v4".into()))));
+    assert!(gh.matches(&step(StepKind::Uses("actions/checkout@v4.1.1".into()))));
+    assert!(!gh.matches(&step(StepKind::Uses("actions/checkout@v3".into()))));
+    assert!(!gh.matches(&step(StepKind::Uses("actions/checkout".into()))));
+    assert!(!gh.matches(&step(StepKind::Run("actions/checkout@v4".into()))));
+    // A SHA pin matches through the version its comment names, and only through that.
+    let sha = "actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683";
+    let pinned = |version: Option<&str>| crate::ci::Step {
+        version: version.map(str::to_string),
+        ..step(StepKind::Uses(sha.into()))
+    };
+    assert!(gh.matches(&pinned(Some("v4.2.2"))));
+    assert!(!gh.matches(&pinned(Some("v3.6.0"))));
+    assert!(!gh.matches(&pinned(None)));
     let checkout = &p.rules[0];
-    assert!(checkout.matches(&StepKind::Uses("checkout".into())));
-    assert!(!checkout.matches(&StepKind::Uses("checkout-x".into())));
+    assert!(checkout.matches(&step(StepKind::Uses("checkout".into()))));
+    assert!(!checkout.matches(&step(StepKind::Uses("checkout-x".into()))));
 }
 
 #[test]
@@ -120,13 +137,13 @@ fn run_selectors_match_exact_contains_regex() {
         .remove(0)
     };
     let exact = rule("run = \"make test\"");
-    assert!(exact.matches(&StepKind::Run("  make test\n".into())));
-    assert!(!exact.matches(&StepKind::Run("make test-all".into())));
+    assert!(exact.matches(&step(StepKind::Run("  make test\n".into()))));
+    assert!(!exact.matches(&step(StepKind::Run("make test-all".into()))));
     let contains = rule("run = \"npm test\"\nmatch = \"contains\"");
-    assert!(contains.matches(&StepKind::Run("npm ci\nnpm test -- --ci".into())));
+    assert!(contains.matches(&step(StepKind::Run("npm ci\nnpm test -- --ci".into()))));
     let regex = rule("run = '^cargo (test|nextest)'\nmatch = \"regex\"");
-    assert!(regex.matches(&StepKind::Run("cargo nextest run".into())));
-    assert!(!regex.matches(&StepKind::Run("echo cargo test".into())));
+    assert!(regex.matches(&step(StepKind::Run("cargo nextest run".into()))));
+    assert!(!regex.matches(&step(StepKind::Run("echo cargo test".into()))));
 }
 
 #[test]

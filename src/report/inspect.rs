@@ -106,7 +106,10 @@ pub fn render_text(files: &[FileView]) -> String {
             for s in &j.steps {
                 let text = match &s.kind {
                     StepKind::Run(c) => format!("run: {}", one_line(c)),
-                    StepKind::Uses(u) => format!("uses: {u}"),
+                    StepKind::Uses(u) => match &s.version {
+                        Some(v) => format!("uses: {u} ({v})"),
+                        None => format!("uses: {u}"),
+                    },
                 };
                 out.push_str(&format!("    {:>5}  {text}\n", s.line));
             }
