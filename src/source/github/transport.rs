@@ -61,11 +61,9 @@ fn tls_config(extra: &ExtraRoots) -> Result<rustls::ClientConfig, GitHubError> {
     let mut roots = RootCertStore {
         roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
     };
-    for cert in &extra.0 {
-        roots.add(cert.clone()).map_err(|e| {
-            GitHubError::Config(format!("a trusted CA certificate is unusable: {e}"))
-        })?;
-    }
+    // A system bundle named by SSL_CERT_FILE may hold a certificate webpki cannot use; skip it,
+    // as rustls-native-certs does, rather than refuse every connection.
+    roots.add_parsable_certificates(extra.0.iter().cloned());
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     Ok(rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
