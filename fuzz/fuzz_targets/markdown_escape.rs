@@ -7,7 +7,16 @@ use orgcheck::report::gfm::{code, inert};
 fuzz_target!(|text: &str| {
     let out = inert(text);
     assert!(!out.contains('<') && !out.contains('>') && !out.contains('\n'));
-    let chars: Vec<char> = out.chars().collect();
+    // What a reader's browser shows: our entities decoded (`&amp;` last, so `&amp;#64;` stays
+    // text).
+    let shown = out
+        .replace("&#8203;", "\u{200B}")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("\\#", "#")
+        .replace("&amp;", "&");
+    let chars: Vec<char> = shown.chars().collect();
     for (i, w) in chars.windows(2).enumerate() {
         if w[0] == '@' && (i == 0 || !chars[i - 1].is_alphanumeric()) {
             assert!(!w[1].is_alphanumeric(), "mention in {out:?}");
@@ -17,7 +26,7 @@ fuzz_target!(|text: &str| {
         }
     }
     assert!(
-        !out.to_ascii_lowercase().contains("://"),
+        !shown.to_ascii_lowercase().contains("://"),
         "autolink in {out:?}"
     );
     let span = code(text);
