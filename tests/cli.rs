@@ -267,7 +267,13 @@ fn a_sha_pinned_checkout_satisfies_a_version_rule_through_its_comment() {
     let policy = root().join("policy.example.toml");
     let out = orgcheck_in(
         dir.path(),
-        &["check", "--policy", policy.to_str().unwrap(), "--format", "json"],
+        &[
+            "check",
+            "--policy",
+            policy.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
     );
     let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     let job = &report["repositories"][0]["jobs"][0];
