@@ -62,6 +62,23 @@ fn partial(out: &Output) -> serde_json::Value {
     report
 }
 
+/// 60 repositories (two pages); every GraphQL answer after the first is this 200.
+fn second_page_answers(headers: Vec<(String, String)>, body: &str) -> FakeGitHub {
+    let fake = fake(60);
+    for _ in 0..10 {
+        fake.fault_after(
+            On::GraphQl,
+            1,
+            Fault::Raw {
+                status: 200,
+                headers: headers.clone(),
+                body: body.into(),
+            },
+        );
+    }
+    fake
+}
+
 /// A raw TCP server: each connection gets `serve` in a thread of its own.
 fn raw_server(serve: impl Fn(std::net::TcpStream) + Send + Sync + 'static) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -122,18 +139,10 @@ fn a_body_that_trickles_is_cut_off() {
 
 #[test]
 fn html_instead_of_json_ends_the_scan_with_what_was_read() {
-    let fake = fake(60);
-    for _ in 0..10 {
-        fake.fault_after(
-            On::GraphQl,
-            1,
-            Fault::Raw {
-                status: 200,
-                headers: vec![("content-type".into(), "text/html".into())],
-                body: "<html><body>Unicorn! We are having trouble.</body></html>".into(),
-            },
-        );
-    }
+    let fake = second_page_answers(
+        vec![("content-type".into(), "text/html".into())],
+        "<html><body>Unicorn! We are having trouble.</body></html>",
+    );
     let out = scan(&fake.api_url(), &[]);
     assert_eq!(code(&out), 3, "{}", stderr(&out));
     let report = partial(&out);
@@ -146,19 +155,10 @@ fn html_instead_of_json_ends_the_scan_with_what_was_read() {
 
 #[test]
 fn graphql_answers_missing_fields_are_refused_not_guessed() {
-    let fake = fake(60);
-    for _ in 0..10 {
-        fake.fault_after(
-            On::GraphQl,
-            1,
-            Fault::Raw {
-                status: 200,
-                headers: Vec::new(),
-                body: r#"{"data":{"organization":{"repositories":{"nodes":[{"name":"x"}]}}}}"#
-                    .into(),
-            },
-        );
-    }
+    let fake = second_page_answers(
+        Vec::new(),
+        r#"{"data":{"organization":{"repositories":{"nodes":[{"name":"x"}]}}}}"#,
+    );
     let out = scan(&fake.api_url(), &[]);
     assert_eq!(code(&out), 3, "{}", stderr(&out));
     assert_eq!(partial(&out)["summary"]["repositories"], 50);
