@@ -1,10 +1,10 @@
 //! Policy + repositories → report. Pure and synchronous: everything it needs is in memory.
 
-use crate::ci::{JobKind, RepositoryCi};
-use crate::policy::{Date, Policy, RepoFacts, Require, Unverifiable};
+use crate::ci::{Job, JobKind, Pipeline, RepositoryCi};
+use crate::policy::{Date, Policy, RepoFacts, Require, UnusedJobs, Unverifiable};
 use crate::report::{
-    ExemptionNote, JobReport, Problem, RepoReport, Report, RuleInfo, SCHEMA_VERSION, Skipped,
-    Status, Summary,
+    ExemptionNote, JobReport, NotRunReport, Problem, RepoReport, Report, RuleInfo,
+    SCHEMA_VERSION, Skipped, Status, Summary,
 };
 
 /// One repository as a source delivers it: its facts and its CI, already parsed.
@@ -90,6 +90,13 @@ pub fn evaluate(policy: &Policy, repos: &[Repository], cx: &Context) -> Report {
     }
 }
 
+/// Link to a job's line at the scanned commit.
+fn job_url(repo: &Repository, job: &Job) -> Option<String> {
+    repo.blob_url
+        .as_ref()
+        .map(|b| format!("{b}/{}#L{}", job.path, job.line))
+}
+
 fn repo_unread(r: &RepoReport) -> bool {
     r.errors.iter().any(|p| p.file.is_none())
 }
@@ -106,15 +113,23 @@ pub fn evaluate_repo(policy: &Policy, repo: &Repository, today: Date) -> RepoRep
     let exempt_from_all = active.iter().any(|e| e.rules.is_empty());
     let mut excused = false;
 
+    let judged: Vec<(&Pipeline, &Job)> = match policy.unused_jobs {
+        UnusedJobs::Ignore => repo.ci.jobs().collect(),
+        UnusedJobs::Judge => repo
+            .ci
+            .jobs()
+            .chain(repo.ci.not_run().map(|(p, n)| (p, &n.job)))
+            .collect(),
+    };
     let mut jobs = Vec::new();
-    for (ci, job) in repo.ci.jobs() {
+    for &(pipeline, job) in &judged {
         let mut missing = Vec::new();
         for rule in policy
             .rules
             .iter()
             .filter(|r| r.require == Require::EveryJob)
         {
-            if !rule.applies_to(ci, &job.name) {
+            if !rule.applies_to(pipeline, job) {
                 continue;
             }
             let fails = if job.is_verifiable() {
@@ -132,13 +147,12 @@ pub fn evaluate_repo(policy: &Policy, repo: &Repository, today: Date) -> RepoRep
         }
         jobs.push(JobReport {
             name: job.name.clone(),
-            ci,
+            job: job.definition.clone(),
+            workflow: job.workflow.clone(),
+            ci: pipeline.ci,
             file: job.path.clone(),
             line: job.line,
-            url: repo
-                .blob_url
-                .as_ref()
-                .map(|b| format!("{b}/{}#L{}", job.path, job.line)),
+            url: job_url(repo, job),
             steps: job.steps.len(),
             verifiable: job.is_verifiable(),
             not_verifiable: match &job.kind {
@@ -151,10 +165,9 @@ pub fn evaluate_repo(policy: &Policy, repo: &Repository, today: Date) -> RepoRep
 
     let mut missing_any = Vec::new();
     for rule in policy.rules.iter().filter(|r| r.require == Require::AnyJob) {
-        let mut applicable = repo
-            .ci
-            .jobs()
-            .filter(|(ci, j)| j.is_verifiable() && rule.applies_to(*ci, &j.name))
+        let mut applicable = judged
+            .iter()
+            .filter(|(p, j)| j.is_verifiable() && rule.applies_to(p, j))
             .peekable();
         if applicable.peek().is_none() {
             continue;
@@ -198,11 +211,20 @@ pub fn evaluate_repo(policy: &Policy, repo: &Repository, today: Date) -> RepoRep
         Status::Compliant
     };
 
+    let not_run = match policy.unused_jobs {
+        UnusedJobs::Ignore => repo
+            .ci
+            .not_run()
+            .map(|(_, n)| NotRunReport::new(&n.job, &n.reason, job_url(repo, &n.job)))
+            .collect(),
+        UnusedJobs::Judge => Vec::new(),
+    };
     RepoReport {
         name: repo.name.clone(),
         status,
         url: repo.url.clone(),
         jobs,
+        not_run,
         missing: missing_any,
         error: (!errors.is_empty()).then(|| {
             errors

@@ -55,7 +55,7 @@ fn any_job_rules_need_one_job_and_only_apply_where_jobs_match() {
                 "circle-only",
                 &[(
                     ".circleci/config.yml",
-                    "jobs:\n  a:\n    steps: [checkout]\n",
+                    "jobs:\n  build:\n    steps: [checkout]\n",
                 )],
             ),
         ],
@@ -81,7 +81,7 @@ fn any_job_rules_need_one_job_and_only_apply_where_jobs_match() {
 fn job_globs_and_ci_filters_limit_rules() {
     let policy =
         "[[rule]]\nid = \"t\"\ndescription = \"d\"\nrun = \"make test\"\njobs = [\"test-*\"]\n";
-    let cfg = "jobs:\n  build: {steps: [{run: make}]}\n  test-unit: {steps: [{run: make}]}\n";
+    let cfg = "jobs:\n  build: {steps: [{run: make}]}\n  test-unit: {steps: [{run: make}]}\nworkflows:\n  w:\n    jobs: [build, test-unit]\n";
     let report = run(policy, &[repo("r", &[(".circleci/config.yml", cfg)])]);
     let jobs = &report.repositories[0].jobs;
     assert!(jobs[0].missing.is_empty());
@@ -119,7 +119,7 @@ fn jobs_without_steps_miss_every_rule_and_say_so() {
         policy,
         &[repo(
             "r",
-            &[(".circleci/config.yml", "jobs:\n  empty:\n    steps: []\n")],
+            &[(".circleci/config.yml", "jobs:\n  build:\n    steps: []\n")],
         )],
     );
     let job = &report.repositories[0].jobs[0];

@@ -80,6 +80,10 @@ fn every_hostile_repository_gets_its_own_result() {
     for i in 0..10_000 {
         many.push_str(&format!("  j{i}:\n    steps:\n      - run: make test\n"));
     }
+    many.push_str("workflows:\n  all:\n    jobs:\n");
+    for i in 0..10_000 {
+        many.push_str(&format!("      - j{i}\n"));
+    }
     circle(&org, "ten-thousand-jobs", many.as_bytes());
     for i in 0..1_000 {
         write(

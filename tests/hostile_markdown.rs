@@ -22,7 +22,10 @@ fn hostile_org(dir: &Path) {
     // A job named with every trouble, missing a required step.
     write(
         &dir.join("svc @ops #4/.circleci/config.yml"),
-        &format!("version: 2.1\njobs:\n  \"{q}\":\n    steps:\n      - run: echo hi\n"),
+        &format!(
+            "version: 2.1\njobs:\n  \"{q}\":\n    steps:\n      - run: echo hi\n\
+             workflows:\n  w:\n    jobs:\n      - \"{q}\"\n"
+        ),
     );
     // A workflow file with a hostile name.
     write(
@@ -240,7 +243,8 @@ fn text_output_carries_no_terminal_controls() {
     // A job name with an escape sequence (retitle the terminal) and a newline (a fake line).
     write(
         &org.join("svc/.circleci/config.yml"),
-        "version: 2.1\njobs:\n  \"build\\e]0;pwned\\a\\nsvc/ok: compliant\":\n    steps:\n      - run: echo\n",
+        "version: 2.1\njobs:\n  \"build\\e]0;pwned\\a\\nsvc/ok: compliant\":\n    steps:\n      - run: echo\n\
+         workflows:\n  w:\n    jobs:\n      - \"build\\e]0;pwned\\a\\nsvc/ok: compliant\"\n",
     );
     let policy = policy(dir.path());
     let out = orgcheck(&[

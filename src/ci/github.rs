@@ -4,14 +4,22 @@
 //! is resolved against that file at repository level, a remote one is not verifiable.
 
 use super::yaml::{Mark, Node, Value};
-use super::{CiError, CiSystem, Job, JobKind, Pipeline, Step, StepKind};
+use super::{CiError, CiSystem, Job, JobKind, NotRun, NotRunReason, Pipeline, Step, StepKind};
 
 /// Parse a workflow whose top level is a mapping; `text` is its source, for the comments a
 /// YAML tree does not keep.
 pub fn parse(path: &str, root: &Node, text: &str) -> Result<Pipeline, CiError> {
     let lines: Vec<&str> = text.lines().collect();
     let err = |mark: Mark, message: String| CiError::new(path, Some(mark.line), message);
-    let mut jobs = Vec::new();
+    let mut pipeline = Pipeline::new(path, CiSystem::GithubActions);
+    pipeline.reusable_only = only_workflow_call(root.get("on"));
+    pipeline.events = events(root.get("on"));
+    let workflow = root
+        .get("name")
+        .and_then(Node::as_str)
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or(path)
+        .to_string();
     match root.get("jobs") {
         None => {}
         Some(node) if node.is_null() => {
@@ -31,16 +39,20 @@ pub fn parse(path: &str, root: &Node, text: &str) -> Result<Pipeline, CiError> {
                 )
             })?;
             for entry in entries {
-                jobs.push(job(path, &lines, &entry.key, entry.key_mark, &entry.value)?);
+                let mut job = job(path, &lines, &entry.key, entry.key_mark, &entry.value)?;
+                job.workflow = Some(workflow.clone());
+                if entry.value.get("if").is_some_and(literal_false) {
+                    pipeline.not_run.push(NotRun {
+                        job,
+                        reason: NotRunReason::IfFalse,
+                    });
+                } else {
+                    pipeline.jobs.push(job);
+                }
             }
         }
     }
-    Ok(Pipeline {
-        path: path.to_string(),
-        ci: CiSystem::GithubActions,
-        jobs,
-        reusable_only: only_workflow_call(root.get("on")),
-    })
+    Ok(pipeline)
 }
 
 fn job(path: &str, lines: &[&str], name: &str, mark: Mark, body: &Node) -> Result<Job, CiError> {
@@ -56,46 +68,14 @@ fn job(path: &str, lines: &[&str], name: &str, mark: Mark, body: &Node) -> Resul
         Some(target) => JobKind::NotVerifiable(format!("calls workflow {target}")),
         None => JobKind::Steps,
     };
-    let mut steps = Vec::new();
-    match body.get("steps") {
-        None => {}
-        Some(list) => {
-            let items = list.as_seq().ok_or_else(|| {
-                err(
-                    list.mark,
-                    format!(
-                        "`steps` of job `{name}` must be a list, found {}",
-                        list.kind()
-                    ),
-                )
-            })?;
-            for item in items {
-                if item.as_map().is_none() {
-                    return Err(err(
-                        item.mark,
-                        format!(
-                            "a step of job `{name}` must be a mapping with `run` or `uses`, found {}",
-                            item.kind()
-                        ),
-                    ));
-                }
-                let step = |kind, version| Step {
-                    kind,
-                    line: item.mark.line,
-                    version,
-                };
-                if let Some(run) = item.get("run") {
-                    steps.push(step(StepKind::Run(scalar_text(run)), None));
-                } else if let Some(uses) = item.get("uses") {
-                    let text = scalar_text(uses);
-                    let version = pinned_version(&text, lines, uses.mark);
-                    steps.push(step(StepKind::Uses(text), version));
-                }
-            }
-        }
-    }
+    let steps = match body.get("steps") {
+        None => Vec::new(),
+        Some(list) => steps(path, lines, list, &format!("job `{name}`"))?,
+    };
     Ok(Job {
         name: name.to_string(),
+        definition: name.to_string(),
+        workflow: None,
         path: path.to_string(),
         line: mark.line,
         steps,
@@ -103,9 +83,74 @@ fn job(path: &str, lines: &[&str], name: &str, mark: Mark, body: &Node) -> Resul
     })
 }
 
+/// A `steps:` list of a job or a composite action (`owner` names it in errors).
+pub(super) fn steps(
+    path: &str,
+    lines: &[&str],
+    list: &Node,
+    owner: &str,
+) -> Result<Vec<Step>, CiError> {
+    let err = |mark: Mark, message: String| CiError::new(path, Some(mark.line), message);
+    let items = list.as_seq().ok_or_else(|| {
+        err(
+            list.mark,
+            format!("`steps` of {owner} must be a list, found {}", list.kind()),
+        )
+    })?;
+    let mut steps = Vec::new();
+    for item in items {
+        if item.as_map().is_none() {
+            return Err(err(
+                item.mark,
+                format!(
+                    "a step of {owner} must be a mapping with `run` or `uses`, found {}",
+                    item.kind()
+                ),
+            ));
+        }
+        if let Some(run) = item.get("run") {
+            steps.push(Step::new(StepKind::Run(scalar_text(run)), item.mark.line));
+        } else if let Some(uses) = item.get("uses") {
+            let text = scalar_text(uses);
+            let version = pinned_version(&text, lines, uses.mark);
+            let mut step = Step::new(StepKind::Uses(text), item.mark.line);
+            step.version = version;
+            steps.push(step);
+        }
+    }
+    Ok(steps)
+}
+
+/// `if: false` or `if: ${{ false }}`, written out: the job never runs.
+fn literal_false(condition: &Node) -> bool {
+    let Some(text) = condition.as_str() else {
+        return false;
+    };
+    let text = text.trim();
+    let inner = text
+        .strip_prefix("${{")
+        .and_then(|t| t.strip_suffix("}}"))
+        .unwrap_or(text);
+    inner.trim() == "false"
+}
+
+/// The events of `on:` (a name, a list of names, or a mapping keyed by event).
+fn events(on: Option<&Node>) -> Vec<String> {
+    let Some(on) = on else { return Vec::new() };
+    match &on.value {
+        Value::Scalar { text, .. } => vec![text.clone()],
+        Value::Seq(items) => items
+            .iter()
+            .filter_map(Node::as_str)
+            .map(str::to_string)
+            .collect(),
+        Value::Map(entries) => entries.iter().map(|e| e.key.clone()).collect(),
+    }
+}
+
 /// For `owner/repo@SHA` (a full 40-hex commit), the version the trailing comment on the same
 /// line names: `# v4`, `# v4.1.1`, `# tag=v4.1.1`, `# 4.1.1`.
-fn pinned_version(uses: &str, lines: &[&str], mark: Mark) -> Option<String> {
+pub(super) fn pinned_version(uses: &str, lines: &[&str], mark: Mark) -> Option<String> {
     let (_, reference) = uses.split_once('@')?;
     if reference.len() != 40 || !reference.bytes().all(|b| b.is_ascii_hexdigit()) {
         return None;

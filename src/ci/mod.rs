@@ -3,6 +3,7 @@
 //! Each CI system has its own parser ([`circleci`], [`github`]) that turns the YAML tree into
 //! this model as early as possible; everything downstream sees only [`Pipeline`].
 
+mod action;
 pub mod circleci;
 pub mod github;
 mod params;
@@ -11,6 +12,7 @@ pub mod yaml;
 
 use serde::Serialize;
 
+pub use action::{action_files, local_dir};
 pub use repo::{RepositoryCi, load_repository};
 
 /// Which CI system a file belongs to. Identifiers are stable: they appear in policies and reports.
@@ -67,17 +69,117 @@ pub struct Pipeline {
     pub path: String,
     /// The CI system.
     pub ci: CiSystem,
-    /// Jobs in file order.
+    /// Job instances that run, in file order: for CircleCI one per workflow invocation (and
+    /// matrix combination), for GitHub Actions one per job that can run.
     pub jobs: Vec<Job>,
+    /// Jobs that are defined but never run, with why.
+    pub not_run: Vec<NotRun>,
     /// A GitHub workflow whose only trigger is `workflow_call`: it runs only through callers.
     pub reusable_only: bool,
+    /// The events that trigger a GitHub workflow (`push`, `pull_request`, …); empty for CircleCI.
+    pub events: Vec<String>,
+    /// A CircleCI setup config (`setup: true`): the configuration it continues with.
+    pub continuation: Option<Continuation>,
+}
+
+impl Pipeline {
+    /// An empty pipeline of `ci` at `path`; parsers fill it in.
+    pub fn new(path: &str, ci: CiSystem) -> Self {
+        Pipeline {
+            path: path.to_string(),
+            ci,
+            jobs: Vec::new(),
+            not_run: Vec::new(),
+            reusable_only: false,
+            events: Vec::new(),
+            continuation: None,
+        }
+    }
+}
+
+/// Where a CircleCI setup config hands over to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Continuation {
+    /// Continuation config files in the repository, as the continuation or path-filtering
+    /// orb is told (or its default), with the line that says so.
+    Files(Vec<(String, usize)>),
+    /// The file is chosen or generated when the pipeline runs.
+    Unresolved {
+        /// Line of the setup config that decides.
+        line: usize,
+        /// Why orgcheck cannot tell statically.
+        reason: String,
+    },
+}
+
+/// A job that is defined but does not run. Kept whole (steps expanded with its defaults), so
+/// `settings.unused-jobs = "judge"` can still judge it.
+#[derive(Debug, Clone)]
+pub struct NotRun {
+    /// The job definition.
+    pub job: Job,
+    /// Why it does not run.
+    pub reason: NotRunReason,
+}
+
+/// Why a defined job never runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotRunReason {
+    /// No workflow lists it.
+    NotInWorkflow,
+    /// Only workflows that can never run list it.
+    WorkflowNeverRuns {
+        /// The workflow.
+        workflow: String,
+        /// The condition that is constant false.
+        condition: String,
+    },
+    /// A config without `workflows` runs only `build`.
+    NotBuild,
+    /// A GitHub Actions job with a literal `if: false`.
+    IfFalse,
+}
+
+impl NotRunReason {
+    /// The stable identifier, for JSON.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            NotRunReason::NotInWorkflow => "not-in-workflow",
+            NotRunReason::WorkflowNeverRuns { .. } => "workflow-never-runs",
+            NotRunReason::NotBuild => "not-build",
+            NotRunReason::IfFalse => "if-false",
+        }
+    }
+}
+
+impl std::fmt::Display for NotRunReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NotRunReason::NotInWorkflow => f.write_str("no workflow runs it"),
+            NotRunReason::WorkflowNeverRuns {
+                workflow,
+                condition,
+            } => write!(f, "its workflow `{workflow}` never runs ({condition})"),
+            NotRunReason::NotBuild => {
+                f.write_str("the config has no `workflows`, so only `build` runs")
+            }
+            NotRunReason::IfFalse => f.write_str("`if: false`"),
+        }
+    }
 }
 
 /// One job: a named list of steps that run together.
 #[derive(Debug, Clone)]
 pub struct Job {
-    /// The job's id: its key under `jobs:`, or `caller/callee` for a local reusable workflow.
+    /// The instance's name as the CI service shows it: the workflow's `name:` override or the
+    /// matrix-expanded name for CircleCI; the job id, or `caller/callee` for a local reusable
+    /// workflow, for GitHub Actions.
     pub name: String,
+    /// The job definition it is an instance of (its key under `jobs:`).
+    pub definition: String,
+    /// The workflow that runs it: the CircleCI workflow, or the GitHub workflow's `name:` (else
+    /// its file).
+    pub workflow: Option<String>,
     /// The file the job's steps are in.
     pub path: String,
     /// Line of the job's key.
@@ -118,6 +220,21 @@ pub struct Step {
     /// (`# v4.1.1`, `# tag=v4.1.1`), as Dependabot and Renovate write it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
+    /// The file the step is written in, when it is not the job's (a local composite action).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+}
+
+impl Step {
+    /// A step written in the job's own file.
+    pub fn new(kind: StepKind, line: usize) -> Self {
+        Step {
+            kind,
+            line,
+            version: None,
+            file: None,
+        }
+    }
 }
 
 /// A step's action.

@@ -1,8 +1,10 @@
-//! A repository's CI as a whole: every config file parsed, local reusable workflows resolved.
+//! A repository's CI as a whole: every config file parsed, CircleCI continuations followed,
+//! local reusable workflows resolved and local composite actions expanded.
 
 use std::collections::BTreeMap;
 
-use super::{CiError, CiSystem, Job, JobKind, Pipeline};
+use super::action::Actions;
+use super::{CiError, CiSystem, Continuation, Job, JobKind, NotRun, Pipeline, StepKind};
 
 /// How deep local reusable workflows may call each other (GitHub allows four levels).
 const MAX_CALL_DEPTH: usize = 4;
@@ -17,26 +19,45 @@ pub struct RepositoryCi {
     pub pipelines: Vec<Pipeline>,
     /// Files that could not be understood.
     pub errors: Vec<CiError>,
+    /// Folders of local actions that jobs use but whose `action.yml` was not among the files
+    /// given: a source that can read more should read them and load again.
+    pub wanted: Vec<String>,
 }
 
 impl RepositoryCi {
-    /// All jobs of all pipelines, with their CI system.
-    pub fn jobs(&self) -> impl Iterator<Item = (CiSystem, &Job)> {
+    /// All job instances that run, with their pipeline.
+    pub fn jobs(&self) -> impl Iterator<Item = (&Pipeline, &Job)> {
         self.pipelines
             .iter()
-            .flat_map(|p| p.jobs.iter().map(move |j| (p.ci, j)))
+            .flat_map(|p| p.jobs.iter().map(move |j| (p, j)))
+    }
+
+    /// All jobs that are defined but do not run, with their pipeline.
+    pub fn not_run(&self) -> impl Iterator<Item = (&Pipeline, &NotRun)> {
+        self.pipelines
+            .iter()
+            .flat_map(|p| p.not_run.iter().map(move |j| (p, j)))
     }
 }
 
-/// Parse a repository's CI files, given as (path relative to the root, text). Paths that are not
-/// CI configs are ignored.
+/// Parse a repository's CI files, given as (path relative to the root, text). CI configs are
+/// parsed; other files (CircleCI continuation configs, local actions) are read when a config
+/// refers to them.
 pub fn load_repository<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> RepositoryCi {
+    let files: BTreeMap<&str, &str> = files.into_iter().collect();
     let mut parsed: BTreeMap<String, Pipeline> = BTreeMap::new();
     let mut errors = Vec::new();
-    for (path, text) in files {
+    // CircleCI reads `config.yml`, and `config.yaml` only when there is no `config.yml`.
+    let shadowed = files
+        .contains_key(".circleci/config.yml")
+        .then_some(".circleci/config.yaml");
+    for (&path, &text) in &files {
         let Some(ci) = CiSystem::of_repo_path(path) else {
             continue;
         };
+        if Some(path) == shadowed {
+            continue;
+        }
         match super::parse(path, ci, text) {
             Ok(p) => {
                 parsed.insert(path.to_string(), p);
@@ -44,6 +65,7 @@ pub fn load_repository<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) 
             Err(e) => errors.push(e),
         }
     }
+    continuations(&mut parsed, &files, &mut errors);
     let mut pipelines = Vec::new();
     for pipeline in parsed.values() {
         if pipeline.reusable_only {
@@ -65,8 +87,93 @@ pub fn load_repository<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) 
         }
         pipelines.push(resolved);
     }
+    let wanted = expand_actions(&mut pipelines, &files, &mut errors);
     errors.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
-    RepositoryCi { pipelines, errors }
+    errors.dedup();
+    RepositoryCi {
+        pipelines,
+        errors,
+        wanted,
+    }
+}
+
+/// Add the configs CircleCI setup configs continue with as pipelines of their own. A
+/// continuation orgcheck cannot follow becomes a not-verifiable job saying why.
+fn continuations(
+    parsed: &mut BTreeMap<String, Pipeline>,
+    files: &BTreeMap<&str, &str>,
+    errors: &mut Vec<CiError>,
+) {
+    let setups: Vec<(String, Continuation)> = parsed
+        .values()
+        .filter_map(|p| Some((p.path.clone(), p.continuation.clone()?)))
+        .collect();
+    for (setup, continuation) in setups {
+        match continuation {
+            Continuation::Files(targets) => {
+                for (target, line) in targets {
+                    let target = target.trim_start_matches("./").to_string();
+                    if target == setup || parsed.contains_key(&target) {
+                        continue;
+                    }
+                    match files.get(target.as_str()) {
+                        Some(text) => match super::parse(&target, CiSystem::Circleci, text) {
+                            Ok(mut p) => {
+                                // CircleCI continues once: a continuation's own setup is moot.
+                                p.continuation = None;
+                                parsed.insert(target, p);
+                            }
+                            Err(e) => errors.push(e),
+                        },
+                        None => errors.push(CiError::new(
+                            &setup,
+                            Some(line),
+                            format!(
+                                "the setup config continues with `{target}`, which is not in \
+                                 the repository"
+                            ),
+                        )),
+                    }
+                }
+            }
+            Continuation::Unresolved { line, reason } => {
+                if let Some(p) = parsed.get_mut(&setup) {
+                    p.jobs.push(Job {
+                        name: "continuation".into(),
+                        definition: "continuation".into(),
+                        workflow: None,
+                        path: setup.clone(),
+                        line,
+                        steps: Vec::new(),
+                        kind: JobKind::NotVerifiable(reason),
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// Expand local composite actions in every GitHub Actions job (and not-run job, so judging
+/// them sees the same steps). Returns the action folders that were not among the files.
+fn expand_actions(
+    pipelines: &mut [Pipeline],
+    files: &BTreeMap<&str, &str>,
+    errors: &mut Vec<CiError>,
+) -> Vec<String> {
+    let mut actions = Actions::new(files);
+    let calls_local =
+        |job: &Job| job.steps.iter().any(|s| matches!(&s.kind, StepKind::Uses(u) if u.starts_with("./")));
+    for pipeline in pipelines.iter_mut().filter(|p| p.ci == CiSystem::GithubActions) {
+        let jobs = pipeline
+            .jobs
+            .iter_mut()
+            .chain(pipeline.not_run.iter_mut().map(|n| &mut n.job));
+        for job in jobs.filter(|j| calls_local(j)) {
+            job.steps = actions.expand(&job.path, &job.steps);
+        }
+    }
+    errors.append(&mut actions.errors);
+    actions.wanted.into_iter().collect()
 }
 
 /// Resolving local reusable workflow calls for one pipeline.

@@ -10,7 +10,7 @@ pub mod schema;
 use globset::{GlobBuilder, GlobMatcher};
 use regex::Regex;
 
-use crate::ci::{CiSystem, Step, StepKind};
+use crate::ci::{CiSystem, Job, Pipeline, Step, StepKind};
 
 pub use date::Date;
 pub use parse::{Diagnostic, PolicyError, load, parse};
@@ -22,6 +22,8 @@ pub struct Policy {
     pub scope: Scope,
     /// How to treat jobs whose steps cannot be seen.
     pub unverifiable_jobs: Unverifiable,
+    /// Whether jobs that never run are judged.
+    pub unused_jobs: UnusedJobs,
     /// Required steps, in file order.
     pub rules: Vec<Rule>,
     /// Exemptions, in file order.
@@ -131,6 +133,55 @@ pub enum Unverifiable {
     Fail,
 }
 
+/// What to do with jobs that are defined but never run (no workflow lists them, `if: false`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum UnusedJobs {
+    /// List them as not run; they do not change a repository's status.
+    #[default]
+    Ignore,
+    /// Judge them like jobs that run (orgcheck's behaviour before it knew what runs).
+    Judge,
+}
+
+/// The events a GitHub workflow can be triggered by, for validating `events`.
+pub const GITHUB_EVENTS: &[&str] = &[
+    "branch_protection_rule",
+    "check_run",
+    "check_suite",
+    "create",
+    "delete",
+    "deployment",
+    "deployment_status",
+    "discussion",
+    "discussion_comment",
+    "fork",
+    "gollum",
+    "issue_comment",
+    "issues",
+    "label",
+    "merge_group",
+    "milestone",
+    "page_build",
+    "project",
+    "project_card",
+    "project_column",
+    "public",
+    "pull_request",
+    "pull_request_review",
+    "pull_request_review_comment",
+    "pull_request_target",
+    "push",
+    "registry_package",
+    "release",
+    "repository_dispatch",
+    "schedule",
+    "status",
+    "watch",
+    "workflow_call",
+    "workflow_dispatch",
+    "workflow_run",
+];
+
 /// One required step.
 #[derive(Debug, Clone)]
 pub struct Rule {
@@ -142,8 +193,12 @@ pub struct Rule {
     pub selector: Selector,
     /// CI systems the rule applies to.
     pub ci: Vec<CiSystem>,
-    /// Job-name globs the rule applies to; empty means every job.
+    /// Job-name globs the rule applies to, matched against the instance name and the job
+    /// definition's name; empty means every job.
     pub jobs: Vec<Pattern>,
+    /// GitHub events the rule applies to: a GitHub Actions job is covered when its workflow is
+    /// triggered by one of them. Empty means every workflow. CircleCI jobs are not filtered.
+    pub events: Vec<String>,
     /// Where the step must be.
     pub require: Require,
 }
@@ -194,9 +249,17 @@ pub enum RunMatch {
 }
 
 impl Rule {
-    /// Whether the rule covers a job of this CI system and name.
-    pub fn applies_to(&self, ci: CiSystem, job: &str) -> bool {
-        self.ci.contains(&ci) && (self.jobs.is_empty() || self.jobs.iter().any(|p| p.is_match(job)))
+    /// Whether the rule covers this job of this pipeline.
+    pub fn applies_to(&self, pipeline: &Pipeline, job: &Job) -> bool {
+        self.ci.contains(&pipeline.ci)
+            && (self.jobs.is_empty()
+                || self
+                    .jobs
+                    .iter()
+                    .any(|p| p.is_match(&job.name) || p.is_match(&job.definition)))
+            && (self.events.is_empty()
+                || pipeline.ci != CiSystem::GithubActions
+                || pipeline.events.iter().any(|e| self.events.contains(e)))
     }
 
     /// Whether `step` is the step this rule requires. A SHA-pinned `uses` also matches a

@@ -11,7 +11,7 @@ use toml_edit::{Document, Item, TableLike, Value};
 
 use super::schema;
 use super::{
-    Date, Exemption, Pattern, Policy, Require, Rule, RunMatch, Scope, Selector, Unverifiable,
+    Date, Exemption, Pattern, Policy, Require, Rule, RunMatch, Scope, Selector, UnusedJobs, Unverifiable, GITHUB_EVENTS,
 };
 use crate::ci::CiSystem;
 
@@ -176,6 +176,7 @@ impl<'t> Walker<'t> {
         let mut policy = Policy {
             scope: Scope::default(),
             unverifiable_jobs: Unverifiable::Ignore,
+            unused_jobs: UnusedJobs::Ignore,
             rules: Vec::new(),
             exemptions: Vec::new(),
         };
@@ -197,6 +198,12 @@ impl<'t> Walker<'t> {
                 policy.unverifiable_jobs = match self.choice(v, &["ignore", "fail"]).as_deref() {
                     Some("fail") => Unverifiable::Fail,
                     _ => Unverifiable::Ignore,
+                };
+            }
+            if let Some(v) = t.get("unused-jobs") {
+                policy.unused_jobs = match self.choice(v, &["ignore", "judge"]).as_deref() {
+                    Some("judge") => UnusedJobs::Judge,
+                    _ => UnusedJobs::Ignore,
                 };
             }
         }
@@ -338,6 +345,20 @@ impl<'t> Walker<'t> {
             }
         };
         let jobs = t.get("jobs").map(|v| self.patterns(v)).unwrap_or_default();
+        let mut events = Vec::new();
+        for (event, event_span) in t.get("events").map(|v| self.strings(v)).unwrap_or_default() {
+            if GITHUB_EVENTS.contains(&event.as_str()) {
+                events.push(event);
+            } else {
+                self.error(
+                    event_span,
+                    format!(
+                        "unknown GitHub event `{event}`; expected an event name such as \
+                         `push`, `pull_request` or `workflow_dispatch`"
+                    ),
+                );
+            }
+        }
         let require = match t
             .get("require")
             .and_then(|v| self.choice(v, &["every-job", "any-job"]))
@@ -352,6 +373,7 @@ impl<'t> Walker<'t> {
             selector: selector?,
             ci,
             jobs,
+            events,
             require,
         })
     }

@@ -75,12 +75,20 @@ pub const SCOPE: &[Field] = &[
 ];
 
 /// `[settings]`.
-pub const SETTINGS: &[Field] = &[f(
-    "unverifiable-jobs",
-    Kind::Enum(&["ignore", "fail"]),
-    false,
-    "Orb jobs and workflows from other repositories run steps orgcheck cannot see: `ignore` lists them as not verifiable, `fail` counts them as missing every rule.",
-)];
+pub const SETTINGS: &[Field] = &[
+    f(
+        "unverifiable-jobs",
+        Kind::Enum(&["ignore", "fail"]),
+        false,
+        "Orb jobs and workflows from other repositories run steps orgcheck cannot see: `ignore` lists them as not verifiable, `fail` counts them as missing every rule.",
+    ),
+    f(
+        "unused-jobs",
+        Kind::Enum(&["ignore", "judge"]),
+        false,
+        "Jobs that never run (no workflow lists them, or `if: false`): `ignore` lists them as not run, `judge` judges them like jobs that run.",
+    ),
+];
 
 /// `[[rule]]`.
 pub const RULE: &[Field] = &[
@@ -124,7 +132,13 @@ pub const RULE: &[Field] = &[
         "jobs",
         Kind::Strings,
         false,
-        "Job-name globs the rule applies to. Default: every job.",
+        "Job-name globs the rule applies to, matched against the job's name in its workflow and its definition's name. Default: every job.",
+    ),
+    f(
+        "events",
+        Kind::EnumStrings(super::GITHUB_EVENTS),
+        false,
+        "GitHub events (`push`, `pull_request`, …) the rule applies to: a GitHub Actions job is covered when its workflow is triggered by one of them. CircleCI jobs are not filtered. Default: every workflow.",
     ),
     f(
         "require",

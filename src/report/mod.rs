@@ -12,10 +12,12 @@ pub mod view;
 
 use serde::Serialize;
 
-use crate::ci::CiSystem;
+use crate::ci::{CiSystem, Job, NotRunReason};
 
-/// Version of the JSON report's shape.
-pub const SCHEMA_VERSION: u32 = 1;
+/// Version of the JSON report's shape. 2: `jobs[]` are the job instances that run (one per
+/// CircleCI workflow invocation and matrix combination); jobs that never run moved to
+/// `not_run[]`.
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The result of one scan.
 #[derive(Debug, Clone, Serialize)]
@@ -137,8 +139,11 @@ pub struct RepoReport {
     /// Web address of the repository, when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
-    /// Every job found, in file order.
+    /// Every job instance that runs, in file order.
     pub jobs: Vec<JobReport>,
+    /// Jobs defined but never run, with why; not judged (unless `settings.unused-jobs` is
+    /// `judge`, when they are in `jobs` instead).
+    pub not_run: Vec<NotRunReport>,
     /// `any-job` rules that no job of the repository satisfies.
     pub missing: Vec<String>,
     /// Everything that went wrong, joined; present only for problems.
@@ -165,11 +170,49 @@ pub struct Problem {
     pub message: String,
 }
 
-/// One job's result.
+/// A job that never runs.
+#[derive(Debug, Clone, Serialize)]
+pub struct NotRunReport {
+    /// The job's name.
+    pub name: String,
+    /// File it is defined in.
+    pub file: String,
+    /// Line of its definition.
+    pub line: usize,
+    /// Link to that line, when the repository is on the web.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// Why, as an identifier: `not-in-workflow`, `workflow-never-runs`, `not-build`,
+    /// `if-false`.
+    pub kind: &'static str,
+    /// Why, in words.
+    pub reason: String,
+}
+
+impl NotRunReport {
+    /// The report of a job that never runs, with its link when it has one.
+    pub fn new(job: &Job, why: &NotRunReason, url: Option<String>) -> Self {
+        NotRunReport {
+            name: job.name.clone(),
+            file: job.path.clone(),
+            line: job.line,
+            url,
+            kind: why.kind(),
+            reason: why.to_string(),
+        }
+    }
+}
+
+/// One job instance's result.
 #[derive(Debug, Clone, Serialize)]
 pub struct JobReport {
-    /// The job's id.
+    /// The instance's name, as the CI service shows it.
     pub name: String,
+    /// The job definition it runs (its key under `jobs:`).
+    pub job: String,
+    /// The workflow that runs it (CircleCI workflow; GitHub workflow name or file).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub workflow: Option<String>,
     /// CI system.
     pub ci: CiSystem,
     /// File the job's steps are in.

@@ -149,10 +149,12 @@ impl Node {
 
     /// The value under `key`, if this is a mapping that has it.
     pub fn get(&self, key: &str) -> Option<&Node> {
-        self.as_map()?
-            .iter()
-            .find(|e| e.key == key)
-            .map(|e| &e.value)
+        self.entry(key).map(|e| &e.value)
+    }
+
+    /// The entry under `key` (with the key's position), if this is a mapping that has it.
+    pub fn entry(&self, key: &str) -> Option<&Entry> {
+        self.as_map()?.iter().find(|e| e.key == key)
     }
 
     /// The YAML type, for error messages: "null", "a boolean", "an integer", "a float",
