@@ -429,9 +429,11 @@ pub enum Format {
 /// Files to inspect.
 #[derive(Debug, Args)]
 pub struct InspectArgs {
-    /// CI config files. The CI system is detected from the path (.circleci/, .github/workflows/)
-    /// or, failing that, from the content.
-    #[arg(required = true, value_name = "FILE")]
+    /// CI config files, or repository folders. A file is read alone; its CI system is detected
+    /// from the path (.circleci/, .github/workflows/) or, failing that, from the content. A
+    /// folder is read as `check` reads it: CircleCI continuation configs followed, local
+    /// reusable workflows and composite actions expanded.
+    #[arg(required = true, value_name = "FILE|DIR")]
     pub files: Vec<PathBuf>,
 
     /// Output format.
@@ -444,6 +446,6 @@ pub struct InspectArgs {
 pub enum InspectFormat {
     /// An indented outline.
     Text,
-    /// `[{"path", "ci", "jobs": [{"name", "steps": [{"run"} | {"uses"}]}]} | {"path", "ci", "error"}]`
+    /// `[{"path", "ci", "jobs": [{"name", "job", "workflow", "line", "steps": [{"run"|"uses", "line", "file"?}]}], "not_run": [{"name", "line", "kind", "reason"}]} | {"path", "ci", "error"}]`
     Json,
 }

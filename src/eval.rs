@@ -3,8 +3,8 @@
 use crate::ci::{Job, JobKind, Pipeline, RepositoryCi};
 use crate::policy::{Date, Policy, RepoFacts, Require, UnusedJobs, Unverifiable};
 use crate::report::{
-    ExemptionNote, JobReport, NotRunReport, Problem, RepoReport, Report, RuleInfo,
-    SCHEMA_VERSION, Skipped, Status, Summary,
+    ExemptionNote, JobReport, NotRunReport, Problem, RepoReport, Report, RuleInfo, SCHEMA_VERSION,
+    Skipped, Status, Summary,
 };
 
 /// One repository as a source delivers it: its facts and its CI, already parsed.

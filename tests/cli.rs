@@ -24,7 +24,7 @@ fn demo_markdown_report() {
     assert_eq!(code(&out), 1, "{}", stderr(&out));
     insta::assert_snapshot!("demo_markdown", stdout(&out));
     assert!(stderr(&out).contains(
-        "9 repositories: 3 compliant, 3 non-compliant, 1 no-ci, 1 exempt, 1 error; 1 skipped"
+        "12 repositories: 5 compliant, 4 non-compliant, 1 no-ci, 1 exempt, 1 error; 1 skipped"
     ));
 }
 
@@ -75,7 +75,7 @@ fn no_fail_exits_zero_and_output_writes_a_file() {
     assert_eq!(code(&out), 0);
     assert_eq!(stdout(&out), "");
     let written = std::fs::read_to_string(&file).unwrap();
-    assert!(written.contains("\"non_compliant\": 3"));
+    assert!(written.contains("\"non_compliant\": 4"));
 }
 
 #[test]
@@ -181,7 +181,7 @@ fn custom_template_is_used() {
     )
     .unwrap();
     let out = demo(&["--template", t.to_str().unwrap(), "--quiet"]);
-    assert_eq!(stdout(&out), "3 ok; mobile-app old-reports payments\n");
+    assert_eq!(stdout(&out), "5 ok; mobile-app monorepo old-reports payments\n");
     std::fs::write(&t, "{{#each}").unwrap();
     let out = demo(&["--template", t.to_str().unwrap()]);
     assert_eq!(code(&out), 2);

@@ -104,7 +104,7 @@ impl Env {
     }
     /// Fix every failing demo repository.
     fn make_compliant(&self) {
-        for bad in ["payments", "mobile-app", "old-reports", "data-pipeline"] {
+        for bad in ["payments", "mobile-app", "monorepo", "old-reports", "data-pipeline"] {
             self.fix(bad);
         }
     }
@@ -173,7 +173,7 @@ fn closes_when_compliant_and_reopens_on_regression() {
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let issue = &env.fake.issues()[0];
     assert_eq!(issue.state, "closed");
-    assert!(issue.body.contains("**Fixed** (4)"), "{}", issue.body);
+    assert!(issue.body.contains("**Fixed** (5)"), "{}", issue.body);
 
     // Still compliant: nothing to write.
     env.fake.clear_log();
@@ -277,7 +277,7 @@ fn issues_disabled_or_forbidden_is_clear_and_the_report_is_still_written() {
         assert_eq!(code(&out), 3, "{}", stderr(&out));
         assert!(stderr(&out).contains(words), "{}", stderr(&out));
         assert!(env.read("summary.md").contains("# CI compliance report"));
-        assert!(env.read("report.json").contains("\"non_compliant\": 3"));
+        assert!(env.read("report.json").contains("\"non_compliant\": 4"));
         assert!(env.read("outputs.txt").contains("compliant=false"));
     }
 }
@@ -308,8 +308,8 @@ fn outputs_and_summary_for_actions() {
     let report = env.path("report.json");
     for line in [
         "compliant=false",
-        "repositories=9",
-        "non-compliant=3",
+        "repositories=12",
+        "non-compliant=4",
         "errors=1",
         "issue-url=https://github.com/acme/compliance/issues/1",
         &format!("report={}", report.display()),

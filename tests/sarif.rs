@@ -60,8 +60,9 @@ fn demo_scan_sarif_is_valid_and_has_one_result_per_missing_step() {
         ["checkout", "actions-checkout", "unit-tests", "secret-scan"]
     );
     let results = run["results"].as_array().unwrap();
-    // payments: 3 job-level misses; mobile-app: 1 job-level + 1 any-job; old-reports: 1 any-job.
-    assert_eq!(results.len(), 6);
+    // payments: 3 job-level misses; mobile-app: 1 job-level + 1 any-job; old-reports: 1 any-job;
+    // monorepo: 1 job-level miss in its continuation config.
+    assert_eq!(results.len(), 7);
     let first = results
         .iter()
         .find(|r| r["properties"]["repository"] == "payments")

@@ -69,7 +69,7 @@ impl<'f> Actions<'f> {
     }
 
     /// A job's steps with every local composite action expanded after the step that calls it.
-        /// `job_path` is the file the job is in, for errors in its own steps.
+    /// `job_path` is the file the job is in, for errors in its own steps.
     pub fn expand(&mut self, job_path: &str, steps: &[Step]) -> Vec<Step> {
         self.job_path = job_path.to_string();
         let mut out = Vec::with_capacity(steps.len());
@@ -96,7 +96,10 @@ impl<'f> Actions<'f> {
                 cycle.push(dir);
                 self.problem(
                     step,
-                    format!("local actions call each other in a cycle: {}", cycle.join(" → ")),
+                    format!(
+                        "local actions call each other in a cycle: {}",
+                        cycle.join(" → ")
+                    ),
                 );
                 continue;
             }

@@ -159,11 +159,11 @@ impl std::fmt::Display for NotRunReason {
             NotRunReason::WorkflowNeverRuns {
                 workflow,
                 condition,
-            } => write!(f, "its workflow `{workflow}` never runs ({condition})"),
+            } => write!(f, "its workflow {workflow} never runs: {condition}"),
             NotRunReason::NotBuild => {
-                f.write_str("the config has no `workflows`, so only `build` runs")
+                f.write_str("the config has no workflows, so only build runs")
             }
-            NotRunReason::IfFalse => f.write_str("`if: false`"),
+            NotRunReason::IfFalse => f.write_str("if: false"),
         }
     }
 }

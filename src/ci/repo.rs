@@ -161,9 +161,15 @@ fn expand_actions(
     errors: &mut Vec<CiError>,
 ) -> Vec<String> {
     let mut actions = Actions::new(files);
-    let calls_local =
-        |job: &Job| job.steps.iter().any(|s| matches!(&s.kind, StepKind::Uses(u) if u.starts_with("./")));
-    for pipeline in pipelines.iter_mut().filter(|p| p.ci == CiSystem::GithubActions) {
+    let calls_local = |job: &Job| {
+        job.steps
+            .iter()
+            .any(|s| matches!(&s.kind, StepKind::Uses(u) if u.starts_with("./")))
+    };
+    for pipeline in pipelines
+        .iter_mut()
+        .filter(|p| p.ci == CiSystem::GithubActions)
+    {
         let jobs = pipeline
             .jobs
             .iter_mut()

@@ -11,7 +11,8 @@ use toml_edit::{Document, Item, TableLike, Value};
 
 use super::schema;
 use super::{
-    Date, Exemption, Pattern, Policy, Require, Rule, RunMatch, Scope, Selector, UnusedJobs, Unverifiable, GITHUB_EVENTS,
+    Date, Exemption, GITHUB_EVENTS, Pattern, Policy, Require, Rule, RunMatch, Scope, Selector,
+    UnusedJobs, Unverifiable,
 };
 use crate::ci::CiSystem;
 

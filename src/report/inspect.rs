@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::ci::{CiError, CiSystem, JobKind, Pipeline, Step, StepKind};
+use crate::ci::{CiError, CiSystem, Job, JobKind, NotRun, Pipeline, Step, StepKind};
 
 /// One inspected file.
 #[derive(Debug, Serialize)]
@@ -12,9 +12,12 @@ pub struct FileView {
     pub path: String,
     /// The CI system it was read as.
     pub ci: CiSystem,
-    /// Jobs, when the file was understood.
+    /// Job instances that run, when the file was understood.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub jobs: Option<Vec<JobView>>,
+    /// Jobs defined but never run, with why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_run: Vec<NotRunView>,
     /// Why the file was not understood.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -23,11 +26,16 @@ pub struct FileView {
     pub line: Option<usize>,
 }
 
-/// One job.
+/// One job instance.
 #[derive(Debug, Serialize)]
 pub struct JobView {
-    /// The job's id (its key under `jobs:`).
+    /// The instance's name, as the CI service shows it.
     pub name: String,
+    /// The job definition it runs (its key under `jobs:`).
+    pub job: String,
+    /// The workflow that runs it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub workflow: Option<String>,
     /// Line of the job.
     pub line: usize,
     /// Steps in execution order.
@@ -40,6 +48,50 @@ pub struct JobView {
     pub not_verifiable: Option<String>,
 }
 
+/// A job that never runs.
+#[derive(Debug, Serialize)]
+pub struct NotRunView {
+    /// The job's name.
+    pub name: String,
+    /// Line of its definition.
+    pub line: usize,
+    /// Why, as an identifier (as in the JSON report).
+    pub kind: &'static str,
+    /// Why, in words.
+    pub reason: String,
+}
+
+impl JobView {
+    fn new(j: Job) -> Self {
+        JobView {
+            name: j.name,
+            job: j.definition,
+            workflow: j.workflow,
+            line: j.line,
+            steps: j.steps,
+            calls: match &j.kind {
+                JobKind::LocalWorkflow(t) => Some(t.clone()),
+                _ => None,
+            },
+            not_verifiable: match j.kind {
+                JobKind::NotVerifiable(w) => Some(w),
+                _ => None,
+            },
+        }
+    }
+}
+
+impl NotRunView {
+    fn new(n: NotRun) -> Self {
+        NotRunView {
+            name: n.job.name,
+            line: n.job.line,
+            kind: n.reason.kind(),
+            reason: n.reason.to_string(),
+        }
+    }
+}
+
 impl FileView {
     /// The view of a parse result.
     pub fn new(path: &str, ci: CiSystem, parsed: Result<Pipeline, CiError>) -> Self {
@@ -47,24 +99,8 @@ impl FileView {
             Ok(p) => FileView {
                 path: path.to_string(),
                 ci,
-                jobs: Some(
-                    p.jobs
-                        .into_iter()
-                        .map(|j| JobView {
-                            name: j.name,
-                            line: j.line,
-                            steps: j.steps,
-                            calls: match &j.kind {
-                                JobKind::LocalWorkflow(t) => Some(t.clone()),
-                                _ => None,
-                            },
-                            not_verifiable: match j.kind {
-                                JobKind::NotVerifiable(w) => Some(w),
-                                _ => None,
-                            },
-                        })
-                        .collect(),
-                ),
+                jobs: Some(p.jobs.into_iter().map(JobView::new).collect()),
+                not_run: p.not_run.into_iter().map(NotRunView::new).collect(),
                 error: None,
                 line: None,
             },
@@ -72,10 +108,29 @@ impl FileView {
                 path: path.to_string(),
                 ci,
                 jobs: None,
+                not_run: Vec::new(),
                 error: Some(e.message),
                 line: e.line,
             },
         }
+    }
+
+    /// The views of a whole repository as orgcheck judges it: one per pipeline (continuations
+    /// followed, local actions expanded), then one per file it could not understand. Paths are
+    /// shown under `root`.
+    pub fn of_repository(root: &str, ci: crate::ci::RepositoryCi) -> Vec<Self> {
+        let shown = |path: &str| format!("{}/{path}", root.trim_end_matches('/'));
+        let mut views: Vec<Self> = ci
+            .pipelines
+            .into_iter()
+            .map(|p| (shown(&p.path), p.ci, p))
+            .map(|(path, ci, p)| FileView::new(&path, ci, Ok(p)))
+            .collect();
+        for e in ci.errors {
+            let ci = CiSystem::of_repo_path(&e.path).unwrap_or(CiSystem::GithubActions);
+            views.push(FileView::new(&shown(&e.path), ci, Err(e)));
+        }
+        views
     }
 }
 
@@ -102,7 +157,13 @@ pub fn render_text(files: &[FileView]) -> String {
                 _ if j.steps.is_empty() => " (no steps)".to_string(),
                 _ => String::new(),
             };
-            out.push_str(&format!("  job {} (line {}){note}\n", j.name, j.line));
+            let runs = match (&j.workflow, j.job == j.name) {
+                (Some(w), true) => format!(", workflow {w}"),
+                (Some(w), false) => format!(", runs {} in workflow {w}", j.job),
+                (None, false) => format!(", runs {}", j.job),
+                (None, true) => String::new(),
+            };
+            out.push_str(&format!("  job {} (line {}{runs}){note}\n", j.name, j.line));
             for s in &j.steps {
                 let text = match &s.kind {
                     StepKind::Run(c) => format!("run: {}", one_line(c)),
@@ -111,8 +172,18 @@ pub fn render_text(files: &[FileView]) -> String {
                         None => format!("uses: {u}"),
                     },
                 };
-                out.push_str(&format!("    {:>5}  {text}\n", s.line));
+                let at = match &s.file {
+                    Some(file) => format!("{file}:{}", s.line),
+                    None => s.line.to_string(),
+                };
+                out.push_str(&format!("    {at:>5}  {text}\n"));
             }
+        }
+        for n in &f.not_run {
+            out.push_str(&format!(
+                "  not run: {} (line {}): {}\n",
+                n.name, n.line, n.reason
+            ));
         }
     }
     out

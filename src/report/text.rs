@@ -48,6 +48,15 @@ pub fn render(report: &Report) -> String {
         for id in &repo.missing {
             out.push_str(&format!("{name}: no job runs `{id}`\n"));
         }
+        for job in &repo.not_run {
+            out.push_str(&format!(
+                "{prefix}{}:{}: note: job `{}` never runs ({}); not judged\n",
+                clean(&job.file),
+                job.line,
+                clean(&job.name),
+                clean(&job.reason)
+            ));
+        }
         for e in repo.exemptions.iter().filter(|e| e.expired) {
             out.push_str(&format!(
                 "{name}: note: exemption ({}) expired on {}\n",

@@ -87,6 +87,8 @@ pub struct View<'a> {
     no_ci: Vec<&'a str>,
     exempt: Vec<ExemptView>,
     skipped: Vec<&'a super::Skipped>,
+    not_run: Vec<NotRunView>,
+    not_run_jobs: usize,
     expired: Vec<ExpiredView>,
     full_report: Option<&'a str>,
 }
@@ -115,6 +117,13 @@ struct RowView {
 struct ErrorView {
     name: String,
     problems: Vec<String>,
+}
+
+/// A repository's jobs that never run.
+#[derive(Serialize)]
+struct NotRunView {
+    name: String,
+    jobs: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -233,10 +242,32 @@ impl<'a> View<'a> {
             } else {
                 report.skipped.iter().collect()
             },
+            not_run: if trim.collapse {
+                Vec::new()
+            } else {
+                not_run_views(report)
+            },
+            not_run_jobs: report.repositories.iter().map(|r| r.not_run.len()).sum(),
             expired,
             full_report,
         }
     }
+}
+
+fn not_run_views(report: &Report) -> Vec<NotRunView> {
+    report
+        .repositories
+        .iter()
+        .filter(|r| !r.not_run.is_empty())
+        .map(|r| NotRunView {
+            name: r.name.clone(),
+            jobs: r
+                .not_run
+                .iter()
+                .map(|j| format!("{} ({})", j.name, j.reason))
+                .collect(),
+        })
+        .collect()
 }
 
 fn repo_view(report: &Report, repo: &super::RepoReport, max_rows: usize) -> RepoView {

@@ -404,6 +404,14 @@ fn inspect(args: InspectArgs) -> Result<Exit, RunError> {
     let mut failed = false;
     for path in &args.files {
         let shown = path.display().to_string();
+        if path.is_dir() {
+            // A repository: judged as a whole, as `check` sees it.
+            let repo = crate::source::local::read_repo(path, None);
+            let repo_views = FileView::of_repository(&shown, repo.ci);
+            failed |= repo_views.iter().any(|v| v.error.is_some());
+            views.extend(repo_views);
+            continue;
+        }
         let text = match std::fs::read(path) {
             Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
             Err(source) => {

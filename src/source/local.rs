@@ -60,54 +60,106 @@ pub fn read_repo(dir: &Path, name: Option<&str>) -> Repository {
     });
     let mut files: Vec<(String, String)> = Vec::new();
     let mut problems = Vec::new();
-    // CircleCI reads `config.yml`, and `config.yaml` only when there is no `config.yml`.
-    let circleci = [".circleci/config.yml", ".circleci/config.yaml"]
-        .into_iter()
-        .find(|rel| dir.join(rel).is_file())
-        .unwrap_or(".circleci/config.yml");
-    let mut candidates = vec![circleci.to_string()];
-    if let Ok(entries) = std::fs::read_dir(dir.join(".github/workflows")) {
-        let mut names: Vec<String> = entries
-            .filter_map(Result::ok)
-            .filter(|e| e.path().is_file())
-            .map(|e| format!(".github/workflows/{}", e.file_name().to_string_lossy()))
-            .collect();
-        names.sort();
-        candidates.extend(names);
-    }
+    // Every YAML file in `.circleci` (the config, and continuation configs it may hand over
+    // to), and the workflows.
+    let mut candidates = yaml_files(dir, ".circleci");
+    candidates.extend(yaml_files(dir, ".github/workflows"));
     for rel in candidates {
-        if ci::CiSystem::of_repo_path(&rel).is_none() {
-            continue;
-        }
-        let path = dir.join(&rel);
-        let Ok(meta) = std::fs::metadata(&path) else {
-            continue;
-        };
-        if meta.len() as usize > MAX_BYTES {
-            problems.push(ci::CiError::new(&rel, None, too_large(meta.len() as usize)));
-            continue;
-        }
-        match std::fs::read(&path) {
-            Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(text) => files.push((rel, text)),
-                Err(e) => {
-                    let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-                    let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
-                    problems.push(ci::CiError::new(
-                        &rel,
-                        Some(line),
-                        "file is not UTF-8 text (CI services read configs as UTF-8)",
-                    ))
-                }
-            },
-            Err(e) => problems.push(ci::CiError::new(&rel, None, format!("cannot read: {e}"))),
+        match read_text(dir, &rel) {
+            Ok(Some(text)) => files.push((rel, text)),
+            Ok(None) => {}
+            // A broken file that is not a config is an error only if a config refers to it.
+            Err(e) if ci::CiSystem::of_repo_path(&rel).is_some() => problems.push(e),
+            Err(_) => {}
         }
     }
     let mut parsed = ci::load_repository(files.iter().map(|(p, t)| (p.as_str(), t.as_str())));
+    // Local composite actions are read as jobs name them, then the repository is loaded again,
+    // until no new action is named (each round goes one level deeper).
+    let mut tried = std::collections::BTreeSet::new();
+    while parsed.wanted.iter().any(|d| !tried.contains(d)) {
+        for folder in std::mem::take(&mut parsed.wanted) {
+            if !tried.insert(folder.clone()) {
+                continue;
+            }
+            for rel in ci::action_files(&folder) {
+                match read_text(dir, &rel) {
+                    Ok(Some(text)) => {
+                        files.push((rel, text));
+                        break;
+                    }
+                    Ok(None) => {}
+                    Err(e) => {
+                        problems.push(e);
+                        break;
+                    }
+                }
+            }
+        }
+        parsed = ci::load_repository(files.iter().map(|(p, t)| (p.as_str(), t.as_str())));
+    }
     parsed.errors.extend(problems);
     Repository {
         name,
         ci: parsed,
         ..Repository::default()
+    }
+}
+
+/// The `.yml` and `.yaml` files directly in `dir/sub`, as repository paths, in name order.
+fn yaml_files(dir: &Path, sub: &str) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(dir.join(sub)) else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = entries
+        .filter_map(Result::ok)
+        .filter(|e| e.path().is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".yml") || n.ends_with(".yaml"))
+        .map(|n| format!("{sub}/{n}"))
+        .collect();
+    names.sort();
+    names
+}
+
+/// A repository file's text: `None` when it does not exist, an error when it is too large,
+/// not UTF-8 or unreadable.
+fn read_text(dir: &Path, rel: &str) -> Result<Option<String>, ci::CiError> {
+    let path = dir.join(rel);
+    let Ok(meta) = std::fs::metadata(&path) else {
+        return Ok(None);
+    };
+    if !meta.is_file() {
+        return Ok(None);
+    }
+    // A link may point anywhere on this machine; only the repository's own files are read.
+    let inside = match (std::fs::canonicalize(&path), std::fs::canonicalize(dir)) {
+        (Ok(file), Ok(root)) => file.starts_with(root),
+        _ => false,
+    };
+    if !inside {
+        return Err(ci::CiError::new(
+            rel,
+            None,
+            "the file is a link to outside the repository; orgcheck reads only the repository's own files",
+        ));
+    }
+    if meta.len() as usize > MAX_BYTES {
+        return Err(ci::CiError::new(rel, None, too_large(meta.len() as usize)));
+    }
+    match std::fs::read(&path) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(text) => Ok(Some(text)),
+            Err(e) => {
+                let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+                let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
+                Err(ci::CiError::new(
+                    rel,
+                    Some(line),
+                    "file is not UTF-8 text (CI services read configs as UTF-8)",
+                ))
+            }
+        },
+        Err(e) => Err(ci::CiError::new(rel, None, format!("cannot read: {e}"))),
     }
 }

@@ -48,7 +48,9 @@ pub fn parse(path: &str, root: &Node) -> Result<Pipeline, CiError> {
             if pipeline.jobs.len() > MAX_INSTANCES {
                 return Err(cx.err(
                     invocation.mark,
-                    format!("workflows run more than {MAX_INSTANCES} job instances; orgcheck stops here"),
+                    format!(
+                        "workflows run more than {MAX_INSTANCES} job instances; orgcheck stops here"
+                    ),
                 ));
             }
         }
@@ -292,5 +294,4 @@ impl<'a> Context<'a> {
 }
 
 #[cfg(test)]
-
 mod tests;

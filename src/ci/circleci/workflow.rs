@@ -124,10 +124,10 @@ pub fn plan(root: &Node) -> Plan<'_> {
 /// Conditions on pipeline values count as satisfiable: path filtering and API triggers set them.
 fn never_runs(workflow: &Node) -> Option<String> {
     if workflow.get("when").map(constant) == Some(Some(false)) {
-        return Some("`when` is always false".into());
+        return Some("when is always false".into());
     }
     if workflow.get("unless").map(constant) == Some(Some(true)) {
-        return Some("`unless` is always true".into());
+        return Some("unless is always true".into());
     }
     None
 }
@@ -211,7 +211,9 @@ impl<'a> Invocation<'a> {
             .collect();
         let name_template = self.args.and_then(|a| a.get("name")).and_then(Node::as_str);
         let matrix = self.args.and_then(|a| a.get("matrix"));
-        let Some(parameters) = matrix.and_then(|m| m.get("parameters")).and_then(Node::as_map)
+        let Some(parameters) = matrix
+            .and_then(|m| m.get("parameters"))
+            .and_then(Node::as_map)
         else {
             let name = name_template.unwrap_or(&self.job).to_string();
             return Ok(vec![Instance { name, args }]);
@@ -242,7 +244,10 @@ impl<'a> Invocation<'a> {
             .unwrap_or_default();
         let mut out = Vec::new();
         for combination in combinations(&axes) {
-            if excluded.iter().any(|ex| matches_exclusion(ex, &combination)) {
+            if excluded
+                .iter()
+                .any(|ex| matches_exclusion(ex, &combination))
+            {
                 continue;
             }
             let text = |n: &Node| n.as_str().unwrap_or_default().to_string();

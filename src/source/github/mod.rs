@@ -6,6 +6,7 @@ mod jwt;
 pub mod query;
 mod transport;
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -208,9 +209,18 @@ struct Pending {
     repo: Repository,
     files: Vec<(String, String)>,
     problems: Vec<CiError>,
+    /// Files the query named but could not give whole: fetched over REST.
     fetch: Vec<String>,
+    /// Local action folders to fetch `action.yml` (or `action.yaml`) from.
+    actions: Vec<String>,
+    /// Action folders already looked at, so each is fetched once.
+    tried: BTreeSet<String>,
     oid: String,
 }
+
+/// How many times a repository's local actions are fetched and the repository loaded again:
+/// each round reaches one level deeper into actions that call actions.
+const ACTION_ROUNDS: usize = 4;
 
 /// Read every repository of `org`. Repositories out of scope (`in_scope` false) are still
 /// listed, but no extra request is spent on them.
@@ -302,10 +312,9 @@ pub async fn scan_org(
             if !node_errors.is_empty() {
                 p.repo.read_error = Some(format!("GitHub reported: {}", node_errors.join("; ")));
             }
-            if p.fetch.is_empty() {
-                scan.repos.push(finish(p));
-            } else {
-                pending.push(p);
+            match settle(p) {
+                Ok(repo) => scan.repos.push(repo),
+                Err(p) => pending.push(p),
             }
         }
         progress(Progress {
@@ -334,9 +343,40 @@ pub async fn scan_org(
         // Pages that worked at a smaller size grow back, so one slow page does not slow the rest.
         size = (size * 2).min(PAGE_SIZE);
     }
-    fetch_truncated(&client, org, &mut pending).await;
-    scan.repos.extend(pending.into_iter().map(finish));
+    for round in 0..ACTION_ROUNDS {
+        fetch_files(&client, org, &mut pending).await;
+        let mut again = Vec::new();
+        for p in pending {
+            match settle(p) {
+                Ok(repo) => scan.repos.push(repo),
+                Err(p) if round + 1 == ACTION_ROUNDS => scan.repos.push(finish_ref(&p).0),
+                Err(p) => again.push(p),
+            }
+        }
+        pending = again;
+    }
     Ok(scan)
+}
+
+/// A repository whose files are all read, or back with the files it still needs: those the
+/// query could not give whole, and local actions its jobs name that were not fetched yet.
+fn settle(mut p: Pending) -> Result<Repository, Pending> {
+    if !p.fetch.is_empty() {
+        return Err(p);
+    }
+    let (repo, wanted) = finish_ref(&p);
+    let new: Vec<String> = wanted
+        .into_iter()
+        .filter(|d| !p.tried.contains(d))
+        .collect();
+    if new.is_empty() {
+        return Ok(repo);
+    }
+    for dir in new {
+        p.tried.insert(dir.clone());
+        p.actions.push(dir);
+    }
+    Err(p)
 }
 
 fn not_read(e: &GitHubError, scan: &OrgScan, read: usize) -> String {
@@ -395,21 +435,28 @@ fn pending_from(node: RepoNode, in_scope: &(dyn Fn(&RepoFacts<'_>) -> bool + Syn
         files: Vec::new(),
         problems: Vec::new(),
         fetch: Vec::new(),
+        actions: Vec::new(),
+        tried: BTreeSet::new(),
         oid,
     };
     if !wanted || node.is_empty {
         return p;
     }
     let mut circleci = node.circleci.and_then(|t| t.entries).unwrap_or_default();
-    // CircleCI reads `config.yml`, and `config.yaml` only when there is no `config.yml`.
     circleci.retain(|e| e.kind == "blob");
-    circleci.sort_by_key(|e| e.name != "config.yml");
-    if let Some(entry) = circleci
+    // CircleCI reads `config.yml`, and `config.yaml` only when there is no `config.yml`.
+    let config = ["config.yml", "config.yaml"]
         .into_iter()
-        .find(|e| e.name == "config.yml" || e.name == "config.yaml")
-    {
+        .find(|name| circleci.iter().any(|e| e.name == *name));
+    for entry in circleci {
         let path = format!(".circleci/{}", entry.name);
-        take_blob(&mut p, path, entry.object.unwrap_or_default());
+        let blob = entry.object.unwrap_or_default();
+        if Some(entry.name.as_str()) == config {
+            take_blob(&mut p, path, blob);
+        } else if entry.name.ends_with(".yml") || entry.name.ends_with(".yaml") {
+            // Possibly a continuation config: kept, and an error only if a config names it.
+            take_support_blob(&mut p, path, blob);
+        }
     }
     for entry in node.workflows.and_then(|t| t.entries).unwrap_or_default() {
         let path = format!(".github/workflows/{}", entry.name);
@@ -417,7 +464,31 @@ fn pending_from(node: RepoNode, in_scope: &(dyn Fn(&RepoFacts<'_>) -> bool + Syn
             take_blob(&mut p, path, entry.object.unwrap_or_default());
         }
     }
+    for folder in node.actions.and_then(|t| t.entries).unwrap_or_default() {
+        if folder.kind != "tree" {
+            continue;
+        }
+        let dir = format!(".github/actions/{}", folder.name);
+        let files = folder.object.and_then(|t| t.entries).unwrap_or_default();
+        for file in files {
+            if file.kind == "blob" && (file.name == "action.yml" || file.name == "action.yaml") {
+                let path = format!("{dir}/{}", file.name);
+                take_support_blob(&mut p, path, file.object.unwrap_or_default());
+            }
+        }
+        // Listed whole: no need to ask for this folder again.
+        p.tried.insert(dir);
+    }
     p
+}
+
+/// A file that matters only if a config refers to it: kept when its text is usable, fetched
+/// when truncated, and otherwise left out.
+fn take_support_blob(p: &mut Pending, path: String, blob: query::Blob) {
+    if blob.is_binary == Some(true) || blob.byte_size.is_some_and(|s| s > MAX_BYTES) {
+        return;
+    }
+    take_blob(p, path, blob);
 }
 
 fn take_blob(p: &mut Pending, path: String, blob: query::Blob) {
@@ -436,48 +507,53 @@ fn take_blob(p: &mut Pending, path: String, blob: query::Blob) {
     }
 }
 
-/// Fetch files GraphQL could not give whole, a few at a time, as raw content at the scanned
-/// commit. A file that cannot be fetched makes its repository an error.
-async fn fetch_truncated(client: &Arc<Client>, org: &str, pending: &mut [Pending]) {
+/// What one REST fetch is for.
+enum Want {
+    /// A file the query could not give whole: it must be read.
+    File(String),
+    /// A local action folder: its `action.yml`, else `action.yaml`, else nothing.
+    Action(String),
+}
+
+/// Fetch, a few at a time, the files GraphQL could not give whole and the local action files
+/// jobs name, as raw content at the scanned commit. A file that cannot be fetched makes its
+/// repository an error; an action folder without an action file is not one.
+async fn fetch_files(client: &Arc<Client>, org: &str, pending: &mut [Pending]) {
     let mut jobs = JoinSet::new();
-    let mut queue: Vec<(usize, String, String)> = Vec::new();
-    for (i, p) in pending.iter().enumerate() {
-        for path in &p.fetch {
-            let url = client.rest_url(&format!(
-                "/repos/{org}/{}/contents/{path}?ref={}",
-                p.repo.name, p.oid
-            ));
-            queue.push((i, path.clone(), url));
-        }
+    let mut queue: Vec<(usize, Want)> = Vec::new();
+    for (i, p) in pending.iter_mut().enumerate() {
+        queue.extend(p.fetch.drain(..).map(|f| (i, Want::File(f))));
+        queue.extend(p.actions.drain(..).map(|d| (i, Want::Action(d))));
     }
     queue.reverse();
-    let mut results: Vec<(usize, String, Result<String, String>)> = Vec::new();
+    let mut results: Vec<(usize, String, Result<Option<String>, String>)> = Vec::new();
     loop {
         while jobs.len() < REST_CONCURRENCY
-            && let Some((i, path, url)) = queue.pop()
+            && let Some((i, want)) = queue.pop()
         {
             let client = Arc::clone(client);
+            let base = format!(
+                "/repos/{org}/{}/contents",
+                encode_segment(&pending[i].repo.name)
+            );
+            let oid = pending[i].oid.clone();
             jobs.spawn(async move {
-                let result = match client
-                    .request(
-                        Method::GET,
-                        &url,
-                        None,
-                        "application/vnd.github.raw",
-                        Replay::Safe,
-                        true,
-                    )
-                    .await
-                {
-                    Ok(a) if a.status == 200 => Ok(a.body),
-                    Ok(a) => Err(format!(
-                        "GitHub answered {} fetching the file: {}",
-                        a.status,
-                        client.scrub(&a.message())
-                    )),
-                    Err(e) => Err(format!("could not fetch the file: {e}")),
+                let (paths, optional) = match want {
+                    Want::File(path) => (vec![path], false),
+                    Want::Action(dir) => (ci::action_files(&dir).to_vec(), true),
                 };
-                (i, path, result)
+                for path in &paths {
+                    let url = client.rest_url(&format!("{base}/{}?ref={oid}", encode_path(path)));
+                    match raw(&client, &url).await {
+                        Ok(None) if optional => continue,
+                        Ok(None) => {
+                            let e = "GitHub answered 404 fetching the file".to_string();
+                            return (i, path.clone(), Err(e));
+                        }
+                        other => return (i, path.clone(), other),
+                    }
+                }
+                (i, String::new(), Ok(None))
             });
         }
         match jobs.join_next().await {
@@ -491,19 +567,65 @@ async fn fetch_truncated(client: &Arc<Client>, org: &str, pending: &mut [Pending
             continue;
         };
         match result {
-            Ok(text) => p.files.push((path, text)),
+            Ok(Some(text)) => p.files.push((path, text)),
+            Ok(None) => {}
             Err(message) => p.problems.push(CiError::new(&path, None, message)),
         }
     }
 }
 
-fn finish(p: Pending) -> Repository {
-    let mut files = p.files;
-    files.sort();
-    let mut parsed = ci::load_repository(files.iter().map(|(a, b)| (a.as_str(), b.as_str())));
-    parsed.errors.extend(p.problems);
-    Repository {
-        ci: parsed,
-        ..p.repo
+/// One file's raw content; `None` when GitHub answers 404.
+async fn raw(client: &Client, url: &str) -> Result<Option<String>, String> {
+    let answer = client
+        .request(
+            Method::GET,
+            url,
+            None,
+            "application/vnd.github.raw",
+            Replay::Safe,
+            true,
+        )
+        .await
+        .map_err(|e| format!("could not fetch the file: {e}"))?;
+    match answer.status {
+        200 => Ok(Some(answer.body)),
+        404 => Ok(None),
+        status => Err(format!(
+            "GitHub answered {status} fetching the file: {}",
+            client.scrub(&answer.message())
+        )),
     }
+}
+
+/// Characters a path segment keeps as they are in a URL (RFC 3986 unreserved).
+const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// A repository path for a URL: each segment percent-encoded, so names with `?`, `#` or
+/// spaces fetch the file they name.
+fn encode_path(path: &str) -> String {
+    path.split('/')
+        .map(encode_segment)
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+fn encode_segment(segment: &str) -> String {
+    percent_encoding::utf8_percent_encode(segment, SEGMENT).to_string()
+}
+
+/// The repository as its files read, and the action folders its jobs name that were not among
+/// them.
+fn finish_ref(p: &Pending) -> (Repository, Vec<String>) {
+    let mut parsed = ci::load_repository(p.files.iter().map(|(a, b)| (a.as_str(), b.as_str())));
+    parsed.errors.extend(p.problems.iter().cloned());
+    let wanted = std::mem::take(&mut parsed.wanted);
+    let repo = Repository {
+        ci: parsed,
+        ..p.repo.clone()
+    };
+    (repo, wanted)
 }

@@ -5,7 +5,8 @@ use serde::Deserialize;
 
 /// One page of an organization's repositories with everything a scan needs: flags, default
 /// branch head, topics, and the `.circleci` and `.github/workflows` folders with each file's
-/// text (`.circleci/config.yml` or `config.yaml`; later, continuation configs).
+/// text (the CircleCI config and the continuation configs it may hand over to), and the local
+/// actions in `.github/actions/*/` (folders elsewhere are fetched when a job names them).
 pub const ORG_REPOS: &str = r#"query OrgRepos($org: String!, $first: Int!, $after: String) {
   rateLimit { cost remaining resetAt }
   organization(login: $org) {
@@ -35,6 +36,23 @@ pub const ORG_REPOS: &str = r#"query OrgRepos($org: String!, $first: Int!, $afte
               name
               type
               object { ... on Blob { text byteSize isTruncated isBinary } }
+            }
+          }
+        }
+        actions: object(expression: "HEAD:.github/actions") {
+          ... on Tree {
+            entries {
+              name
+              type
+              object {
+                ... on Tree {
+                  entries {
+                    name
+                    type
+                    object { ... on Blob { text byteSize isTruncated isBinary } }
+                  }
+                }
+              }
             }
           }
         }
@@ -116,6 +134,27 @@ pub struct RepoNode {
     pub circleci: Option<Tree>,
     /// `.github/workflows`, null when absent.
     pub workflows: Option<Tree>,
+    /// `.github/actions`, two levels deep, null when absent.
+    pub actions: Option<ActionsTree>,
+}
+
+/// `.github/actions`: one folder per action.
+#[derive(Debug, Deserialize)]
+pub struct ActionsTree {
+    /// The folders (and any files beside them).
+    pub entries: Option<Vec<ActionsEntry>>,
+}
+
+/// One entry of `.github/actions`.
+#[derive(Debug, Deserialize)]
+pub struct ActionsEntry {
+    /// Folder name.
+    pub name: String,
+    /// `tree` for a folder.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The folder's files, for trees.
+    pub object: Option<Tree>,
 }
 
 /// `defaultBranchRef`.

@@ -19,8 +19,15 @@ pub(super) fn contents_answer(s: &State, repo: &str, file: &str, headers: &Heade
     let Some(r) = s.repos.iter().find(|r| r.name == repo) else {
         return (404, rate_headers(s, "core", false), error_body("Not Found"));
     };
+    // GitHub decodes percent-encoded path segments.
+    let file = percent_encoding::percent_decode_str(file)
+        .decode_utf8_lossy()
+        .into_owned();
+    let file = file.as_str();
     let text = if file == r.circleci_path() {
         r.circleci.clone()
+    } else if let Some((_, t)) = r.files.iter().find(|(p, _)| p == file) {
+        Some(t.clone())
     } else {
         file.strip_prefix(".github/workflows/").and_then(|f| {
             r.workflows

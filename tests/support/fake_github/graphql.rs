@@ -14,6 +14,57 @@ fn blob(text: &str, truncated: bool) -> Value {
     json!({ "text": shown, "byteSize": text.len(), "isTruncated": truncated, "isBinary": false })
 }
 
+/// `.circleci` as GitHub lists it: the config and any other file directly in the folder.
+fn circleci_tree(r: &super::FakeRepo) -> Value {
+    let mut entries: Vec<Value> = Vec::new();
+    if let Some(t) = r.circleci.as_deref() {
+        let name = r
+            .circleci_path()
+            .trim_start_matches(".circleci/")
+            .to_string();
+        entries
+            .push(json!({ "name": name, "type": "blob", "object": blob(t, r.circleci_truncated) }));
+    }
+    for (path, text) in &r.files {
+        if let Some(name) = path.strip_prefix(".circleci/").filter(|n| !n.contains('/')) {
+            entries.push(json!({ "name": name, "type": "blob", "object": blob(text, false) }));
+        }
+    }
+    if entries.is_empty() {
+        Value::Null
+    } else {
+        json!({ "entries": entries })
+    }
+}
+
+/// `.github/actions` two levels deep, as the query asks: folders with their files; a folder
+/// one level further down is listed as a tree with nothing selected (`{}`), as GitHub answers
+/// a fragment that does not apply.
+fn actions_tree(r: &super::FakeRepo) -> Value {
+    let mut folders: std::collections::BTreeMap<&str, Vec<Value>> = Default::default();
+    for (path, text) in &r.files {
+        let Some(rest) = path.strip_prefix(".github/actions/") else {
+            continue;
+        };
+        let Some((folder, inner)) = rest.split_once('/') else {
+            continue;
+        };
+        let entry = match inner.split_once('/') {
+            None => json!({ "name": inner, "type": "blob", "object": blob(text, false) }),
+            Some((sub, _)) => json!({ "name": sub, "type": "tree", "object": {} }),
+        };
+        let files = folders.entry(folder).or_default();
+        if !files.contains(&entry) {
+            files.push(entry);
+        }
+    }
+    if folders.is_empty() {
+        return Value::Null;
+    }
+    json!({ "entries": folders.into_iter().map(|(name, entries)| json!({
+        "name": name, "type": "tree", "object": { "entries": entries } })).collect::<Vec<_>>() })
+}
+
 pub(super) fn graphql(s: &mut State, body: &str) -> Answer {
     let request: Value = serde_json::from_str(body).unwrap_or(Value::Null);
     let query = request["query"].as_str().unwrap_or("");
@@ -66,11 +117,9 @@ pub(super) fn graphql(s: &mut State, body: &str) -> Answer {
                 "name": r.name, "url": url, "isArchived": r.archived, "isFork": r.fork, "isEmpty": false,
                 "defaultBranchRef": { "name": "main", "target": { "oid": format!("{:040x}", r.name.len()) } },
                 "repositoryTopics": topics,
-                "circleci": r.circleci.as_deref().map(|t| {
-                    let name = r.circleci_path().trim_start_matches(".circleci/").to_string();
-                    json!({ "entries": [{ "name": name, "type": "blob", "object": blob(t, r.circleci_truncated) }] })
-                }),
+                "circleci": circleci_tree(r),
                 "workflows": workflows,
+                "actions": actions_tree(r),
             })
         })
         .collect();

@@ -31,6 +31,9 @@ pub struct FakeRepo {
     /// The CircleCI file's name in `.circleci/` (empty: `config.yml`).
     pub circleci_name: String,
     pub workflows: Vec<(String, String)>,
+    /// Any other file, by repository path: `.circleci/*` files appear in the `.circleci` tree,
+    /// `.github/actions/*/*` in the actions tree, and every one is served by the contents API.
+    pub files: Vec<(String, String)>,
 }
 
 impl FakeRepo {
@@ -59,6 +62,11 @@ impl FakeRepo {
     }
     pub fn workflow(mut self, file: &str, text: &str) -> Self {
         self.workflows.push((file.into(), text.into()));
+        self
+    }
+    /// Any other file at `path`.
+    pub fn file(mut self, path: &str, text: &str) -> Self {
+        self.files.push((path.into(), text.into()));
         self
     }
 }
