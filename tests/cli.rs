@@ -181,7 +181,10 @@ fn custom_template_is_used() {
     )
     .unwrap();
     let out = demo(&["--template", t.to_str().unwrap(), "--quiet"]);
-    assert_eq!(stdout(&out), "5 ok; mobile-app monorepo old-reports payments\n");
+    assert_eq!(
+        stdout(&out),
+        "5 ok; mobile-app monorepo old-reports payments\n"
+    );
     std::fs::write(&t, "{{#each}").unwrap();
     let out = demo(&["--template", t.to_str().unwrap()]);
     assert_eq!(code(&out), 2);

@@ -104,7 +104,13 @@ impl Env {
     }
     /// Fix every failing demo repository.
     fn make_compliant(&self) {
-        for bad in ["payments", "mobile-app", "monorepo", "old-reports", "data-pipeline"] {
+        for bad in [
+            "payments",
+            "mobile-app",
+            "monorepo",
+            "old-reports",
+            "data-pipeline",
+        ] {
             self.fix(bad);
         }
     }
