@@ -34,9 +34,10 @@ fn schema() -> Option<Valid<Schema>> {
 #[test]
 fn every_query_validates_against_githubs_schema() {
     let Some(schema) = schema() else { return };
-    assert!(!query::ALL.is_empty());
-    for (name, document) in query::ALL {
-        if let Err(e) = ExecutableDocument::parse_and_validate(&schema, *document, *name) {
+    let documents = query::documents();
+    assert!(documents.len() >= 2);
+    for (name, document) in &documents {
+        if let Err(e) = ExecutableDocument::parse_and_validate(&schema, document, *name) {
             panic!(
                 "{name} does not validate against GitHub's schema:\n{}",
                 e.errors

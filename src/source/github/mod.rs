@@ -312,9 +312,9 @@ pub async fn scan_org(
             if !node_errors.is_empty() {
                 p.repo.read_error = Some(format!("GitHub reported: {}", node_errors.join("; ")));
             }
-            match settle(p) {
-                Ok(repo) => scan.repos.push(repo),
-                Err(p) => pending.push(p),
+            match settle(&mut p) {
+                Some(repo) => scan.repos.push(repo),
+                None => pending.push(p),
             }
         }
         progress(Progress {
@@ -344,13 +344,14 @@ pub async fn scan_org(
         size = (size * 2).min(PAGE_SIZE);
     }
     for round in 0..ACTION_ROUNDS {
+        fetch_actions(&client, org, &mut pending).await;
         fetch_files(&client, org, &mut pending).await;
         let mut again = Vec::new();
-        for p in pending {
-            match settle(p) {
-                Ok(repo) => scan.repos.push(repo),
-                Err(p) if round + 1 == ACTION_ROUNDS => scan.repos.push(finish_ref(&p).0),
-                Err(p) => again.push(p),
+        for mut p in pending {
+            match settle(&mut p) {
+                Some(repo) => scan.repos.push(repo),
+                None if round + 1 == ACTION_ROUNDS => scan.repos.push(finish_ref(&p).0),
+                None => again.push(p),
             }
         }
         pending = again;
@@ -358,25 +359,26 @@ pub async fn scan_org(
     Ok(scan)
 }
 
-/// A repository whose files are all read, or back with the files it still needs: those the
-/// query could not give whole, and local actions its jobs name that were not fetched yet.
-fn settle(mut p: Pending) -> Result<Repository, Pending> {
+/// The repository when its files are all read; `None` when it still needs files (queued on
+/// `p`): those the query could not give whole, and local actions its jobs name that were not
+/// fetched yet.
+fn settle(p: &mut Pending) -> Option<Repository> {
     if !p.fetch.is_empty() {
-        return Err(p);
+        return None;
     }
-    let (repo, wanted) = finish_ref(&p);
+    let (repo, wanted) = finish_ref(p);
     let new: Vec<String> = wanted
         .into_iter()
         .filter(|d| !p.tried.contains(d))
         .collect();
     if new.is_empty() {
-        return Ok(repo);
+        return Some(repo);
     }
     for dir in new {
         p.tried.insert(dir.clone());
         p.actions.push(dir);
     }
-    Err(p)
+    None
 }
 
 fn not_read(e: &GitHubError, scan: &OrgScan, read: usize) -> String {
@@ -507,53 +509,98 @@ fn take_blob(p: &mut Pending, path: String, blob: query::Blob) {
     }
 }
 
-/// What one REST fetch is for.
-enum Want {
-    /// A file the query could not give whole: it must be read.
-    File(String),
-    /// A local action folder: its `action.yml`, else `action.yaml`, else nothing.
-    Action(String),
-}
+/// Most files one `Files` query asks for (two per action folder: `action.yml`, `action.yaml`).
+const FILES_PER_QUERY: usize = 100;
 
-/// Fetch, a few at a time, the files GraphQL could not give whole and the local action files
-/// jobs name, as raw content at the scanned commit. A file that cannot be fetched makes its
-/// repository an error; an action folder without an action file is not one.
-async fn fetch_files(client: &Arc<Client>, org: &str, pending: &mut [Pending]) {
-    let mut jobs = JoinSet::new();
-    let mut queue: Vec<(usize, Want)> = Vec::new();
+/// Fetch the action files of the local action folders jobs name, for every pending repository
+/// at once: one GraphQL query per 50 folders, so the request count grows by rounds, not by
+/// repositories. A file GraphQL cuts short is queued for REST like any other.
+async fn fetch_actions(client: &Arc<Client>, org: &str, pending: &mut [Pending]) {
+    let mut asks: Vec<(usize, String)> = Vec::new();
     for (i, p) in pending.iter_mut().enumerate() {
-        queue.extend(p.fetch.drain(..).map(|f| (i, Want::File(f))));
-        queue.extend(p.actions.drain(..).map(|d| (i, Want::Action(d))));
+        asks.extend(p.actions.drain(..).map(|d| (i, d)));
     }
-    queue.reverse();
-    let mut results: Vec<(usize, String, Result<Option<String>, String>)> = Vec::new();
-    loop {
-        while jobs.len() < REST_CONCURRENCY
-            && let Some((i, want)) = queue.pop()
-        {
-            let client = Arc::clone(client);
-            let base = format!(
-                "/repos/{org}/{}/contents",
-                encode_segment(&pending[i].repo.name)
-            );
-            let oid = pending[i].oid.clone();
-            jobs.spawn(async move {
-                let (paths, optional) = match want {
-                    Want::File(path) => (vec![path], false),
-                    Want::Action(dir) => (ci::action_files(&dir).to_vec(), true),
-                };
-                for path in &paths {
-                    let url = client.rest_url(&format!("{base}/{}?ref={oid}", encode_path(path)));
-                    match raw(&client, &url).await {
-                        Ok(None) if optional => continue,
-                        Ok(None) => {
-                            let e = "GitHub answered 404 fetching the file".to_string();
-                            return (i, path.clone(), Err(e));
-                        }
-                        other => return (i, path.clone(), other),
+    for chunk in asks.chunks(FILES_PER_QUERY / 2) {
+        // Group the chunk by repository, keeping its order: one `repository` field each.
+        let mut groups: Vec<(usize, Vec<&str>)> = Vec::new();
+        for (i, dir) in chunk {
+            match groups.last_mut() {
+                Some((last, dirs)) if last == i => dirs.push(dir),
+                _ => groups.push((*i, vec![dir])),
+            }
+        }
+        let counts: Vec<usize> = groups.iter().map(|(_, dirs)| dirs.len() * 2).collect();
+        let mut vars = serde_json::Map::new();
+        vars.insert("owner".into(), json!(org));
+        for (g, (i, dirs)) in groups.iter().enumerate() {
+            let p = &pending[*i];
+            vars.insert(format!("r{g}"), json!(p.repo.name));
+            let paths = dirs.iter().flat_map(|d| ci::action_files(d));
+            for (f, path) in paths.enumerate() {
+                vars.insert(format!("f{g}_{f}"), json!(format!("{}:{path}", p.oid)));
+            }
+        }
+        let answer = client
+            .graphql(&query::files_query(&counts), vars.into(), true)
+            .await;
+        for (g, (i, dirs)) in groups.iter().enumerate() {
+            let p = &mut pending[*i];
+            let data = match &answer {
+                Ok(a) => &a.data[format!("r{g}")],
+                Err(e) => {
+                    for dir in dirs {
+                        let path = &ci::action_files(dir)[0];
+                        let message = format!("could not fetch the local action: {e}");
+                        p.problems.push(CiError::new(path, None, message));
+                    }
+                    continue;
+                }
+            };
+            for (d, dir) in dirs.iter().enumerate() {
+                // `action.yml` first, as the runner looks.
+                for (k, path) in ci::action_files(dir).into_iter().enumerate() {
+                    let found = &data[format!("f{g}_{}", d * 2 + k)];
+                    if found.is_object()
+                        && let Ok(blob) = serde_json::from_value::<query::Blob>(found.clone())
+                        && (blob.text.is_some() || blob.is_truncated == Some(true))
+                    {
+                        take_support_blob(p, path, blob);
+                        break;
                     }
                 }
-                (i, String::new(), Ok(None))
+            }
+        }
+    }
+}
+
+/// Fetch, a few at a time, the files GraphQL could not give whole, as raw content at the
+/// scanned commit. A file that cannot be fetched makes its repository an error.
+async fn fetch_files(client: &Arc<Client>, org: &str, pending: &mut [Pending]) {
+    let mut jobs = JoinSet::new();
+    let mut queue: Vec<(usize, String)> = Vec::new();
+    for (i, p) in pending.iter_mut().enumerate() {
+        queue.extend(p.fetch.drain(..).map(|f| (i, f)));
+    }
+    queue.reverse();
+    let mut results: Vec<(usize, String, Result<String, String>)> = Vec::new();
+    loop {
+        while jobs.len() < REST_CONCURRENCY
+            && let Some((i, path)) = queue.pop()
+        {
+            let client = Arc::clone(client);
+            let url = client.rest_url(&format!(
+                "/repos/{org}/{}/contents/{}?ref={}",
+                encode_segment(&pending[i].repo.name),
+                encode_path(&path),
+                pending[i].oid
+            ));
+            jobs.spawn(async move {
+                let result = match raw(&client, &url).await {
+                    Ok(Some(text)) => Ok(text),
+                    Ok(None) => Err("GitHub answered 404 fetching the file".to_string()),
+                    Err(e) => Err(e),
+                };
+                (i, path, result)
             });
         }
         match jobs.join_next().await {
@@ -567,8 +614,7 @@ async fn fetch_files(client: &Arc<Client>, org: &str, pending: &mut [Pending]) {
             continue;
         };
         match result {
-            Ok(Some(text)) => p.files.push((path, text)),
-            Ok(None) => {}
+            Ok(text) => p.files.push((path, text)),
             Err(message) => p.problems.push(CiError::new(&path, None, message)),
         }
     }

@@ -61,8 +61,40 @@ pub const ORG_REPOS: &str = r#"query OrgRepos($org: String!, $first: Int!, $afte
   }
 }"#;
 
-/// Every document, for the schema test.
-pub const ALL: &[(&str, &str)] = &[("OrgRepos", ORG_REPOS)];
+/// Files at given commits of many repositories in one request: `files[i]` is how many files
+/// repository `i` asks for. Names and expressions travel as variables (`$r0`, `$f0_1` =
+/// `"<oid>:<path>"`), never spliced into the document, so no file name can change the query.
+/// The answer's `data` is `{ "r0": { "f0_0": <blob or null>, … } | null, … }`.
+pub fn files_query(files: &[usize]) -> String {
+    let mut params = vec!["$owner: String!".to_string()];
+    let mut body = String::new();
+    for (i, &n) in files.iter().enumerate() {
+        params.push(format!("$r{i}: String!"));
+        body.push_str(&format!(
+            "  r{i}: repository(owner: $owner, name: $r{i}) {{\n"
+        ));
+        for j in 0..n {
+            params.push(format!("$f{i}_{j}: String!"));
+            body.push_str(&format!(
+                "    f{i}_{j}: object(expression: $f{i}_{j}) {{ ... on Blob {{ text byteSize isTruncated isBinary }} }}\n"
+            ));
+        }
+        body.push_str("  }\n");
+    }
+    format!(
+        "query Files({}) {{\n  rateLimit {{ cost remaining resetAt }}\n{body}}}",
+        params.join(", ")
+    )
+}
+
+/// Every document orgcheck sends, for the schema test: the fixed ones, and [`files_query`]
+/// in a representative shape.
+pub fn documents() -> Vec<(&'static str, String)> {
+    vec![
+        ("OrgRepos", ORG_REPOS.to_string()),
+        ("Files", files_query(&[2, 1, 4])),
+    ]
+}
 
 /// `data` of [`ORG_REPOS`].
 #[derive(Debug, Deserialize)]

@@ -14,6 +14,59 @@ fn blob(text: &str, truncated: bool) -> Value {
     json!({ "text": shown, "byteSize": text.len(), "isTruncated": truncated, "isBinary": false })
 }
 
+/// orgcheck's `Files` query, read from its variables (the document itself is validated against
+/// GitHub's schema by tests/graphql_schema.rs): `$r<i>` names a repository, `$f<i>_<j>` an
+/// `oid:path` expression; the answer nests blobs under the same aliases, null when absent.
+fn files(s: &State, vars: &Value) -> Answer {
+    let mut data = serde_json::Map::new();
+    data.insert(
+        "rateLimit".into(),
+        json!({ "cost": 1, "remaining": s.rate_remaining, "resetAt": "2099-01-01T00:00:00Z" }),
+    );
+    for (key, name) in vars.as_object().into_iter().flatten() {
+        let Some(i) = key.strip_prefix('r') else {
+            continue;
+        };
+        let Some(repo) = s
+            .repos
+            .iter()
+            .find(|r| Some(r.name.as_str()) == name.as_str())
+        else {
+            data.insert(key.clone(), Value::Null);
+            continue;
+        };
+        let mut fields = serde_json::Map::new();
+        for (fkey, expression) in vars.as_object().into_iter().flatten() {
+            let Some(rest) = fkey.strip_prefix(&format!("f{i}_")) else {
+                continue;
+            };
+            if rest.contains('_') {
+                continue;
+            }
+            let path = expression
+                .as_str()
+                .and_then(|e| e.split_once(':'))
+                .map(|(_, p)| p)
+                .unwrap_or("");
+            let text = repo
+                .files
+                .iter()
+                .find(|(p, _)| p == path)
+                .map(|(_, t)| t.as_str());
+            fields.insert(
+                fkey.clone(),
+                text.map(|t| blob(t, false)).unwrap_or(Value::Null),
+            );
+        }
+        data.insert(key.clone(), Value::Object(fields));
+    }
+    (
+        200,
+        rate_headers(s, "graphql", false),
+        json!({ "data": data }).to_string(),
+    )
+}
+
 /// `.circleci` as GitHub lists it: the config and any other file directly in the folder.
 fn circleci_tree(r: &super::FakeRepo) -> Value {
     let mut entries: Vec<Value> = Vec::new();
@@ -69,6 +122,9 @@ pub(super) fn graphql(s: &mut State, body: &str) -> Answer {
     let request: Value = serde_json::from_str(body).unwrap_or(Value::Null);
     let query = request["query"].as_str().unwrap_or("");
     let vars = &request["variables"];
+    if query.starts_with("query Files(") {
+        return files(s, vars);
+    }
     if !query.contains("organization(login: $org)")
         || !query.contains("repositories(first: $first, after: $after")
     {
