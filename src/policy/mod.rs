@@ -4,6 +4,7 @@
 mod date;
 pub mod diff;
 pub mod edit;
+mod names;
 mod parse;
 pub mod schema;
 

@@ -1,6 +1,7 @@
 //! Read a policy file: parse TOML, then validate every field, collecting *all* errors with
 //! file:line:column (the way cargo-deny reports its config), so one run shows everything to fix.
 
+use super::names::{closest, is_kebab};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::ops::Range;
@@ -269,12 +270,54 @@ impl<'t> Walker<'t> {
             );
         }
         let description = self.required_string(t, "description", "[[rule]]", span.clone());
+        let selector = self.selector(t, &span);
+        let ci = match t.get("ci") {
+            None => CiSystem::ALL.to_vec(),
+            Some(v) => {
+                let mut out = Vec::new();
+                for (s, s_span) in self.strings(v) {
+                    match CiSystem::from_id(&s) {
+                        Some(c) => out.push(c),
+                        None => self.error(
+                            s_span,
+                            format!(
+                                "unknown CI system `{s}`; expected `circleci` or `github-actions`"
+                            ),
+                        ),
+                    }
+                }
+                out
+            }
+        };
+        let jobs = t.get("jobs").map(|v| self.patterns(v)).unwrap_or_default();
+        let events = self.events(t);
+        let require = match t
+            .get("require")
+            .and_then(|v| self.choice(v, &["every-job", "any-job"]))
+            .as_deref()
+        {
+            Some("any-job") => Require::AnyJob,
+            _ => Require::EveryJob,
+        };
+        Some(Rule {
+            id: id?.0,
+            description: description?.0,
+            selector: selector?,
+            ci,
+            jobs,
+            events,
+            require,
+        })
+    }
+
+    /// A rule's selector: `run` (with `match`) or `uses` (with an optional `@version-glob`).
+    fn selector(&mut self, t: &dyn TableLike, span: &Range<usize>) -> Option<Selector> {
         let run = t.get("run").and_then(|v| self.string(v));
         let uses = t.get("uses").and_then(|v| self.string(v));
         let mode = t
             .get("match")
             .and_then(|v| self.choice(v, &["exact", "contains", "regex"]));
-        let selector = match (run, uses) {
+        match (run, uses) {
             (Some(_), Some(_)) => {
                 let at = t.get("uses").map(span_of).unwrap_or(span.clone());
                 self.error(
@@ -326,26 +369,11 @@ impl<'t> Walker<'t> {
                     version,
                 })
             }
-        };
-        let ci = match t.get("ci") {
-            None => CiSystem::ALL.to_vec(),
-            Some(v) => {
-                let mut out = Vec::new();
-                for (s, s_span) in self.strings(v) {
-                    match CiSystem::from_id(&s) {
-                        Some(c) => out.push(c),
-                        None => self.error(
-                            s_span,
-                            format!(
-                                "unknown CI system `{s}`; expected `circleci` or `github-actions`"
-                            ),
-                        ),
-                    }
-                }
-                out
-            }
-        };
-        let jobs = t.get("jobs").map(|v| self.patterns(v)).unwrap_or_default();
+        }
+    }
+
+    /// A rule's `events`, each a GitHub event name.
+    fn events(&mut self, t: &dyn TableLike) -> Vec<String> {
         let mut events = Vec::new();
         for (event, event_span) in t.get("events").map(|v| self.strings(v)).unwrap_or_default() {
             if GITHUB_EVENTS.contains(&event.as_str()) {
@@ -360,23 +388,7 @@ impl<'t> Walker<'t> {
                 );
             }
         }
-        let require = match t
-            .get("require")
-            .and_then(|v| self.choice(v, &["every-job", "any-job"]))
-            .as_deref()
-        {
-            Some("any-job") => Require::AnyJob,
-            _ => Require::EveryJob,
-        };
-        Some(Rule {
-            id: id?.0,
-            description: description?.0,
-            selector: selector?,
-            ci,
-            jobs,
-            events,
-            require,
-        })
+        events
     }
 
     fn exemption(
@@ -584,37 +596,4 @@ impl<'t> Walker<'t> {
 
 fn span_of(item: &Item) -> Range<usize> {
     item.span().unwrap_or(0..0)
-}
-
-fn is_kebab(id: &str) -> bool {
-    !id.is_empty()
-        && !id.starts_with('-')
-        && !id.ends_with('-')
-        && id
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-}
-
-/// The allowed key closest to a misspelt one, when it is close enough to be a typo.
-fn closest<'a>(key: &str, allowed: &[&'a str]) -> Option<&'a str> {
-    allowed
-        .iter()
-        .map(|a| (edit_distance(key, a), *a))
-        .filter(|(d, a)| *d <= 2.max(a.len() / 4))
-        .min()
-        .map(|(_, a)| a)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
