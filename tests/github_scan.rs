@@ -8,7 +8,7 @@ use std::process::{Command, Output};
 use support::fake_github::{FakeApp, FakeGitHub, FakeRepo, Fault, On, State};
 use support::{code, root, stderr, stdout};
 
-const TOKEN: &str = "ghp_CANARY0123456789abcdefCANARY";
+use support::CANARY_TOKEN as TOKEN;
 const CIRCLE_OK: &str =
     "version: 2.1\njobs:\n  build:\n    steps:\n      - checkout\n      - run: make test\n";
 const CIRCLE_BAD: &str = "version: 2.1\njobs:\n  build:\n    steps:\n      - run: make\n";
@@ -36,25 +36,14 @@ fn scan(fake: &FakeGitHub, extra: &[&str], envs: &[(&str, &str)]) -> Run {
     let policy = dir.path().join("policy.toml");
     std::fs::write(&policy, POLICY).unwrap();
     let report = dir.path().join("report.json");
-    let api = fake.api_url();
-    let mut args = vec!["scan", "--org", "acme", "--api-url", &api];
+    let mut cmd = support::org_scan_command(&fake.api_url());
+    let mut args = Vec::new();
     if !extra.contains(&"--policy") {
         args.extend(["--policy", policy.to_str().unwrap()]);
     }
     args.extend(["--format", "json", "--output", report.to_str().unwrap()]);
     args.extend_from_slice(extra);
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_orgcheck"));
-    cmd.args(&args)
-        .current_dir(root())
-        .env("ORGCHECK_TODAY", "2026-11-27")
-        .env("ORGCHECK_WAIT_SCALE", "0.001")
-        .env("GITHUB_TOKEN", TOKEN)
-        .env_remove("GH_TOKEN")
-        .env_remove("GITHUB_API_URL")
-        .env_remove("GITHUB_GRAPHQL_URL")
-        .env_remove("GITHUB_STEP_SUMMARY")
-        .env_remove("GITHUB_OUTPUT")
-        .env_remove("GITHUB_ACTIONS");
+    cmd.args(&args).env("ORGCHECK_WAIT_SCALE", "0.001");
     for (k, v) in envs {
         cmd.env(k, v);
     }

@@ -29,6 +29,26 @@ pub fn orgcheck_in(dir: &Path, args: &[&str]) -> Output {
         .expect("the binary runs")
 }
 
+/// A token no output may ever contain: every org-scan test checks for it.
+pub const CANARY_TOKEN: &str = "ghp_CANARY0123456789abcdefCANARY";
+
+/// `orgcheck scan --org acme` against a fake GitHub at `api`, authenticated by
+/// [`CANARY_TOKEN`], with nothing of the test runner's own GitHub environment.
+pub fn org_scan_command(api: &str) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_orgcheck"));
+    cmd.args(["scan", "--org", "acme", "--api-url", api])
+        .current_dir(root())
+        .env("ORGCHECK_TODAY", "2026-11-27")
+        .env("GITHUB_TOKEN", CANARY_TOKEN)
+        .env_remove("GH_TOKEN")
+        .env_remove("GITHUB_API_URL")
+        .env_remove("GITHUB_GRAPHQL_URL")
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .env_remove("GITHUB_OUTPUT")
+        .env_remove("GITHUB_ACTIONS");
+    cmd
+}
+
 /// Standard output as text.
 pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
