@@ -59,7 +59,7 @@ fn main() {
                 circle(
                     r,
                     format!(
-                        "version: 2.1\njobs:\n  b:\n    steps:\n      - run: \"make test {}\"\n",
+                        "version: 2.1\njobs:\n  build:\n    steps:\n      - run: \"make test {}\"\n",
                         "x".repeat(1 << 20)
                     )
                     .as_bytes(),
@@ -72,6 +72,10 @@ fn main() {
                 let mut s = String::from("version: 2.1\njobs:\n");
                 for i in 0..10_000 {
                     s.push_str(&format!("  j{i}:\n    steps:\n      - run: make test\n"));
+                }
+                s.push_str("workflows:\n  all:\n    jobs:\n");
+                for i in 0..10_000 {
+                    s.push_str(&format!("      - j{i}\n"));
                 }
                 circle(r, s.as_bytes())
             }),
@@ -87,7 +91,7 @@ fn main() {
         (
             "a 100,000-key mapping (2.4 MB)",
             Box::new(move |r: &Path| {
-                let mut s = String::from("version: 2.1\njobs:\n  b:\n    environment:\n");
+                let mut s = String::from("version: 2.1\njobs:\n  build:\n    environment:\n");
                 for i in 0..100_000 {
                     s.push_str(&format!("      K{i}: v\n"));
                 }
@@ -101,6 +105,33 @@ fn main() {
         (
             "parameter doubling, 22 levels (2 KB)",
             Box::new(move |r: &Path| circle(r, hostile::doubling_bomb(22).as_bytes())),
+        ),
+        (
+            "a matrix of 10^4 combinations",
+            Box::new(move |r: &Path| {
+                let axes: String = (0..4)
+                    .map(|a| format!("              p{a}: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]\n"))
+                    .collect();
+                circle(r, format!("version: 2.1\njobs:\n  build:\n    steps:\n      - run: make test\nworkflows:\n  w:\n    jobs:\n      - build:\n          matrix:\n            parameters:\n{axes}").as_bytes())
+            }),
+        ),
+        (
+            "composite actions, 3 levels of 100 calls",
+            Box::new(move |r: &Path| {
+                write(
+                    &r.join(".github/workflows/ci.yml"),
+                    b"on: push\njobs:\n  b:\n    runs-on: x\n    steps:\n      - uses: ./x\n",
+                );
+                let action = |dir: &str, steps: String| {
+                    write(
+                        &r.join(dir).join("action.yml"),
+                        format!("runs:\n  using: composite\n  steps:\n{steps}").as_bytes(),
+                    )
+                };
+                action("x", "    - uses: ./y\n".repeat(100));
+                action("y", "    - uses: ./z\n".repeat(100));
+                action("z", "    - run: make test\n      shell: bash\n".repeat(100));
+            }),
         ),
         (
             "symlink loop as .github/workflows",

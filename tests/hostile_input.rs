@@ -211,3 +211,96 @@ fn reusable_workflow_calls_cannot_multiply_without_bound() {
         "{messages:?}"
     );
 }
+
+/// A composite action at `dir` whose steps are `steps` (YAML list items, indented by 4).
+fn action(repo: &Path, dir: &str, steps: &str) {
+    write(
+        &repo.join(dir).join("action.yml"),
+        format!("runs:\n  using: composite\n  steps:\n{steps}").as_bytes(),
+    );
+}
+
+fn uses_workflow(repo: &Path, target: &str) {
+    write(
+        &repo.join(".github/workflows/ci.yml"),
+        format!("on: push\njobs:\n  build:\n    runs-on: x\n    steps:\n      - run: make test\n      - uses: ./{target}\n").as_bytes(),
+    );
+}
+
+#[test]
+fn what_runs_cannot_multiply_nest_or_escape() {
+    let dir = tempfile::tempdir().unwrap();
+    let org = dir.path().join("org");
+    // A matrix of 10^4 combinations.
+    let axes: String = (0..4)
+        .map(|a| format!("              p{a}: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]\n"))
+        .collect();
+    circle(
+        &org,
+        "matrix-bomb",
+        format!("version: 2.1\njobs:\n  build:\n    steps:\n      - run: make test\nworkflows:\n  w:\n    jobs:\n      - build:\n          matrix:\n            parameters:\n{axes}").as_bytes(),
+    );
+    // Sixty invocations of a 1,000-instance matrix: 60,000 instances.
+    let many: String = (0..60)
+        .map(|i| format!("      - build:\n          name: b{i}-<< matrix.p >>\n          matrix:\n            parameters:\n              p: [{}]\n", (0..1000).map(|v| v.to_string()).collect::<Vec<_>>().join(", ")))
+        .collect();
+    circle(
+        &org,
+        "many-instances",
+        format!("version: 2.1\njobs:\n  build:\n    steps:\n      - run: make test\nworkflows:\n  w:\n    jobs:\n{many}").as_bytes(),
+    );
+    // Composite actions twelve deep.
+    let deep = org.join("deep-actions");
+    uses_workflow(&deep, "a0");
+    for i in 0..12 {
+        action(
+            &deep,
+            &format!("a{i}"),
+            &format!("    - uses: ./a{}\n", i + 1),
+        );
+    }
+    // Three levels of 100 calls each: a million steps.
+    let wide = org.join("wide-actions");
+    uses_workflow(&wide, "x");
+    let calls = |target: &str| format!("    - uses: ./{target}\n").repeat(100);
+    action(&wide, "x", &calls("y"));
+    action(&wide, "y", &calls("z"));
+    action(
+        &wide,
+        "z",
+        &"    - run: make test\n      shell: bash\n".repeat(100),
+    );
+    // A local action that is a link to outside the repository.
+    let outside = dir.path().join("outside");
+    action(
+        &outside,
+        "secret",
+        "    - run: cat /etc/shadow\n      shell: bash\n",
+    );
+    let linked = org.join("linked-action");
+    uses_workflow(&linked, "tools/ext");
+    std::fs::create_dir_all(linked.join("tools")).unwrap();
+    std::os::unix::fs::symlink(outside.join("secret"), linked.join("tools/ext")).unwrap();
+    // A continuation that climbs out of the repository.
+    circle(
+        &org,
+        "continuation-escape",
+        b"version: 2.1\nsetup: true\norbs:\n  c: circleci/continuation@1\njobs:\n  s:\n    steps:\n      - c/continue:\n          configuration_path: ../../../../etc/passwd\nworkflows:\n  w:\n    jobs: [s]\n",
+    );
+
+    let (report, err) = scan(&org);
+    assert!(
+        error_of(&report, "matrix-bomb").contains("expands to more than 1000 jobs"),
+        "{err}"
+    );
+    assert!(error_of(&report, "many-instances").contains("more than 50000 job instances"));
+    assert!(error_of(&report, "deep-actions").contains("nest deeper than 10 levels"));
+    assert!(error_of(&report, "wide-actions").contains("more than 50000 steps"));
+    assert!(error_of(&report, "linked-action").contains("link to outside the repository"));
+    assert!(
+        !serde_json::to_string(&report)
+            .unwrap()
+            .contains("/etc/shadow")
+    );
+    assert!(error_of(&report, "continuation-escape").contains("which is not in the repository"));
+}

@@ -78,11 +78,23 @@ impl<'f> Actions<'f> {
         out
     }
 
-    fn expand_into(&mut self, steps: &[Step], out: &mut Vec<Step>, chain: &mut Vec<String>) {
+    /// Returns false once the job is too large, to stop the whole expansion.
+    fn expand_into(
+        &mut self,
+        steps: &[Step],
+        out: &mut Vec<Step>,
+        chain: &mut Vec<String>,
+    ) -> bool {
         for step in steps {
             if out.len() >= MAX_STEPS {
-                self.problem(step, format!("a job expands to more than {MAX_STEPS} steps through local actions; orgcheck stops here"));
-                return;
+                self.problem(
+                    step,
+                    format!(
+                        "a job expands to more than {MAX_STEPS} steps through local actions; \
+                         orgcheck stops here"
+                    ),
+                );
+                return false;
             }
             out.push(step.clone());
             let StepKind::Uses(uses) = &step.kind else {
@@ -114,9 +126,13 @@ impl<'f> Actions<'f> {
                 continue;
             };
             chain.push(dir);
-            self.expand_into(&inner, out, chain);
+            let more = self.expand_into(&inner, out, chain);
             chain.pop();
+            if !more {
+                return false;
+            }
         }
+        true
     }
 
     /// The composite steps of the action in `dir`, parsed once; `None` when it is not a

@@ -10,7 +10,7 @@ mod dynamic;
 mod expand;
 mod workflow;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use super::params::{self, Budget, Exhausted};
 use super::yaml::{Entry, Mark, Node, Value};
@@ -33,6 +33,8 @@ pub fn parse(path: &str, root: &Node) -> Result<Pipeline, CiError> {
         budget: Budget::after_loading(root.size()),
     };
     let definitions = cx.definitions()?;
+    // By name, the last definition winning as YAML's last duplicate key does.
+    let by_name: HashMap<&str, &Entry> = definitions.iter().map(|d| (d.key.as_str(), d)).collect();
     let plan = workflow::plan(root);
     let mut pipeline = Pipeline::new(path, CiSystem::Circleci);
     let mut used = BTreeSet::new();
@@ -42,7 +44,7 @@ pub fn parse(path: &str, root: &Node) -> Result<Pipeline, CiError> {
             .instances()
             .map_err(|m| cx.err(invocation.mark, m))?;
         for instance in instances {
-            if let Some(job) = cx.instance(definitions, invocation, instance)? {
+            if let Some(job) = cx.instance(&by_name, invocation, instance)? {
                 pipeline.jobs.push(job);
             }
             if pipeline.jobs.len() > MAX_INSTANCES {
@@ -185,7 +187,7 @@ impl<'a> Context<'a> {
     /// registry orb's job (not verifiable). `None` when the job is defined nowhere.
     fn instance(
         &self,
-        definitions: &[Entry],
+        definitions: &HashMap<&str, &Entry>,
         invocation: &Invocation<'a>,
         instance: Instance<'a>,
     ) -> Result<Option<Job>, CiError> {
@@ -196,7 +198,7 @@ impl<'a> Context<'a> {
             pre: invocation.extra_steps("pre-steps"),
             post: invocation.extra_steps("post-steps"),
         };
-        if let Some(def) = definitions.iter().rev().find(|d| d.key == invocation.job) {
+        if let Some(def) = definitions.get(invocation.job.as_str()) {
             return self
                 .job(&def.key, def.key_mark, &def.value, &Scope::Top, call)
                 .map(Some);
