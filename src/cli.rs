@@ -202,9 +202,19 @@ pub struct RuleArgs {
     /// Job-name globs (repeat or comma-separate); `--jobs '*'` for every job.
     #[arg(long, value_delimiter = ',', value_name = "GLOB")]
     pub jobs: Option<Vec<String>>,
+    /// GitHub events whose workflows the rule covers (repeat or comma-separate), e.g.
+    /// `push,pull_request`; `--events all` for every workflow. CircleCI jobs are not filtered.
+    #[arg(long, value_delimiter = ',', value_name = "EVENT", value_parser = events_parser())]
+    pub events: Option<Vec<String>>,
     /// Where the step must be.
     #[arg(long, value_parser = ["every-job", "any-job"])]
     pub require: Option<String>,
+}
+
+/// `--events` takes GitHub's event names, or `all`.
+fn events_parser() -> clap::builder::PossibleValuesParser {
+    let names = crate::policy::GITHUB_EVENTS.iter().copied().chain(["all"]);
+    clap::builder::PossibleValuesParser::new(names)
 }
 
 /// `policy list` and `show` formats.

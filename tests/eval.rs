@@ -158,3 +158,38 @@ fn broken_config_is_an_error_but_other_files_still_count() {
     );
     assert!(!report.is_passing());
 }
+
+#[test]
+fn reusable_workflows_take_the_events_of_their_callers() {
+    let policy =
+        "[[rule]]\nid = \"t\"\ndescription = \"d\"\nrun = \"make test\"\nevents = [\"push\"]\n";
+    let callee = "on: workflow_call\njobs:\n  inner: {runs-on: x, steps: [{run: build}]}\n";
+    let caller = |on: &str| {
+        format!("on: {on}\njobs:\n  call:\n    uses: ./.github/workflows/reusable.yml\n")
+    };
+    let on_push = caller("push");
+    let on_release = caller("release");
+    let report = run(
+        policy,
+        &[
+            repo(
+                "pushed",
+                &[
+                    (".github/workflows/ci.yml", on_push.as_str()),
+                    (".github/workflows/reusable.yml", callee),
+                ],
+            ),
+            repo(
+                "released",
+                &[
+                    (".github/workflows/ci.yml", on_release.as_str()),
+                    (".github/workflows/reusable.yml", callee),
+                ],
+            ),
+        ],
+    );
+    let pushed = &report.repositories[0];
+    assert_eq!(pushed.jobs[0].name, "call/inner");
+    assert_eq!(pushed.jobs[0].missing, ["t"]);
+    assert_eq!(report.repositories[1].status, Status::Compliant);
+}

@@ -442,3 +442,40 @@ fn diff_reads_the_base_from_git() {
     );
     assert!(v["impact"].is_null());
 }
+
+#[test]
+fn events_are_edited_validated_and_shown() {
+    let (dir, path) = setup();
+    let before = read(&path);
+    let out = policy(
+        dir.path(),
+        &["edit", "tests", "--events", "push,pull_request"],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let (added, removed) = changed_lines(&before, &read(&path));
+    assert_eq!(added, ["events = [\"push\", \"pull_request\"]"]);
+    assert!(removed.is_empty());
+    let shown = policy(dir.path(), &["show", "tests"]);
+    assert!(stdout(&shown).contains("events:      push, pull_request"));
+    // `all` removes the key: back to the bytes before.
+    let out = policy(dir.path(), &["edit", "tests", "--events", "all"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(read(&path), before);
+    // A misspelt event is refused by the command line, and by validation in the file.
+    let out = policy(dir.path(), &["edit", "tests", "--events", "pull-request"]);
+    assert_eq!(code(&out), 2);
+    assert_eq!(read(&path), before);
+    let bad = before.replace(
+        "description = \"Run the tests\"",
+        "description = \"Run the tests\"\nevents = [\"pull-request\"]",
+    );
+    std::fs::write(&path, &bad).unwrap();
+    let out = policy(dir.path(), &["validate"]);
+    assert_eq!(code(&out), 2);
+    // Line 24 of the file, the string's column.
+    assert!(
+        stderr(&out).contains("orgcheck.toml:24:11: unknown GitHub event `pull-request`"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -64,6 +64,8 @@ pub struct RuleFields {
     pub ci: Option<Vec<String>>,
     /// Job globs; an empty list removes the key (every job).
     pub jobs: Option<Vec<String>>,
+    /// GitHub events; an empty list removes the key (every workflow).
+    pub events: Option<Vec<String>>,
     /// `every-job` or `any-job`.
     pub require: Option<String>,
 }
@@ -210,7 +212,7 @@ fn apply_fields(t: &mut Table, f: &RuleFields) {
     if let Some(v) = &f.match_mode {
         set(t, "match", v.as_str().into());
     }
-    for (key, list) in [("ci", &f.ci), ("jobs", &f.jobs)] {
+    for (key, list) in [("ci", &f.ci), ("jobs", &f.jobs), ("events", &f.events)] {
         match list {
             Some(l) if l.is_empty() => {
                 t.remove(key);
@@ -273,6 +275,7 @@ fn add_rule(doc: &mut DocumentMut, f: &RuleFields) -> Result<(), EditError> {
         &RuleFields {
             ci: None,
             jobs: None,
+            events: None,
             require: None,
             ..f.clone()
         },
@@ -282,6 +285,7 @@ fn add_rule(doc: &mut DocumentMut, f: &RuleFields) -> Result<(), EditError> {
         &RuleFields {
             ci: f.ci.clone(),
             jobs: f.jobs.clone(),
+            events: f.events.clone(),
             require: f.require.clone(),
             ..RuleFields::default()
         },

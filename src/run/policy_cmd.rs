@@ -212,6 +212,13 @@ fn rule_fields(a: &RuleArgs) -> RuleFields {
             v
         }
     });
+    let events = a.events.clone().map(|v| {
+        if v.iter().any(|e| e == "all") {
+            Vec::new()
+        } else {
+            v
+        }
+    });
     RuleFields {
         id: a.id.clone(),
         description: a.description.clone(),
@@ -220,6 +227,7 @@ fn rule_fields(a: &RuleArgs) -> RuleFields {
         match_mode: a.match_mode.clone(),
         ci,
         jobs,
+        events,
         require: a.require.clone(),
     }
 }
@@ -232,6 +240,7 @@ fn changes_nothing(a: &RuleArgs) -> bool {
         && a.match_mode.is_none()
         && a.ci.is_none()
         && a.jobs.is_none()
+        && a.events.is_none()
         && a.require.is_none()
 }
 
@@ -261,6 +270,9 @@ fn rule_json(r: &policy::Rule) -> serde_json::Value {
     if let Some(m) = mode {
         v["match"] = m.into();
     }
+    if !r.events.is_empty() {
+        v["events"] = r.events.clone().into();
+    }
     v
 }
 
@@ -285,7 +297,11 @@ fn rule_text(r: &policy::Rule) -> String {
             jobs.join(", ")
         },
         r.require.as_str()
-    )
+    ) + &if r.events.is_empty() {
+        String::new()
+    } else {
+        format!("events:      {}\n", r.events.join(", "))
+    }
 }
 
 fn list(p: &Policy, format: ListFormat) -> String {

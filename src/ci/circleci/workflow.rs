@@ -303,3 +303,44 @@ fn matches_exclusion(exclusion: &Node, combination: &[(&str, &Node)]) -> bool {
             .any(|(k, v)| *k == e.key && v.as_str().is_some() && v.as_str() == e.value.as_str())
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::constant;
+    use crate::ci::yaml::load;
+
+    fn eval(condition: &str) -> Option<bool> {
+        let root = load(&format!("when: {condition}\n")).unwrap().unwrap();
+        constant(root.get("when").unwrap())
+    }
+
+    #[test]
+    fn logic_statements_over_literals_are_evaluated() {
+        assert_eq!(eval("false"), Some(false));
+        assert_eq!(eval("true"), Some(true));
+        assert_eq!(eval("{not: true}"), Some(false));
+        assert_eq!(eval("{or: [false, true]}"), Some(true));
+        assert_eq!(eval("{and: [true, false]}"), Some(false));
+        assert_eq!(eval("{equal: [main, main]}"), Some(true));
+        assert_eq!(eval("{equal: [main, dev]}"), Some(false));
+        assert_eq!(
+            eval("{matches: {pattern: '^v.*', value: v1.2}}"),
+            Some(true)
+        );
+        assert_eq!(eval("{matches: {pattern: 'v', value: xv}}"), Some(false));
+    }
+
+    #[test]
+    fn anything_on_pipeline_values_is_satisfiable() {
+        assert_eq!(eval("<< pipeline.parameters.deploy >>"), None);
+        assert_eq!(eval("{equal: [main, << pipeline.git.branch >>]}"), None);
+        assert_eq!(eval("{or: [false, << pipeline.parameters.x >>]}"), None);
+        // A constant false decides `and` whatever the rest is.
+        assert_eq!(
+            eval("{and: [<< pipeline.parameters.x >>, false]}"),
+            Some(false)
+        );
+        // A quoted "false" is a non-empty string: not provably false.
+        assert_eq!(eval("'false'"), None);
+    }
+}
