@@ -109,3 +109,19 @@ fn the_schema_check_can_fail() {
     log["runs"][0]["results"][0]["level"] = "fatal".into();
     assert!(!v.is_valid(&log));
 }
+
+#[test]
+fn demo_scan_sarif_snapshot() {
+    let mut log = sarif(&[
+        "scan",
+        "--local",
+        "examples/demo-org",
+        "--policy",
+        "policy.example.toml",
+        "--format",
+        "sarif",
+    ]);
+    // The version changes with every release; the rest is the interface.
+    log["runs"][0]["tool"]["driver"]["version"] = "(version)".into();
+    insta::assert_json_snapshot!("demo_sarif", log);
+}
