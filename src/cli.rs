@@ -1,5 +1,8 @@
 //! Command-line interface. The doc comments here are the `--help` text.
 
+use crate::choice::Choice;
+use crate::ci::CiSystem;
+use crate::policy::{GITHUB_EVENTS, MatchMode, Require};
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -194,27 +197,26 @@ pub struct RuleArgs {
     #[arg(long, value_name = "NAME")]
     pub uses: Option<String>,
     /// How `run` compares.
-    #[arg(long = "match", value_parser = ["exact", "contains", "regex"])]
-    pub match_mode: Option<String>,
+    #[arg(long = "match", value_enum)]
+    pub match_mode: Option<MatchMode>,
     /// CI systems (repeat or comma-separate); `--ci all` for both.
-    #[arg(long, value_delimiter = ',', value_parser = ["circleci", "github-actions", "all"])]
+    #[arg(long, value_delimiter = ',', value_parser = with_all(CiSystem::IDS))]
     pub ci: Option<Vec<String>>,
     /// Job-name globs (repeat or comma-separate); `--jobs '*'` for every job.
     #[arg(long, value_delimiter = ',', value_name = "GLOB")]
     pub jobs: Option<Vec<String>>,
     /// GitHub events whose workflows the rule covers (repeat or comma-separate), e.g.
     /// `push,pull_request`; `--events all` for every workflow. CircleCI jobs are not filtered.
-    #[arg(long, value_delimiter = ',', value_name = "EVENT", value_parser = events_parser())]
+    #[arg(long, value_delimiter = ',', value_name = "EVENT", value_parser = with_all(GITHUB_EVENTS))]
     pub events: Option<Vec<String>>,
     /// Where the step must be.
-    #[arg(long, value_parser = ["every-job", "any-job"])]
-    pub require: Option<String>,
+    #[arg(long, value_enum)]
+    pub require: Option<Require>,
 }
 
-/// `--events` takes GitHub's event names, or `all`.
-fn events_parser() -> clap::builder::PossibleValuesParser {
-    let names = crate::policy::GITHUB_EVENTS.iter().copied().chain(["all"]);
-    clap::builder::PossibleValuesParser::new(names)
+/// A list flag's values, plus `all` (which removes the key: every value).
+fn with_all(values: &'static [&'static str]) -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(values.iter().copied().chain(["all"]))
 }
 
 /// `policy list` and `show` formats.

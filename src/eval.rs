@@ -80,7 +80,7 @@ pub fn evaluate(policy: &Policy, repos: &[Repository], cx: &Context) -> Report {
                 id: r.id.clone(),
                 description: r.description.clone(),
                 selector: r.selector_text(),
-                require: r.require.as_str().to_string(),
+                require: r.require,
             })
             .collect(),
         partial: cx.incomplete.is_some() || repositories.iter().any(repo_unread),

@@ -5,6 +5,7 @@
 //! text) → publishing.
 
 pub mod atomic;
+pub mod choice;
 pub mod ci;
 pub mod cli;
 pub mod eval;

@@ -15,34 +15,18 @@ use serde::Serialize;
 pub use action::{action_files, local_dir};
 pub use repo::{RepositoryCi, load_repository};
 
-/// Which CI system a file belongs to. Identifiers are stable: they appear in policies and reports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-pub enum CiSystem {
-    /// `.circleci/config.yml`
-    #[serde(rename = "circleci")]
-    Circleci,
-    /// `.github/workflows/*.yml`
-    #[serde(rename = "github-actions")]
-    GithubActions,
+crate::choice::choice! {
+    /// Which CI system a file belongs to. Identifiers are stable: they appear in policies and
+    /// reports.
+    pub enum CiSystem {
+        /// `.circleci/config.yml`
+        Circleci = "circleci",
+        /// `.github/workflows/*.yml`
+        GithubActions = "github-actions",
+    }
 }
 
 impl CiSystem {
-    /// Every system, in report order.
-    pub const ALL: [CiSystem; 2] = [CiSystem::Circleci, CiSystem::GithubActions];
-
-    /// The stable identifier.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CiSystem::Circleci => "circleci",
-            CiSystem::GithubActions => "github-actions",
-        }
-    }
-
-    /// Parse a stable identifier.
-    pub fn from_id(id: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|c| c.as_str() == id)
-    }
-
     /// The CI system a repository path belongs to, if it is a CI config at all.
     pub fn of_repo_path(path: &str) -> Option<Self> {
         if path == ".circleci/config.yml" || path == ".circleci/config.yaml" {
@@ -53,12 +37,6 @@ impl CiSystem {
         } else {
             None
         }
-    }
-}
-
-impl std::fmt::Display for CiSystem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 

@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use super::{Exemption, Policy, Rule};
+use crate::choice::Choice;
 
 /// Differences between two policies.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -66,13 +67,13 @@ fn rule_fields(r: &Rule) -> Vec<(&'static str, String)> {
         ("selector", r.selector_text()),
         (
             "ci",
-            list(r.ci.iter().map(|c| c.as_str().to_string()).collect()),
+            list(r.ci.iter().map(|c| c.id().to_string()).collect()),
         ),
         (
             "jobs",
             list(r.jobs.iter().map(|p| p.text.clone()).collect()),
         ),
-        ("require", r.require.as_str().to_string()),
+        ("require", r.require.id().to_string()),
     ]
 }
 
@@ -139,8 +140,9 @@ pub fn diff(old: &Policy, new: &Policy) -> PolicyDiff {
             ("scope.require-topics", p.scope.require_topics.join(", ")),
             (
                 "settings.unverifiable-jobs",
-                format!("{:?}", p.unverifiable_jobs).to_lowercase(),
+                p.unverifiable_jobs.id().to_string(),
             ),
+            ("settings.unused-jobs", p.unused_jobs.id().to_string()),
         ]
     };
     d.settings_changed = changed(settings(old), settings(new));

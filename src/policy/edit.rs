@@ -6,8 +6,10 @@ use std::path::Path;
 
 use toml_edit::{Array, ArrayOfTables, DocumentMut, Item, Table, Value, value};
 
-use super::{PolicyError, parse};
+use super::{MatchMode, PolicyError, Require, parse};
 use crate::atomic::write_atomic;
+use crate::choice::Choice;
+use crate::ci::CiSystem;
 
 /// Why an edit was refused. The file is untouched in every case.
 #[derive(Debug, thiserror::Error)]
@@ -58,16 +60,16 @@ pub struct RuleFields {
     pub run: Option<String>,
     /// A `uses` selector (replaces `run` and `match`).
     pub uses: Option<String>,
-    /// `exact`, `contains`, `regex`.
-    pub match_mode: Option<String>,
+    /// How `run` compares.
+    pub match_mode: Option<MatchMode>,
     /// CI systems; an empty list removes the key (both systems).
-    pub ci: Option<Vec<String>>,
+    pub ci: Option<Vec<CiSystem>>,
     /// Job globs; an empty list removes the key (every job).
     pub jobs: Option<Vec<String>>,
     /// GitHub events; an empty list removes the key (every workflow).
     pub events: Option<Vec<String>>,
-    /// `every-job` or `any-job`.
-    pub require: Option<String>,
+    /// Where the step must be.
+    pub require: Option<Require>,
 }
 
 /// One change to a policy.
@@ -209,10 +211,13 @@ fn apply_fields(t: &mut Table, f: &RuleFields) {
         t.remove("match");
         set(t, "uses", v.as_str().into());
     }
-    if let Some(v) = &f.match_mode {
-        set(t, "match", v.as_str().into());
+    if let Some(v) = f.match_mode {
+        set(t, "match", v.id().into());
     }
-    for (key, list) in [("ci", &f.ci), ("jobs", &f.jobs), ("events", &f.events)] {
+    let ci: Option<Vec<String>> =
+        f.ci.as_ref()
+            .map(|l| l.iter().map(|c| c.id().to_string()).collect());
+    for (key, list) in [("ci", &ci), ("jobs", &f.jobs), ("events", &f.events)] {
         match list {
             Some(l) if l.is_empty() => {
                 t.remove(key);
@@ -221,8 +226,8 @@ fn apply_fields(t: &mut Table, f: &RuleFields) {
             None => {}
         }
     }
-    if let Some(v) = &f.require {
-        set(t, "require", v.as_str().into());
+    if let Some(v) = f.require {
+        set(t, "require", v.id().into());
     }
 }
 
@@ -286,7 +291,7 @@ fn add_rule(doc: &mut DocumentMut, f: &RuleFields) -> Result<(), EditError> {
             ci: f.ci.clone(),
             jobs: f.jobs.clone(),
             events: f.events.clone(),
-            require: f.require.clone(),
+            require: f.require,
             ..RuleFields::default()
         },
     );

@@ -124,24 +124,28 @@ impl Pattern {
     }
 }
 
-/// What to do with jobs orgcheck cannot see into (orb jobs, remote reusable workflows).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Unverifiable {
-    /// List them, but they do not change a repository's status.
-    #[default]
-    Ignore,
-    /// They count as missing every rule that applies to them.
-    Fail,
+crate::choice::choice! {
+    /// What to do with jobs orgcheck cannot see into (orb jobs, remote reusable workflows).
+    #[derive(Default)]
+    pub enum Unverifiable {
+        /// List them, but they do not change a repository's status.
+        #[default]
+        Ignore = "ignore",
+        /// They count as missing every rule that applies to them.
+        Fail = "fail",
+    }
 }
 
-/// What to do with jobs that are defined but never run (no workflow lists them, `if: false`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum UnusedJobs {
-    /// List them as not run; they do not change a repository's status.
-    #[default]
-    Ignore,
-    /// Judge them like jobs that run (orgcheck's behaviour before it knew what runs).
-    Judge,
+crate::choice::choice! {
+    /// What to do with jobs that are defined but never run (no workflow lists them, `if: false`).
+    #[derive(Default)]
+    pub enum UnusedJobs {
+        /// List them as not run; they do not change a repository's status.
+        #[default]
+        Ignore = "ignore",
+        /// Judge them like jobs that run (orgcheck's behaviour before it knew what runs).
+        Judge = "judge",
+    }
 }
 
 /// The events a GitHub workflow can be triggered by, for validating `events`.
@@ -204,22 +208,25 @@ pub struct Rule {
     pub require: Require,
 }
 
-/// Where a required step must appear.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Require {
-    /// In every matching job (the default).
-    EveryJob,
-    /// In at least one matching job of the repository.
-    AnyJob,
+crate::choice::choice! {
+    /// Where a required step must appear.
+    pub enum Require {
+        /// In every matching job (the default).
+        EveryJob = "every-job",
+        /// In at least one matching job of the repository.
+        AnyJob = "any-job",
+    }
 }
 
-impl Require {
-    /// The stable identifier.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Require::EveryJob => "every-job",
-            Require::AnyJob => "any-job",
-        }
+crate::choice::choice! {
+    /// How a `run` selector compares commands (the policy's `match`).
+    pub enum MatchMode {
+        /// Equal after trimming surrounding whitespace (the default).
+        Exact = "exact",
+        /// Contains the text.
+        Contains = "contains",
+        /// Matches the regular expression anywhere.
+        Regex = "regex",
     }
 }
 
@@ -247,6 +254,25 @@ pub enum RunMatch {
     Contains(String),
     /// Matches the regular expression anywhere.
     Regex(Regex),
+}
+
+impl RunMatch {
+    /// How it compares.
+    pub fn mode(&self) -> MatchMode {
+        match self {
+            RunMatch::Exact(_) => MatchMode::Exact,
+            RunMatch::Contains(_) => MatchMode::Contains,
+            RunMatch::Regex(_) => MatchMode::Regex,
+        }
+    }
+
+    /// The command text or pattern, as written.
+    pub fn text(&self) -> &str {
+        match self {
+            RunMatch::Exact(s) | RunMatch::Contains(s) => s,
+            RunMatch::Regex(re) => re.as_str(),
+        }
+    }
 }
 
 impl Rule {

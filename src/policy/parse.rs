@@ -1,7 +1,6 @@
 //! Read a policy file: parse TOML, then validate every field, collecting *all* errors with
 //! file:line:column (the way cargo-deny reports its config), so one run shows everything to fix.
 
-use super::names::{closest, is_kebab};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::ops::Range;
@@ -10,11 +9,13 @@ use std::path::Path;
 use regex::Regex;
 use toml_edit::{Document, Item, TableLike, Value};
 
+use super::names::{closest, is_kebab};
 use super::schema;
 use super::{
-    Date, Exemption, GITHUB_EVENTS, Pattern, Policy, Require, Rule, RunMatch, Scope, Selector,
-    UnusedJobs, Unverifiable,
+    Date, Exemption, GITHUB_EVENTS, MatchMode, Pattern, Policy, Require, Rule, RunMatch, Scope,
+    Selector, UnusedJobs, Unverifiable,
 };
+use crate::choice::Choice;
 use crate::ci::CiSystem;
 
 /// One problem in a policy file.
@@ -197,16 +198,10 @@ impl<'t> Walker<'t> {
                 span_of(item),
             );
             if let Some(v) = t.get("unverifiable-jobs") {
-                policy.unverifiable_jobs = match self.choice(v, &["ignore", "fail"]).as_deref() {
-                    Some("fail") => Unverifiable::Fail,
-                    _ => Unverifiable::Ignore,
-                };
+                policy.unverifiable_jobs = self.choice(v).unwrap_or_default();
             }
             if let Some(v) = t.get("unused-jobs") {
-                policy.unused_jobs = match self.choice(v, &["ignore", "judge"]).as_deref() {
-                    Some("judge") => UnusedJobs::Judge,
-                    _ => UnusedJobs::Ignore,
-                };
+                policy.unused_jobs = self.choice(v).unwrap_or_default();
             }
         }
         let mut first_line: BTreeMap<String, usize> = BTreeMap::new();
@@ -273,32 +268,14 @@ impl<'t> Walker<'t> {
         let selector = self.selector(t, &span);
         let ci = match t.get("ci") {
             None => CiSystem::ALL.to_vec(),
-            Some(v) => {
-                let mut out = Vec::new();
-                for (s, s_span) in self.strings(v) {
-                    match CiSystem::from_id(&s) {
-                        Some(c) => out.push(c),
-                        None => self.error(
-                            s_span,
-                            format!(
-                                "unknown CI system `{s}`; expected `circleci` or `github-actions`"
-                            ),
-                        ),
-                    }
-                }
-                out
-            }
+            Some(v) => self.choices(v, "CI system"),
         };
         let jobs = t.get("jobs").map(|v| self.patterns(v)).unwrap_or_default();
         let events = self.events(t);
-        let require = match t
+        let require = t
             .get("require")
-            .and_then(|v| self.choice(v, &["every-job", "any-job"]))
-            .as_deref()
-        {
-            Some("any-job") => Require::AnyJob,
-            _ => Require::EveryJob,
-        };
+            .and_then(|v| self.choice(v))
+            .unwrap_or(Require::EveryJob);
         Some(Rule {
             id: id?.0,
             description: description?.0,
@@ -314,9 +291,7 @@ impl<'t> Walker<'t> {
     fn selector(&mut self, t: &dyn TableLike, span: &Range<usize>) -> Option<Selector> {
         let run = t.get("run").and_then(|v| self.string(v));
         let uses = t.get("uses").and_then(|v| self.string(v));
-        let mode = t
-            .get("match")
-            .and_then(|v| self.choice(v, &["exact", "contains", "regex"]));
+        let mode = t.get("match").and_then(|v| self.choice::<MatchMode>(v));
         match (run, uses) {
             (Some(_), Some(_)) => {
                 let at = t.get("uses").map(span_of).unwrap_or(span.clone());
@@ -333,9 +308,9 @@ impl<'t> Walker<'t> {
                 );
                 None
             }
-            (Some((cmd, cmd_span)), None) => match mode.as_deref().unwrap_or("exact") {
-                "contains" => Some(Selector::Run(RunMatch::Contains(cmd))),
-                "regex" => match Regex::new(&cmd) {
+            (Some((cmd, cmd_span)), None) => match mode.unwrap_or(MatchMode::Exact) {
+                MatchMode::Contains => Some(Selector::Run(RunMatch::Contains(cmd))),
+                MatchMode::Regex => match Regex::new(&cmd) {
                     Ok(re) => Some(Selector::Run(RunMatch::Regex(re))),
                     Err(e) => {
                         let detail = e.to_string().lines().last().unwrap_or_default().to_string();
@@ -542,18 +517,34 @@ impl<'t> Walker<'t> {
         b
     }
 
-    fn choice(&mut self, item: &Item, allowed: &[&str]) -> Option<String> {
+    /// One of an enumerated value's identifiers.
+    fn choice<C: Choice>(&mut self, item: &Item) -> Option<C> {
         let (s, span) = self.string(item)?;
-        if allowed.contains(&s.as_str()) {
-            Some(s)
-        } else {
-            let list: Vec<String> = allowed.iter().map(|a| format!("`{a}`")).collect();
+        let found = C::from_id(&s);
+        if found.is_none() {
+            let list: Vec<String> = C::IDS.iter().map(|a| format!("`{a}`")).collect();
             self.error(
                 span,
                 format!("unknown value `{s}`; expected one of {}", list.join(", ")),
             );
-            None
         }
+        found
+    }
+
+    /// A string or an array of strings, each one of an enumerated value's identifiers;
+    /// `what` names the value in errors.
+    fn choices<C: Choice>(&mut self, item: &Item, what: &str) -> Vec<C> {
+        let mut out = Vec::new();
+        for (s, span) in self.strings(item) {
+            match C::from_id(&s) {
+                Some(c) => out.push(c),
+                None => {
+                    let message = format!("unknown {what} `{s}`; expected {}", C::expected());
+                    self.error(span, message);
+                }
+            }
+        }
+        out
     }
 
     /// A string or an array of strings.

@@ -2,6 +2,9 @@
 //! `orgcheck policy schema` (and the shipped `policy.schema.json`) is generated from them, so
 //! editors and orgcheck agree on what a policy may contain.
 
+use super::{MatchMode, Require, UnusedJobs, Unverifiable};
+use crate::choice::Choice;
+use crate::ci::CiSystem;
 use serde_json::{Map, Value, json};
 
 /// A field's type.
@@ -78,13 +81,13 @@ pub const SCOPE: &[Field] = &[
 pub const SETTINGS: &[Field] = &[
     f(
         "unverifiable-jobs",
-        Kind::Enum(&["ignore", "fail"]),
+        Kind::Enum(Unverifiable::IDS),
         false,
         "Orb jobs and workflows from other repositories run steps orgcheck cannot see: `ignore` lists them as not verifiable, `fail` counts them as missing every rule.",
     ),
     f(
         "unused-jobs",
-        Kind::Enum(&["ignore", "judge"]),
+        Kind::Enum(UnusedJobs::IDS),
         false,
         "Jobs that never run (no workflow lists them, or `if: false`): `ignore` lists them as not run, `judge` judges them like jobs that run.",
     ),
@@ -118,13 +121,13 @@ pub const RULE: &[Field] = &[
     ),
     f(
         "match",
-        Kind::Enum(&["exact", "contains", "regex"]),
+        Kind::Enum(MatchMode::IDS),
         false,
         "How `run` compares: `exact` after trimming whitespace, `contains`, or `regex` (anywhere in the command).",
     ),
     f(
         "ci",
-        Kind::EnumStrings(&["circleci", "github-actions"]),
+        Kind::EnumStrings(CiSystem::IDS),
         false,
         "CI systems the rule applies to. Default: both.",
     ),
@@ -142,7 +145,7 @@ pub const RULE: &[Field] = &[
     ),
     f(
         "require",
-        Kind::Enum(&["every-job", "any-job"]),
+        Kind::Enum(Require::IDS),
         false,
         "`every-job`: each matching job runs the step. `any-job`: at least one matching job of the repository does.",
     ),

@@ -13,6 +13,7 @@ pub mod view;
 use serde::Serialize;
 
 use crate::ci::{CiSystem, Job, NotRunReason};
+use crate::policy::Require;
 
 /// Version of the JSON report's shape. 2: `jobs[]` are the job instances that run (one per
 /// CircleCI workflow invocation and matrix combination); jobs that never run moved to
@@ -126,7 +127,7 @@ pub struct RuleInfo {
     /// The selector, as text.
     pub selector: String,
     /// `every-job` or `any-job`.
-    pub require: String,
+    pub require: Require,
 }
 
 /// One repository's result.

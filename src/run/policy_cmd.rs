@@ -3,6 +3,8 @@
 
 use std::path::Path;
 
+use crate::choice::Choice;
+use crate::ci::CiSystem;
 use crate::cli::{DiffFormat, GitHubArgs, ListFormat, PolicyArgs, PolicyCommand, RuleArgs};
 use crate::eval::{self, Context};
 use crate::policy::edit::{self, Edit, EditError, RuleFields};
@@ -198,11 +200,12 @@ fn init(path: &Path, force: bool) -> Result<Exit, RunError> {
 }
 
 fn rule_fields(a: &RuleArgs) -> RuleFields {
+    // `all` removes the key (both systems); the rest are identifiers clap has checked.
     let ci = a.ci.clone().map(|v| {
         if v.iter().any(|c| c == "all") {
             Vec::new()
         } else {
-            v
+            v.iter().filter_map(|c| CiSystem::from_id(c)).collect()
         }
     });
     let jobs = a.jobs.clone().map(|v| {
@@ -224,11 +227,11 @@ fn rule_fields(a: &RuleArgs) -> RuleFields {
         description: a.description.clone(),
         run: a.run.clone(),
         uses: a.uses.clone(),
-        match_mode: a.match_mode.clone(),
+        match_mode: a.match_mode,
         ci,
         jobs,
         events,
-        require: a.require.clone(),
+        require: a.require,
     }
 }
 
@@ -246,11 +249,7 @@ fn changes_nothing(a: &RuleArgs) -> bool {
 
 fn rule_json(r: &policy::Rule) -> serde_json::Value {
     let (kind, selector, mode) = match &r.selector {
-        policy::Selector::Run(m) => match m {
-            policy::RunMatch::Exact(s) => ("run", s.clone(), Some("exact")),
-            policy::RunMatch::Contains(s) => ("run", s.clone(), Some("contains")),
-            policy::RunMatch::Regex(re) => ("run", re.as_str().to_string(), Some("regex")),
-        },
+        policy::Selector::Run(m) => ("run", m.text().to_string(), Some(m.mode().id())),
         policy::Selector::Uses { name, version } => (
             "uses",
             version
@@ -262,9 +261,9 @@ fn rule_json(r: &policy::Rule) -> serde_json::Value {
     let mut v = serde_json::json!({
         "id": r.id,
         "description": r.description,
-        "ci": r.ci.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+        "ci": r.ci.iter().map(|c| c.id()).collect::<Vec<_>>(),
         "jobs": r.jobs.iter().map(|p| p.text.as_str()).collect::<Vec<_>>(),
-        "require": r.require.as_str(),
+        "require": r.require.id(),
     });
     v[kind] = selector.into();
     if let Some(m) = mode {
@@ -284,7 +283,7 @@ fn json_line(v: &serde_json::Value) -> String {
 
 fn rule_text(r: &policy::Rule) -> String {
     let jobs: Vec<&str> = r.jobs.iter().map(|p| p.text.as_str()).collect();
-    let ci: Vec<&str> = r.ci.iter().map(|c| c.as_str()).collect();
+    let ci: Vec<&str> = r.ci.iter().map(|c| c.id()).collect();
     format!(
         "id:          {}\ndescription: {}\nstep:        {}\nci:          {}\njobs:        {}\nrequire:     {}\n",
         r.id,
@@ -296,7 +295,7 @@ fn rule_text(r: &policy::Rule) -> String {
         } else {
             jobs.join(", ")
         },
-        r.require.as_str()
+        r.require.id()
     ) + &if r.events.is_empty() {
         String::new()
     } else {
@@ -330,7 +329,7 @@ fn list(p: &Policy, format: ListFormat) -> String {
             [
                 r.id.clone(),
                 r.selector_text(),
-                r.require.as_str().to_string(),
+                r.require.id().to_string(),
                 r.description.clone(),
             ]
         })
