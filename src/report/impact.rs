@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use super::finding::Finding;
 use super::{Report, Status};
 use crate::policy::diff::PolicyDiff;
 
@@ -41,6 +42,11 @@ pub struct JobChange {
     pub no_longer_missing: Vec<String>,
 }
 
+/// The rule ids of some findings, in order.
+fn rules<'r>(findings: impl Iterator<Item = &'r Finding>) -> Vec<String> {
+    findings.map(|f| f.rule.clone()).collect()
+}
+
 /// Compare two reports of the same repositories.
 pub fn impact(old: &Report, new: &Report) -> Impact {
     let mut names: Vec<&str> = old
@@ -57,7 +63,7 @@ pub fn impact(old: &Report, new: &Report) -> Impact {
         let b = new.repositories.iter().find(|r| r.name == name);
         let mut jobs = Vec::new();
         if let (Some(a), Some(b)) = (a, b) {
-            let (ma, mb) = (&a.missing, &b.missing);
+            let (ma, mb) = (rules(a.repo_findings()), rules(b.repo_findings()));
             let newly: Vec<String> = mb.iter().filter(|m| !ma.contains(m)).cloned().collect();
             let gone: Vec<String> = ma.iter().filter(|m| !mb.contains(m)).cloned().collect();
             if !newly.is_empty() || !gone.is_empty() {
@@ -69,22 +75,22 @@ pub fn impact(old: &Report, new: &Report) -> Impact {
                     no_longer_missing: gone,
                 });
             }
-            for jb in &b.jobs {
+            for (ib, jb) in b.jobs.iter().enumerate() {
                 let before = a
                     .jobs
                     .iter()
-                    .find(|j| j.name == jb.name && j.file == jb.file)
-                    .map(|j| j.missing.as_slice())
+                    .position(|j| j.name == jb.name && j.file == jb.file)
+                    .map(|ia| rules(a.job_findings(ia)))
                     .unwrap_or_default();
-                let newly: Vec<String> = jb
-                    .missing
+                let after = rules(b.job_findings(ib));
+                let newly: Vec<String> = after
                     .iter()
                     .filter(|m| !before.contains(m))
                     .cloned()
                     .collect();
                 let gone: Vec<String> = before
                     .iter()
-                    .filter(|m| !jb.missing.contains(m))
+                    .filter(|m| !after.contains(m))
                     .cloned()
                     .collect();
                 if !newly.is_empty() || !gone.is_empty() {

@@ -1,6 +1,7 @@
-//! The report model, shared by every output format. Field names are a stable interface
-//! (documented in README.md): add fields, never rename them.
+//! The report model, shared by every output format: repositories, their jobs, and the findings
+//! about them. The stable JSON document (README.md) is built from it in [`json`].
 
+pub mod finding;
 pub mod gfm;
 pub mod impact;
 pub mod inspect;
@@ -21,7 +22,7 @@ use crate::policy::Require;
 pub const SCHEMA_VERSION: u32 = 2;
 
 /// The result of one scan.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Report {
     /// Shape version of this document.
     pub schema_version: u32,
@@ -43,7 +44,6 @@ pub struct Report {
     /// `error`).
     pub partial: bool,
     /// Why the scan stopped early, with how many repositories were not read.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub incomplete: Option<String>,
 }
 
@@ -131,31 +131,40 @@ pub struct RuleInfo {
 }
 
 /// One repository's result.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct RepoReport {
     /// Repository name.
     pub name: String,
     /// Verdict.
     pub status: Status,
     /// Web address of the repository, when known.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// Every job instance that runs, in file order.
     pub jobs: Vec<JobReport>,
     /// Jobs defined but never run, with why; not judged (unless `settings.unused-jobs` is
     /// `judge`, when they are in `jobs` instead).
     pub not_run: Vec<NotRunReport>,
-    /// `any-job` rules that no job of the repository satisfies.
-    pub missing: Vec<String>,
+    /// What the policy says about its jobs and about it, in job then rule order; findings an
+    /// active exemption covers are left out.
+    pub findings: Vec<finding::Finding>,
     /// Everything that went wrong, joined; present only for problems.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     /// The same problems one by one, with file and line.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<Problem>,
     /// Exemptions that matched this repository (active or expired).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub exemptions: Vec<ExemptionNote>,
+}
+
+impl RepoReport {
+    /// The findings about job `index`.
+    pub fn job_findings(&self, index: usize) -> impl Iterator<Item = &finding::Finding> {
+        self.findings.iter().filter(move |f| f.job == Some(index))
+    }
+
+    /// The findings about the repository as a whole.
+    pub fn repo_findings(&self) -> impl Iterator<Item = &finding::Finding> {
+        self.findings.iter().filter(|f| f.job.is_none())
+    }
 }
 
 /// A config file orgcheck could not understand.
@@ -230,8 +239,6 @@ pub struct JobReport {
     /// Why the job is not verifiable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub not_verifiable: Option<String>,
-    /// Ids of the `every-job` rules this job misses, in policy order.
-    pub missing: Vec<String>,
 }
 
 /// An exemption that named a repository.

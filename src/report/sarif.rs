@@ -4,6 +4,7 @@
 use serde_json::{Value, json};
 
 use super::Report;
+use crate::choice::Choice;
 
 /// SARIF's schema address, as code scanning expects it.
 pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -38,40 +39,43 @@ pub fn render(report: &Report) -> String {
                 format!("{}/{file}", repo.name)
             }
         };
-        for job in &repo.jobs {
-            for id in &job.missing {
-                let description = report
-                    .rules
-                    .iter()
-                    .find(|r| &r.id == id)
-                    .map(|r| r.description.as_str())
-                    .unwrap_or_default();
-                results.push(json!({
+        for finding in &repo.findings {
+            let id = finding.rule.as_str();
+            let description = report
+                .rules
+                .iter()
+                .find(|r| r.id == id)
+                .map(|r| r.description.as_str())
+                .unwrap_or_default();
+            let result = match finding.job.and_then(|i| repo.jobs.get(i)) {
+                Some(job) => json!({
                     "ruleId": id,
                     "ruleIndex": index(id),
-                    "level": "error",
-                    "message": { "text": format!("Job `{}` does not run the required step `{id}`: {description}.", job.name) },
+                    "level": finding.severity.id(),
+                    "message": { "text": finding.sentence(&job.name, description) },
                     "locations": [location(&uri(&job.file), job.line, &job.name)],
                     "partialFingerprints": { "orgcheck/v1": format!("{}:{}:{}:{id}", repo.name, job.file, job.name) },
                     "properties": { "repository": repo.name, "job": job.name, "ci": job.ci }
-                }));
-            }
-        }
-        for id in &repo.missing {
-            let file = repo
-                .jobs
-                .first()
-                .map(|j| (j.file.as_str(), j.line))
-                .unwrap_or((".", 1));
-            results.push(json!({
-                "ruleId": id,
-                "ruleIndex": index(id),
-                "level": "error",
-                "message": { "text": format!("No job of {} runs the required step `{id}`.", repo.name) },
-                "locations": [location(&uri(file.0), file.1, "")],
-                "partialFingerprints": { "orgcheck/v1": format!("{}:any:{id}", repo.name) },
-                "properties": { "repository": repo.name }
-            }));
+                }),
+                // About the repository as a whole: shown at its first job's file.
+                None => {
+                    let file = repo
+                        .jobs
+                        .first()
+                        .map(|j| (j.file.as_str(), j.line))
+                        .unwrap_or((".", 1));
+                    json!({
+                        "ruleId": id,
+                        "ruleIndex": index(id),
+                        "level": finding.severity.id(),
+                        "message": { "text": finding.sentence(&repo.name, description) },
+                        "locations": [location(&uri(file.0), file.1, "")],
+                        "partialFingerprints": { "orgcheck/v1": format!("{}:any:{id}", repo.name) },
+                        "properties": { "repository": repo.name }
+                    })
+                }
+            };
+            results.push(result);
         }
     }
     let log = json!({

@@ -29,24 +29,25 @@ pub fn render(report: &Report) -> String {
                 _ => out.push_str(&format!("{name}: error: {message}\n")),
             }
         }
-        for job in &repo.jobs {
-            for id in &job.missing {
-                let what = report
-                    .rules
-                    .iter()
-                    .find(|r| &r.id == id)
-                    .map(|r| clean(&r.description));
-                out.push_str(&format!(
-                    "{prefix}{}:{}: job `{}` misses `{id}`{}\n",
-                    clean(&job.file),
-                    job.line,
-                    clean(&job.name),
-                    what.map(|d| format!(" ({d})")).unwrap_or_default()
-                ));
+        for finding in &repo.findings {
+            match finding.job.and_then(|i| repo.jobs.get(i)) {
+                Some(job) => {
+                    let what = report
+                        .rules
+                        .iter()
+                        .find(|r| r.id == finding.rule)
+                        .map(|r| format!(" ({})", clean(&r.description)))
+                        .unwrap_or_default();
+                    out.push_str(&format!(
+                        "{prefix}{}:{}: job `{}` {}{what}\n",
+                        clean(&job.file),
+                        job.line,
+                        clean(&job.name),
+                        finding.summary()
+                    ));
+                }
+                None => out.push_str(&format!("{name}: {}\n", finding.summary())),
             }
-        }
-        for id in &repo.missing {
-            out.push_str(&format!("{name}: no job runs `{id}`\n"));
         }
         for job in &repo.not_run {
             out.push_str(&format!(

@@ -68,8 +68,8 @@ struct ChangesView {
 /// The template's data.
 #[derive(Serialize)]
 pub struct View<'a> {
-    /// The whole report, for custom templates that want raw data.
-    report: &'a Report,
+    /// The whole report as the JSON document has it, for custom templates that want raw data.
+    report: super::json::Document<'a>,
     summary: &'a super::Summary,
     rules: &'a [super::RuleInfo],
     source: &'a str,
@@ -220,7 +220,7 @@ impl<'a> View<'a> {
             }
         });
         View {
-            report,
+            report: super::json::document(report),
             summary: &report.summary,
             rules: &report.rules,
             source: &report.source,
@@ -271,18 +271,24 @@ fn not_run_views(report: &Report) -> Vec<NotRunView> {
 }
 
 fn repo_view(report: &Report, repo: &super::RepoReport, max_rows: usize) -> RepoView {
-    // Columns: the rules this repository misses somewhere, in policy order.
+    // Columns: the rules this repository fails somewhere, in policy order.
+    let fails = |i: usize, rule: &str| repo.job_findings(i).any(|f| f.rule == rule);
     let columns: Vec<String> = report
         .rules
         .iter()
         .map(|r| r.id.clone())
-        .filter(|id| repo.jobs.iter().any(|j| j.missing.contains(id)))
+        .filter(|id| (0..repo.jobs.len()).any(|i| fails(i, id)))
         .collect();
-    let failing: Vec<_> = repo.jobs.iter().filter(|j| !j.missing.is_empty()).collect();
+    let failing: Vec<_> = repo
+        .jobs
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| repo.job_findings(*i).next().is_some())
+        .collect();
     let rows = failing
         .iter()
         .take(max_rows)
-        .map(|j| RowView {
+        .map(|&(i, j)| RowView {
             job: j.name.clone(),
             note: if j.steps == 0 && j.verifiable {
                 Some("no steps".into())
@@ -296,7 +302,7 @@ fn repo_view(report: &Report, repo: &super::RepoReport, max_rows: usize) -> Repo
             url: j.url.clone(),
             cells: columns
                 .iter()
-                .map(|c| if j.missing.contains(c) { "❌" } else { "✅" })
+                .map(|c| if fails(i, c) { "❌" } else { "✅" })
                 .collect(),
         })
         .collect();
@@ -306,6 +312,6 @@ fn repo_view(report: &Report, repo: &super::RepoReport, max_rows: usize) -> Repo
         columns,
         rows,
         more_rows: failing.len().saturating_sub(max_rows),
-        missing_any: repo.missing.clone(),
+        missing_any: repo.repo_findings().map(|f| f.rule.clone()).collect(),
     }
 }

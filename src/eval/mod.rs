@@ -1,7 +1,10 @@
 //! Policy + repositories → report. Pure and synchronous: everything it needs is in memory.
 
+mod required;
+
 use crate::ci::{Job, JobKind, Pipeline, RepositoryCi};
-use crate::policy::{Date, Policy, RepoFacts, Require, UnusedJobs, Unverifiable};
+use crate::policy::{Date, Policy, RepoFacts, UnusedJobs};
+use crate::report::finding::{Finding, Severity};
 use crate::report::{
     ExemptionNote, JobReport, NotRunReport, Problem, RepoReport, Report, RuleInfo, SCHEMA_VERSION,
     Skipped, Status, Summary,
@@ -101,7 +104,8 @@ fn repo_unread(r: &RepoReport) -> bool {
     r.errors.iter().any(|p| p.file.is_none())
 }
 
-/// Judge one repository that is in scope.
+/// Judge one repository that is in scope: every rule against every job it covers, each rule
+/// kind in its own module, exemptions applied to the findings.
 pub fn evaluate_repo(policy: &Policy, repo: &Repository, today: Date) -> RepoReport {
     let matching: Vec<_> = policy
         .exemptions
@@ -109,9 +113,7 @@ pub fn evaluate_repo(policy: &Policy, repo: &Repository, today: Date) -> RepoRep
         .filter(|e| e.covers_repo(&repo.name))
         .collect();
     let active: Vec<_> = matching.iter().filter(|e| !e.is_expired(today)).collect();
-    let exempt = |rule: &str| active.iter().any(|e| e.covers_rule(rule));
     let exempt_from_all = active.iter().any(|e| e.rules.is_empty());
-    let mut excused = false;
 
     let judged: Vec<(&Pipeline, &Job)> = match policy.unused_jobs {
         UnusedJobs::Ignore => repo.ci.jobs().collect(),
@@ -121,91 +123,32 @@ pub fn evaluate_repo(policy: &Policy, repo: &Repository, today: Date) -> RepoRep
             .chain(repo.ci.not_run().map(|(p, n)| (p, &n.job)))
             .collect(),
     };
-    let mut jobs = Vec::new();
-    for &(pipeline, job) in &judged {
-        let mut missing = Vec::new();
-        for rule in policy
-            .rules
-            .iter()
-            .filter(|r| r.require == Require::EveryJob)
-        {
-            if !rule.applies_to(pipeline, job) {
-                continue;
-            }
-            let fails = if job.is_verifiable() {
-                !job.steps.iter().any(|s| rule.matches(s))
-            } else {
-                policy.unverifiable_jobs == Unverifiable::Fail
-            };
-            if fails {
-                if exempt(&rule.id) {
-                    excused = true;
-                } else {
-                    missing.push(rule.id.clone());
-                }
-            }
-        }
-        jobs.push(JobReport {
-            name: job.name.clone(),
-            job: job.definition.clone(),
-            workflow: job.workflow.clone(),
-            ci: pipeline.ci,
-            file: job.path.clone(),
-            line: job.line,
-            url: job_url(repo, job),
-            steps: job.steps.len(),
-            verifiable: job.is_verifiable(),
-            not_verifiable: match &job.kind {
-                JobKind::NotVerifiable(why) => Some(why.clone()),
-                _ => None,
-            },
-            missing,
-        });
-    }
-
-    let mut missing_any = Vec::new();
-    for rule in policy.rules.iter().filter(|r| r.require == Require::AnyJob) {
-        let mut applicable = judged
-            .iter()
-            .filter(|(p, j)| j.is_verifiable() && rule.applies_to(p, j))
-            .peekable();
-        if applicable.peek().is_none() {
-            continue;
-        }
-        if !applicable.any(|(_, j)| j.steps.iter().any(|s| rule.matches(s))) {
-            if exempt(&rule.id) {
-                excused = true;
-            } else {
-                missing_any.push(rule.id.clone());
-            }
+    let mut found = Vec::new();
+    for (index, &(pipeline, job)) in judged.iter().enumerate() {
+        for rule in policy.rules.iter().filter(|r| r.applies_to(pipeline, job)) {
+            found.extend(required::job(policy, rule, index, job));
         }
     }
+    for rule in &policy.rules {
+        found.extend(required::repository(rule, &judged));
+    }
+    // A finding an active exemption covers is not reported; it makes the repository exempt
+    // when nothing else is wrong.
+    let (excused, findings): (Vec<Finding>, Vec<Finding>) = found
+        .into_iter()
+        .partition(|f| active.iter().any(|e| e.covers_rule(&f.rule)));
 
-    let mut errors: Vec<Problem> = repo
-        .read_error
-        .iter()
-        .map(|m| Problem {
-            file: None,
-            line: None,
-            message: m.clone(),
-        })
-        .collect();
-    errors.extend(repo.ci.errors.iter().map(|e| Problem {
-        file: Some(e.path.clone()),
-        line: e.line,
-        message: e.message.clone(),
-    }));
-
-    let any_missing = !missing_any.is_empty() || jobs.iter().any(|j| !j.missing.is_empty());
+    let errors = problems(repo);
+    let failing = findings.iter().any(|f| f.severity == Severity::Error);
     let status = if exempt_from_all {
         Status::Exempt
     } else if !errors.is_empty() {
         Status::Error
-    } else if jobs.is_empty() {
+    } else if judged.is_empty() {
         Status::NoCi
-    } else if any_missing {
+    } else if failing {
         Status::NonCompliant
-    } else if excused {
+    } else if !excused.is_empty() {
         Status::Exempt
     } else {
         Status::Compliant
@@ -223,9 +166,12 @@ pub fn evaluate_repo(policy: &Policy, repo: &Repository, today: Date) -> RepoRep
         name: repo.name.clone(),
         status,
         url: repo.url.clone(),
-        jobs,
+        jobs: judged
+            .iter()
+            .map(|(pipeline, job)| job_report(repo, pipeline, job))
+            .collect(),
         not_run,
-        missing: missing_any,
+        findings,
         error: (!errors.is_empty()).then(|| {
             errors
                 .iter()
@@ -248,5 +194,42 @@ pub fn evaluate_repo(policy: &Policy, repo: &Repository, today: Date) -> RepoRep
                 policy_line: e.line,
             })
             .collect(),
+    }
+}
+
+/// What could not be read or understood.
+fn problems(repo: &Repository) -> Vec<Problem> {
+    let mut errors: Vec<Problem> = repo
+        .read_error
+        .iter()
+        .map(|m| Problem {
+            file: None,
+            line: None,
+            message: m.clone(),
+        })
+        .collect();
+    errors.extend(repo.ci.errors.iter().map(|e| Problem {
+        file: Some(e.path.clone()),
+        line: e.line,
+        message: e.message.clone(),
+    }));
+    errors
+}
+
+fn job_report(repo: &Repository, pipeline: &Pipeline, job: &Job) -> JobReport {
+    JobReport {
+        name: job.name.clone(),
+        job: job.definition.clone(),
+        workflow: job.workflow.clone(),
+        ci: pipeline.ci,
+        file: job.path.clone(),
+        line: job.line,
+        url: job_url(repo, job),
+        steps: job.steps.len(),
+        verifiable: job.is_verifiable(),
+        not_verifiable: match &job.kind {
+            JobKind::NotVerifiable(why) => Some(why.clone()),
+            _ => None,
+        },
     }
 }

@@ -1,0 +1,70 @@
+//! One finding: what the policy says about one job, or about a repository as a whole, with its
+//! rule, kind, severity and place. Every output renders findings the same way whatever their
+//! kind; how each kind is worded lives here, once.
+
+use serde::Serialize;
+
+crate::choice::choice! {
+    /// What a finding says.
+    pub enum FindingKind {
+        /// A job does not run a step its rule requires of every job.
+        Missing = "missing",
+        /// No job of the repository runs a step its rule requires of some job (`any-job`).
+        MissingEverywhere = "missing-everywhere",
+    }
+}
+
+crate::choice::choice! {
+    /// How much a finding matters.
+    pub enum Severity {
+        /// Makes the repository non-compliant and the run fail.
+        Error = "error",
+        /// Reported, never failing.
+        Warning = "warning",
+    }
+}
+
+/// One finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// The rule's id.
+    pub rule: String,
+    /// What it says.
+    pub kind: FindingKind,
+    /// How much it matters.
+    pub severity: Severity,
+    /// The job, as an index into its repository's `jobs`; `None` for the repository as a whole.
+    pub job: Option<usize>,
+    /// Where: the file and line to look at, when there is one.
+    pub file: Option<String>,
+    /// The line in `file`.
+    pub line: Option<usize>,
+    /// What was found, for kinds that find a step (its text).
+    pub detail: Option<String>,
+}
+
+impl Finding {
+    /// The finding after its subject (a job's or a repository's name), for one-line outputs:
+    /// "misses `checkout`", "no job runs `secret-scan`".
+    pub fn summary(&self) -> String {
+        let rule = &self.rule;
+        match self.kind {
+            FindingKind::Missing => format!("misses `{rule}`"),
+            FindingKind::MissingEverywhere => format!("no job runs `{rule}`"),
+        }
+    }
+
+    /// A whole sentence, for code scanning: `subject` is the job's or the repository's name,
+    /// `description` the rule's.
+    pub fn sentence(&self, subject: &str, description: &str) -> String {
+        let rule = &self.rule;
+        match self.kind {
+            FindingKind::Missing => {
+                format!("Job `{subject}` does not run the required step `{rule}`: {description}.")
+            }
+            FindingKind::MissingEverywhere => {
+                format!("No job of {subject} runs the required step `{rule}`.")
+            }
+        }
+    }
+}
