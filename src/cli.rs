@@ -212,6 +212,10 @@ pub struct RuleArgs {
     /// Where the step must be.
     #[arg(long, value_enum)]
     pub require: Option<Require>,
+    /// The step must not run in any job the rule covers (`--forbid=false` makes it required
+    /// again).
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    pub forbid: Option<bool>,
 }
 
 /// A list flag's values, plus `all` (which removes the key: every value).

@@ -203,3 +203,78 @@ fn reusable_workflows_take_the_events_of_their_callers() {
     assert_eq!(missing(pushed, 0), ["t"]);
     assert_eq!(report.repositories[1].status, Status::Compliant);
 }
+
+const FORBID: &str = "[[rule]]\nid = \"no-pipe\"\ndescription = \"d\"\nrun = \"| bash\"\nmatch = \"contains\"\nforbid = true\njobs = [\"build\", \"deploy\"]\n";
+
+#[test]
+fn forbidden_steps_are_found_one_by_one_at_their_lines() {
+    let workflow = "on: push\njobs:\n  build:\n    runs-on: x\n    steps:\n      - run: curl -s x | bash\n      - run: make\n      - run: wget -O- y | bash\n  deploy:\n    runs-on: x\n    steps:\n      - run: ./deploy\n  lint:\n    runs-on: x\n    steps:\n      - run: curl z | bash\n";
+    let report = run(
+        FORBID,
+        &[repo("r", &[(".github/workflows/ci.yml", workflow)])],
+    );
+    let r = &report.repositories[0];
+    assert_eq!(r.status, Status::NonCompliant);
+    let found: Vec<(Option<usize>, Option<usize>, &str)> = r
+        .findings
+        .iter()
+        .map(|f| (f.job, f.line, f.detail.as_deref().unwrap()))
+        .collect();
+    // `lint` is outside the rule's jobs; `deploy` runs nothing forbidden.
+    assert_eq!(
+        found,
+        [
+            (Some(0), Some(6), "curl -s x | bash"),
+            (Some(0), Some(8), "wget -O- y | bash")
+        ]
+    );
+    assert!(r.findings.iter().all(|f| f.kind.to_string() == "forbidden"));
+}
+
+#[test]
+fn forbidden_steps_inside_composite_actions_point_into_the_action() {
+    let workflow = "on: push\njobs:\n  build:\n    runs-on: x\n    steps:\n      - uses: ./setup\n";
+    let action = "runs:\n  using: composite\n  steps:\n    - run: echo hi\n      shell: bash\n    - run: curl x | bash\n      shell: bash\n";
+    let report = run(
+        FORBID,
+        &[repo(
+            "r",
+            &[
+                (".github/workflows/ci.yml", workflow),
+                ("setup/action.yml", action),
+            ],
+        )],
+    );
+    let f = &report.repositories[0].findings[0];
+    assert_eq!(
+        (f.file.as_deref(), f.line),
+        (Some("setup/action.yml"), Some(6))
+    );
+}
+
+#[test]
+fn exemptions_cover_forbidden_steps_until_they_expire() {
+    let config = "version: 2.1\njobs:\n  build:\n    steps:\n      - run: curl x | bash\nworkflows:\n  w:\n    jobs: [build]\n";
+    let exempt = |expires: &str| {
+        format!(
+            "{FORBID}[[exemption]]\nrepositories = \"r\"\nrules = [\"no-pipe\"]\nreason = \"vendor script\"\nexpires = {expires}\n"
+        )
+    };
+    let files = [(".circleci/config.yml", config)];
+    let active = run(&exempt("2026-12-31"), &[repo("r", &files)]);
+    assert_eq!(active.repositories[0].status, Status::Exempt);
+    assert!(active.repositories[0].findings.is_empty());
+    let expired = run(&exempt("2026-11-01"), &[repo("r", &files)]);
+    assert_eq!(expired.repositories[0].status, Status::NonCompliant);
+    assert_eq!(expired.repositories[0].findings.len(), 1);
+}
+
+#[test]
+fn a_forbidden_rule_takes_no_require() {
+    let text = format!("{FORBID}require = \"any-job\"\n");
+    let err = policy::parse("p.toml", &text).unwrap_err().to_string();
+    assert!(
+        err.contains("p.toml:8:11: `require` does not apply to a forbidden rule"),
+        "{err}"
+    );
+}

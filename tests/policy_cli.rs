@@ -356,7 +356,7 @@ fn shipped_schema_is_current() {
         .unwrap()
         .keys()
         .collect();
-    assert_eq!(rule_keys.len(), 9);
+    assert_eq!(rule_keys.len(), 10);
 }
 
 #[test]
@@ -478,4 +478,39 @@ fn events_are_edited_validated_and_shown() {
         "{}",
         stderr(&out)
     );
+}
+
+#[test]
+fn forbid_is_added_shown_and_removed() {
+    let (dir, path) = setup();
+    let before = read(&path);
+    let out = policy(
+        dir.path(),
+        &[
+            "add",
+            "--id",
+            "no-pipe",
+            "--description",
+            "No downloads piped into a shell",
+            "--run",
+            "| bash",
+            "--match",
+            "contains",
+            "--forbid",
+        ],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(read(&path).contains("match = \"contains\"\nforbid = true\n"));
+    let shown = policy(dir.path(), &["show", "no-pipe"]);
+    assert!(
+        stdout(&shown).contains("forbid:      yes"),
+        "{}",
+        stdout(&shown)
+    );
+    let out = policy(dir.path(), &["edit", "no-pipe", "--forbid=false"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(!read(&path).contains("forbid"));
+    let out = policy(dir.path(), &["remove", "no-pipe"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(read(&path), before);
 }

@@ -57,12 +57,18 @@ fn demo_scan_sarif_is_valid_and_has_one_result_per_missing_step() {
         .collect();
     assert_eq!(
         rules,
-        ["checkout", "actions-checkout", "unit-tests", "secret-scan"]
+        [
+            "checkout",
+            "actions-checkout",
+            "unit-tests",
+            "secret-scan",
+            "no-curl-pipe-shell"
+        ]
     );
     let results = run["results"].as_array().unwrap();
-    // payments: 3 job-level misses; mobile-app: 1 job-level + 1 any-job; old-reports: 1 any-job;
-    // monorepo: 1 job-level miss in its continuation config.
-    assert_eq!(results.len(), 7);
+    // payments: 3 job-level misses and 1 forbidden step; mobile-app: 1 job-level + 1 any-job;
+    // old-reports: 1 any-job; monorepo: 1 job-level miss in its continuation config.
+    assert_eq!(results.len(), 8);
     let first = results
         .iter()
         .find(|r| r["properties"]["repository"] == "payments")

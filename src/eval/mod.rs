@@ -1,9 +1,15 @@
 //! Policy + repositories → report. Pure and synchronous: everything it needs is in memory.
 
+mod forbidden;
 mod required;
 
+/// The rule kinds that judge one job at a time: each returns its findings for one rule and one
+/// job the rule covers. A new kind is a module and a line here.
+const JOB_CHECKS: &[fn(&Policy, &Rule, usize, &Job) -> Vec<Finding>] =
+    &[required::job, forbidden::job];
+
 use crate::ci::{Job, JobKind, Pipeline, RepositoryCi};
-use crate::policy::{Date, Policy, RepoFacts, UnusedJobs};
+use crate::policy::{Date, Policy, RepoFacts, Rule, UnusedJobs};
 use crate::report::finding::{Finding, Severity};
 use crate::report::{
     ExemptionNote, JobReport, NotRunReport, Problem, RepoReport, Report, RuleInfo, SCHEMA_VERSION,
@@ -84,6 +90,7 @@ pub fn evaluate(policy: &Policy, repos: &[Repository], cx: &Context) -> Report {
                 description: r.description.clone(),
                 selector: r.selector_text(),
                 require: r.require,
+                forbid: r.forbid,
             })
             .collect(),
         partial: cx.incomplete.is_some() || repositories.iter().any(repo_unread),
@@ -126,7 +133,9 @@ pub fn evaluate_repo(policy: &Policy, repo: &Repository, today: Date) -> RepoRep
     let mut found = Vec::new();
     for (index, &(pipeline, job)) in judged.iter().enumerate() {
         for rule in policy.rules.iter().filter(|r| r.applies_to(pipeline, job)) {
-            found.extend(required::job(policy, rule, index, job));
+            for check in JOB_CHECKS {
+                found.extend(check(policy, rule, index, job));
+            }
         }
     }
     for rule in &policy.rules {
@@ -134,6 +143,11 @@ pub fn evaluate_repo(policy: &Policy, repo: &Repository, today: Date) -> RepoRep
     }
     // A finding an active exemption covers is not reported; it makes the repository exempt
     // when nothing else is wrong.
+    for f in &mut found {
+        if let (Some(base), Some(file), Some(line)) = (&repo.blob_url, &f.file, f.line) {
+            f.url = Some(format!("{base}/{file}#L{line}"));
+        }
+    }
     let (excused, findings): (Vec<Finding>, Vec<Finding>) = found
         .into_iter()
         .partition(|f| active.iter().any(|e| e.covers_rule(&f.rule)));

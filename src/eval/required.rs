@@ -7,31 +7,35 @@ use crate::report::finding::{Finding, FindingKind, Severity};
 
 /// The finding for job `index` when it misses an `every-job` rule's step. A job whose steps
 /// cannot be seen misses it only under `unverifiable-jobs = "fail"`.
-pub(super) fn job(policy: &Policy, rule: &Rule, index: usize, job: &Job) -> Option<Finding> {
-    if rule.require != Require::EveryJob {
-        return None;
+pub(super) fn job(policy: &Policy, rule: &Rule, index: usize, job: &Job) -> Vec<Finding> {
+    if rule.forbid || rule.require != Require::EveryJob {
+        return Vec::new();
     }
     let misses = if job.is_verifiable() {
         !job.steps.iter().any(|s| rule.matches(s))
     } else {
         policy.unverifiable_jobs == Unverifiable::Fail
     };
-    misses.then(|| Finding {
-        rule: rule.id.clone(),
-        kind: FindingKind::Missing,
-        severity: Severity::Error,
-        job: Some(index),
-        file: Some(job.path.clone()),
-        line: Some(job.line),
-        detail: None,
-    })
+    misses
+        .then(|| Finding {
+            rule: rule.id.clone(),
+            kind: FindingKind::Missing,
+            severity: Severity::Error,
+            job: Some(index),
+            file: Some(job.path.clone()),
+            line: Some(job.line),
+            url: None,
+            detail: None,
+        })
+        .into_iter()
+        .collect()
 }
 
 /// The finding for a repository none of whose covered jobs runs an `any-job` rule's step.
 /// Jobs whose steps cannot be seen neither satisfy nor count; a repository with no covered job
 /// has nothing to judge.
 pub(super) fn repository(rule: &Rule, judged: &[(&Pipeline, &Job)]) -> Option<Finding> {
-    if rule.require != Require::AnyJob {
+    if rule.forbid || rule.require != Require::AnyJob {
         return None;
     }
     let mut covered = judged
@@ -47,6 +51,7 @@ pub(super) fn repository(rule: &Rule, judged: &[(&Pipeline, &Job)]) -> Option<Fi
         job: None,
         file: None,
         line: None,
+        url: None,
         detail: None,
     })
 }

@@ -73,7 +73,9 @@ fn rule_fields(r: &Rule) -> Vec<(&'static str, String)> {
             "jobs",
             list(r.jobs.iter().map(|p| p.text.clone()).collect()),
         ),
+        ("events", list(r.events.clone())),
         ("require", r.require.id().to_string()),
+        ("forbid", r.forbid.to_string()),
     ]
 }
 

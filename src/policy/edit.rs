@@ -70,6 +70,8 @@ pub struct RuleFields {
     pub events: Option<Vec<String>>,
     /// Where the step must be.
     pub require: Option<Require>,
+    /// `Some(true)` forbids the step; `Some(false)` removes the key (required again).
+    pub forbid: Option<bool>,
 }
 
 /// One change to a policy.
@@ -229,6 +231,13 @@ fn apply_fields(t: &mut Table, f: &RuleFields) {
     if let Some(v) = f.require {
         set(t, "require", v.id().into());
     }
+    match f.forbid {
+        Some(true) => set(t, "forbid", true.into()),
+        Some(false) => {
+            t.remove("forbid");
+        }
+        None => {}
+    }
 }
 
 /// Insert a table into `key`'s array of tables, right after its last entry, so a new rule
@@ -282,6 +291,7 @@ fn add_rule(doc: &mut DocumentMut, f: &RuleFields) -> Result<(), EditError> {
             jobs: None,
             events: None,
             require: None,
+            forbid: None,
             ..f.clone()
         },
     );
@@ -292,6 +302,7 @@ fn add_rule(doc: &mut DocumentMut, f: &RuleFields) -> Result<(), EditError> {
             jobs: f.jobs.clone(),
             events: f.events.clone(),
             require: f.require,
+            forbid: f.forbid,
             ..RuleFields::default()
         },
     );

@@ -25,7 +25,7 @@ pub struct Policy {
     pub unverifiable_jobs: Unverifiable,
     /// Whether jobs that never run are judged.
     pub unused_jobs: UnusedJobs,
-    /// Required steps, in file order.
+    /// Rules (required and forbidden steps), in file order.
     pub rules: Vec<Rule>,
     /// Exemptions, in file order.
     pub exemptions: Vec<Exemption>,
@@ -206,6 +206,8 @@ pub struct Rule {
     pub events: Vec<String>,
     /// Where the step must be.
     pub require: Require,
+    /// The step must not run: every job the rule covers is checked for it.
+    pub forbid: bool,
 }
 
 crate::choice::choice! {

@@ -276,6 +276,16 @@ impl<'t> Walker<'t> {
             .get("require")
             .and_then(|v| self.choice(v))
             .unwrap_or(Require::EveryJob);
+        let forbid = t
+            .get("forbid")
+            .and_then(|v| self.boolean(v))
+            .unwrap_or(false);
+        if forbid && let Some(r) = t.get("require") {
+            self.error(
+                span_of(r),
+                "`require` does not apply to a forbidden rule: no job it covers may run the step",
+            );
+        }
         Some(Rule {
             id: id?.0,
             description: description?.0,
@@ -284,6 +294,7 @@ impl<'t> Walker<'t> {
             jobs,
             events,
             require,
+            forbid,
         })
     }
 

@@ -149,6 +149,12 @@ pub const RULE: &[Field] = &[
         false,
         "`every-job`: each matching job runs the step. `any-job`: at least one matching job of the repository does.",
     ),
+    f(
+        "forbid",
+        Kind::Bool(false),
+        false,
+        "The step must not run: every job the rule covers is reported for each matching step it runs, with the step's line. `require` does not apply.",
+    ),
 ];
 
 /// `[[exemption]]`.
@@ -239,7 +245,7 @@ pub fn json_schema() -> Value {
         "properties": {
             "scope": table_schema(SCOPE, "Which repositories are scanned."),
             "settings": table_schema(SETTINGS, "How to treat what orgcheck cannot see."),
-            "rule": { "type": "array", "description": "Required steps.", "items": rule },
+            "rule": { "type": "array", "description": "Rules: steps every job must run, or must not run.", "items": rule },
             "exemption": { "type": "array", "description": "Repositories excused from rules, until a date.", "items": table_schema(EXEMPTION, "An exemption.") }
         }
     })

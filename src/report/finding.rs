@@ -11,6 +11,8 @@ crate::choice::choice! {
         Missing = "missing",
         /// No job of the repository runs a step its rule requires of some job (`any-job`).
         MissingEverywhere = "missing-everywhere",
+        /// A job runs a step its rule forbids.
+        Forbidden = "forbidden",
     }
 }
 
@@ -39,6 +41,8 @@ pub struct Finding {
     pub file: Option<String>,
     /// The line in `file`.
     pub line: Option<usize>,
+    /// A link to that line at the scanned commit, when the repository is on the web.
+    pub url: Option<String>,
     /// What was found, for kinds that find a step (its text).
     pub detail: Option<String>,
 }
@@ -51,6 +55,7 @@ impl Finding {
         match self.kind {
             FindingKind::Missing => format!("misses `{rule}`"),
             FindingKind::MissingEverywhere => format!("no job runs `{rule}`"),
+            FindingKind::Forbidden => format!("runs `{}`, which `{rule}` forbids", self.found()),
         }
     }
 
@@ -65,6 +70,21 @@ impl Finding {
             FindingKind::MissingEverywhere => {
                 format!("No job of {subject} runs the required step `{rule}`.")
             }
+            FindingKind::Forbidden => format!(
+                "Job `{subject}` runs `{}`, which the rule `{rule}` forbids: {description}.",
+                self.found()
+            ),
         }
+    }
+
+    /// The found step's text on one line, shortened for messages.
+    fn found(&self) -> String {
+        let text = self.detail.as_deref().unwrap_or_default();
+        let first = text.lines().next().unwrap_or_default();
+        let mut short: String = first.chars().take(80).collect();
+        if short.len() < first.len() || text.lines().nth(1).is_some() {
+            short.push('…');
+        }
+        short
     }
 }

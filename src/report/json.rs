@@ -48,6 +48,36 @@ struct Job<'r> {
     job: &'r JobReport,
     /// Rules this job misses, in policy order.
     missing: Vec<&'r str>,
+    /// Every finding about this job, of every kind.
+    violations: Vec<Violation<'r>>,
+}
+
+/// One finding about a job.
+#[derive(Serialize)]
+struct Violation<'r> {
+    rule: &'r str,
+    kind: FindingKind,
+    severity: super::finding::Severity,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file: Option<&'r str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    line: Option<usize>,
+    /// The step's text, for kinds that find a step.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    found: Option<&'r str>,
+}
+
+impl<'r> From<&'r Finding> for Violation<'r> {
+    fn from(f: &'r Finding) -> Self {
+        Violation {
+            rule: &f.rule,
+            kind: f.kind,
+            severity: f.severity,
+            file: f.file.as_deref(),
+            line: f.line,
+            found: f.detail.as_deref(),
+        }
+    }
 }
 
 /// The document of a report.
@@ -66,6 +96,7 @@ pub fn document(report: &Report) -> Document<'_> {
                 .map(|(i, job)| Job {
                     job,
                     missing: missing(r.job_findings(i)),
+                    violations: r.job_findings(i).map(Violation::from).collect(),
                 })
                 .collect(),
             not_run: &r.not_run,

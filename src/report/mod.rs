@@ -128,6 +128,8 @@ pub struct RuleInfo {
     pub selector: String,
     /// `every-job` or `any-job`.
     pub require: Require,
+    /// The step must not run.
+    pub forbid: bool,
 }
 
 /// One repository's result.

@@ -20,7 +20,11 @@ pub fn render(report: &Report) -> String {
                 "name": kebab_to_camel(&r.id),
                 "shortDescription": { "text": r.description },
                 "fullDescription": { "text": format!("{} ({}, {})", r.description, r.selector, r.require) },
-                "help": { "text": format!("Every CI job this rule covers must run the step `{}`. Add it to the job, or exempt the repository in the policy.", r.selector) },
+                "help": { "text": if r.forbid {
+                    format!("No CI job this rule covers may run the step `{}`. Remove it from the job, or exempt the repository in the policy.", r.selector)
+                } else {
+                    format!("Every CI job this rule covers must run the step `{}`. Add it to the job, or exempt the repository in the policy.", r.selector)
+                } },
                 "defaultConfiguration": { "level": "error" },
                 "properties": { "tags": ["ci", "compliance"] }
             })
@@ -53,8 +57,18 @@ pub fn render(report: &Report) -> String {
                     "ruleIndex": index(id),
                     "level": finding.severity.id(),
                     "message": { "text": finding.sentence(&job.name, description) },
-                    "locations": [location(&uri(&job.file), job.line, &job.name)],
-                    "partialFingerprints": { "orgcheck/v1": format!("{}:{}:{}:{id}", repo.name, job.file, job.name) },
+                    "locations": [location(
+                        &uri(finding.file.as_deref().unwrap_or(&job.file)),
+                        finding.line.unwrap_or(job.line),
+                        &job.name
+                    )],
+                    "partialFingerprints": { "orgcheck/v1": format!(
+                        "{}:{}:{}:{id}{}",
+                        repo.name,
+                        job.file,
+                        job.name,
+                        finding.detail.as_deref().map(|d| format!(":{d}")).unwrap_or_default()
+                    ) },
                     "properties": { "repository": repo.name, "job": job.name, "ci": job.ci }
                 }),
                 // About the repository as a whole: shown at its first job's file.

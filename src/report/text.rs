@@ -38,12 +38,13 @@ pub fn render(report: &Report) -> String {
                         .find(|r| r.id == finding.rule)
                         .map(|r| format!(" ({})", clean(&r.description)))
                         .unwrap_or_default();
+                    let file = finding.file.as_deref().unwrap_or(&job.file);
                     out.push_str(&format!(
                         "{prefix}{}:{}: job `{}` {}{what}\n",
-                        clean(&job.file),
-                        job.line,
+                        clean(file),
+                        finding.line.unwrap_or(job.line),
                         clean(&job.name),
-                        finding.summary()
+                        clean(&finding.summary())
                     ));
                 }
                 None => out.push_str(&format!("{name}: {}\n", finding.summary())),

@@ -101,6 +101,19 @@ struct RepoView {
     rows: Vec<RowView>,
     more_rows: usize,
     missing_any: Vec<String>,
+    found: Vec<FoundView>,
+}
+
+/// A step a job runs that a rule forbids.
+#[derive(Serialize)]
+struct FoundView {
+    job: String,
+    /// The step's text as a code span (already Markdown: the template does not escape it).
+    step: String,
+    file: String,
+    line: usize,
+    url: Option<String>,
+    rule: String,
 }
 
 #[derive(Serialize)]
@@ -313,5 +326,21 @@ fn repo_view(report: &Report, repo: &super::RepoReport, max_rows: usize) -> Repo
         rows,
         more_rows: failing.len().saturating_sub(max_rows),
         missing_any: repo.repo_findings().map(|f| f.rule.clone()).collect(),
+        found: repo
+            .findings
+            .iter()
+            .filter_map(|f| {
+                let job = repo.jobs.get(f.job?)?;
+                Some(FoundView {
+                    job: job.name.clone(),
+                    step: super::gfm::code(f.detail.as_deref()?),
+                    file: f.file.clone()?,
+                    line: f.line?,
+                    url: f.url.clone(),
+                    rule: f.rule.clone(),
+                })
+            })
+            .take(max_rows)
+            .collect(),
     }
 }

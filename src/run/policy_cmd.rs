@@ -232,6 +232,7 @@ fn rule_fields(a: &RuleArgs) -> RuleFields {
         jobs,
         events,
         require: a.require,
+        forbid: a.forbid,
     }
 }
 
@@ -245,6 +246,7 @@ fn changes_nothing(a: &RuleArgs) -> bool {
         && a.jobs.is_none()
         && a.events.is_none()
         && a.require.is_none()
+        && a.forbid.is_none()
 }
 
 fn rule_json(r: &policy::Rule) -> serde_json::Value {
@@ -272,6 +274,9 @@ fn rule_json(r: &policy::Rule) -> serde_json::Value {
     if !r.events.is_empty() {
         v["events"] = r.events.clone().into();
     }
+    if r.forbid {
+        v["forbid"] = true.into();
+    }
     v
 }
 
@@ -284,23 +289,32 @@ fn json_line(v: &serde_json::Value) -> String {
 fn rule_text(r: &policy::Rule) -> String {
     let jobs: Vec<&str> = r.jobs.iter().map(|p| p.text.as_str()).collect();
     let ci: Vec<&str> = r.ci.iter().map(|c| c.id()).collect();
-    format!(
-        "id:          {}\ndescription: {}\nstep:        {}\nci:          {}\njobs:        {}\nrequire:     {}\n",
-        r.id,
-        r.description,
-        r.selector_text(),
-        ci.join(", "),
-        if jobs.is_empty() {
-            "(every job)".into()
-        } else {
-            jobs.join(", ")
-        },
-        r.require.id()
-    ) + &if r.events.is_empty() {
-        String::new()
-    } else {
-        format!("events:      {}\n", r.events.join(", "))
+    let mut lines = vec![
+        ("id", r.id.clone()),
+        ("description", r.description.clone()),
+        ("step", r.selector_text()),
+        ("ci", ci.join(", ")),
+        (
+            "jobs",
+            if jobs.is_empty() {
+                "(every job)".into()
+            } else {
+                jobs.join(", ")
+            },
+        ),
+        ("require", r.require.id().to_string()),
+    ];
+    // Shown only when set, so rules that do not use them read as before.
+    if !r.events.is_empty() {
+        lines.push(("events", r.events.join(", ")));
     }
+    if r.forbid {
+        lines.push(("forbid", "yes: no job it covers may run the step".into()));
+    }
+    lines
+        .iter()
+        .map(|(label, value)| format!("{:<13}{value}\n", format!("{label}:")))
+        .collect()
 }
 
 fn list(p: &Policy, format: ListFormat) -> String {
