@@ -3,10 +3,12 @@
 mod forbidden;
 mod required;
 
-/// The rule kinds that judge one job at a time: each returns its findings for one rule and one
-/// job the rule covers. A new kind is a module and a line here.
-const JOB_CHECKS: &[fn(&Policy, &Rule, usize, &Job) -> Vec<Finding>] =
-    &[required::job, forbidden::job];
+/// A rule kind that judges one job at a time: its findings for one rule and one job the rule
+/// covers (the job's index in the repository's jobs).
+type JobCheck = fn(&Policy, &Rule, usize, &Job) -> Vec<Finding>;
+
+/// Every such kind. A new kind is a module and a line here.
+const JOB_CHECKS: &[JobCheck] = &[required::job, forbidden::job];
 
 use crate::ci::{Job, JobKind, Pipeline, RepositoryCi};
 use crate::policy::{Date, Policy, RepoFacts, Rule, UnusedJobs};
