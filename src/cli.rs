@@ -199,6 +199,10 @@ pub struct RuleArgs {
     /// How `run` compares.
     #[arg(long = "match", value_enum)]
     pub match_mode: Option<MatchMode>,
+    /// For `uses`: the versions a matching step may run, e.g. '>=4', '>=4.1, <6', '^4'
+    /// (`--version ''` removes the constraint).
+    #[arg(long = "version", value_name = "RANGE")]
+    pub version_range: Option<String>,
     /// CI systems (repeat or comma-separate); `--ci all` for both.
     #[arg(long, value_delimiter = ',', value_parser = with_all(CiSystem::IDS))]
     pub ci: Option<Vec<String>>,

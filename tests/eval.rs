@@ -278,3 +278,87 @@ fn a_forbidden_rule_takes_no_require() {
         "{err}"
     );
 }
+
+#[test]
+fn version_constraints_accept_versions_and_say_why_they_refuse() {
+    let policy = "[[rule]]\nid = \"co\"\ndescription = \"d\"\nuses = \"actions/checkout\"\nversion = \">=4\"\n";
+    let sha = "11bd71901bbe5b1630ceea73d27597364c9af683";
+    let job = |i: usize, uses: &str| {
+        format!("  j{i}:\n    runs-on: x\n    steps:\n      - uses: {uses}\n")
+    };
+    let jobs = [
+        "actions/checkout@v4".to_string(),
+        "actions/checkout@v5.0.1".into(),
+        format!("actions/checkout@{sha} # v4.2.2"),
+        "actions/checkout@v3".into(),
+        "actions/checkout@main".into(),
+        format!("actions/checkout@{sha}"),
+        "actions/setup-node@v4".into(),
+    ];
+    let workflow: String = std::iter::once("on: push\njobs:\n".to_string())
+        .chain(jobs.iter().enumerate().map(|(i, u)| job(i, u)))
+        .collect();
+    let report = run(
+        policy,
+        &[repo("r", &[(".github/workflows/ci.yml", &workflow)])],
+    );
+    let r = &report.repositories[0];
+    let got: Vec<(usize, String, String)> = r
+        .findings
+        .iter()
+        .map(|f| {
+            (
+                f.job.unwrap(),
+                f.kind.to_string(),
+                f.why.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(got.len(), 4, "{got:?}");
+    assert_eq!((got[0].0, got[0].1.as_str()), (3, "version"));
+    assert_eq!(got[0].2, "3.0.0 is not >=4");
+    assert!(
+        got[1].2.contains("`main` is a branch or tag name"),
+        "{got:?}"
+    );
+    assert!(got[2].2.contains("no version comment"), "{got:?}");
+    assert_eq!((got[3].0, got[3].1.as_str()), (6, "missing"));
+}
+
+#[test]
+fn orb_steps_are_judged_by_the_orb_version_the_config_imports() {
+    let policy = "[[rule]]\nid = \"node\"\ndescription = \"d\"\nuses = \"node/install\"\nversion = \">=5\"\n";
+    let config = |orb: &str| {
+        format!(
+            "version: 2.1\norbs:\n  node: circleci/node@{orb}\njobs:\n  build:\n    steps:\n      - node/install\nworkflows:\n  w:\n    jobs: [build]\n"
+        )
+    };
+    let (new, old) = (config("5.1.0"), config("4.7.0"));
+    let report = run(
+        policy,
+        &[
+            repo("new", &[(".circleci/config.yml", &new)]),
+            repo("old", &[(".circleci/config.yml", &old)]),
+        ],
+    );
+    assert_eq!(report.repositories[0].status, Status::Compliant);
+    let f = &report.repositories[1].findings[0];
+    assert_eq!(f.detail.as_deref(), Some("node/install@4.7.0"));
+    assert_eq!(f.why.as_deref(), Some("4.7.0 is not >=5"));
+}
+
+#[test]
+fn uses_names_may_be_globs() {
+    let policy = "[[rule]]\nid = \"no-third-party\"\ndescription = \"d\"\nuses = \"evil-corp/*\"\nforbid = true\n";
+    let workflow = "on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      - uses: actions/checkout@v4\n      - uses: evil-corp/miner@v1\n";
+    let report = run(
+        policy,
+        &[repo("r", &[(".github/workflows/ci.yml", workflow)])],
+    );
+    let found: Vec<&str> = report.repositories[0]
+        .findings
+        .iter()
+        .filter_map(|f| f.detail.as_deref())
+        .collect();
+    assert_eq!(found, ["evil-corp/miner@v1"]);
+}

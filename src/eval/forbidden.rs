@@ -21,6 +21,7 @@ pub(super) fn job(_policy: &Policy, rule: &Rule, index: usize, job: &Job) -> Vec
             file: Some(step.file.clone().unwrap_or_else(|| job.path.clone())),
             line: Some(step.line),
             url: None,
+            why: None,
             detail: Some(match &step.kind {
                 StepKind::Run(command) => command.trim().to_string(),
                 StepKind::Uses(name) => name.clone(),

@@ -1,34 +1,60 @@
 //! Required steps: every job a rule covers runs a matching step (`require = "every-job"`), or
-//! at least one of them does (`any-job`).
+//! at least one of them does (`any-job`). With a `version` constraint, a job that runs the
+//! step at a version the rule does not accept is told why (a `version` finding), not that the
+//! step is missing.
 
-use crate::ci::{Job, Pipeline};
-use crate::policy::{Policy, Require, Rule, Unverifiable};
+use crate::ci::{Job, Pipeline, StepKind};
+use crate::policy::{Policy, Require, Rule, Unverifiable, version};
 use crate::report::finding::{Finding, FindingKind, Severity};
 
-/// The finding for job `index` when it misses an `every-job` rule's step. A job whose steps
-/// cannot be seen misses it only under `unverifiable-jobs = "fail"`.
+/// The finding for job `index` when it does not run an `every-job` rule's step (at an accepted
+/// version). A job whose steps cannot be seen misses it only under
+/// `unverifiable-jobs = "fail"`.
 pub(super) fn job(policy: &Policy, rule: &Rule, index: usize, job: &Job) -> Vec<Finding> {
     if rule.forbid || rule.require != Require::EveryJob {
         return Vec::new();
     }
-    let misses = if job.is_verifiable() {
-        !job.steps.iter().any(|s| rule.matches(s))
-    } else {
-        policy.unverifiable_jobs == Unverifiable::Fail
+    let finding = |kind| Finding {
+        rule: rule.id.clone(),
+        kind,
+        severity: Severity::Error,
+        job: Some(index),
+        file: Some(job.path.clone()),
+        line: Some(job.line),
+        url: None,
+        detail: None,
+        why: None,
     };
-    misses
-        .then(|| Finding {
-            rule: rule.id.clone(),
-            kind: FindingKind::Missing,
-            severity: Severity::Error,
-            job: Some(index),
-            file: Some(job.path.clone()),
-            line: Some(job.line),
-            url: None,
-            detail: None,
-        })
-        .into_iter()
-        .collect()
+    if !job.is_verifiable() {
+        return match policy.unverifiable_jobs {
+            Unverifiable::Fail => vec![finding(FindingKind::Missing)],
+            Unverifiable::Ignore => Vec::new(),
+        };
+    }
+    if job.steps.iter().any(|s| rule.matches(s)) {
+        return Vec::new();
+    }
+    // The step is there at a version the rule refuses: say which, where, and why.
+    if let Some(constraint) = &rule.version
+        && let Some(step) = job.steps.iter().find(|s| rule.names(s))
+    {
+        let StepKind::Uses(text) = &step.kind else {
+            return vec![finding(FindingKind::Missing)];
+        };
+        return vec![Finding {
+            file: Some(step.file.clone().unwrap_or_else(|| job.path.clone())),
+            line: Some(step.line),
+            // As the config reads: a SHA with its comment, an orb step with its orb's version.
+            detail: Some(match &step.version {
+                Some(v) if text.contains('@') => format!("{text} # {v}"),
+                Some(v) => format!("{text}@{v}"),
+                None => text.clone(),
+            }),
+            why: version::seen(step).refusal(constraint),
+            ..finding(FindingKind::Version)
+        }];
+    }
+    vec![finding(FindingKind::Missing)]
 }
 
 /// The finding for a repository none of whose covered jobs runs an `any-job` rule's step.
@@ -53,5 +79,6 @@ pub(super) fn repository(rule: &Rule, judged: &[(&Pipeline, &Job)]) -> Option<Fi
         line: None,
         url: None,
         detail: None,
+        why: None,
     })
 }

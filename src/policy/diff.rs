@@ -66,6 +66,12 @@ fn rule_fields(r: &Rule) -> Vec<(&'static str, String)> {
         ("description", r.description.clone()),
         ("selector", r.selector_text()),
         (
+            "version",
+            r.version
+                .as_ref()
+                .map_or("(any)".into(), |c| c.text.clone()),
+        ),
+        (
             "ci",
             list(r.ci.iter().map(|c| c.id().to_string()).collect()),
         ),

@@ -62,6 +62,8 @@ pub struct RuleFields {
     pub uses: Option<String>,
     /// How `run` compares.
     pub match_mode: Option<MatchMode>,
+    /// A `uses` rule's version constraint; empty removes the key.
+    pub version: Option<String>,
     /// CI systems; an empty list removes the key (both systems).
     pub ci: Option<Vec<CiSystem>>,
     /// Job globs; an empty list removes the key (every job).
@@ -215,6 +217,13 @@ fn apply_fields(t: &mut Table, f: &RuleFields) {
     }
     if let Some(v) = f.match_mode {
         set(t, "match", v.id().into());
+    }
+    match f.version.as_deref() {
+        Some("") => {
+            t.remove("version");
+        }
+        Some(v) => set(t, "version", v.into()),
+        None => {}
     }
     let ci: Option<Vec<String>> =
         f.ci.as_ref()

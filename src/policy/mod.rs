@@ -7,6 +7,7 @@ pub mod edit;
 mod names;
 mod parse;
 pub mod schema;
+pub mod version;
 
 use globset::{GlobBuilder, GlobMatcher};
 use regex::Regex;
@@ -208,6 +209,8 @@ pub struct Rule {
     pub require: Require,
     /// The step must not run: every job the rule covers is checked for it.
     pub forbid: bool,
+    /// The versions a `uses` step may run (`>=4`); the job must run a matching step at one.
+    pub version: Option<version::Constraint>,
 }
 
 crate::choice::choice! {
@@ -240,8 +243,8 @@ pub enum Selector {
     /// A named step (`checkout`, `node/install`, `actions/checkout`), optionally with a
     /// version glob after `@`.
     Uses {
-        /// The name before `@`.
-        name: String,
+        /// The name before `@`: a glob (`actions/*`, `*`), or a plain name matched exactly.
+        name: Pattern,
         /// The glob after `@`, if any.
         version: Option<Pattern>,
     },
@@ -291,9 +294,20 @@ impl Rule {
                 || pipeline.events.iter().any(|e| self.events.contains(e)))
     }
 
-    /// Whether `step` is the step this rule requires. A SHA-pinned `uses` also matches a
-    /// version glob through the version its comment names (`@<sha> # v4.1.1` is `v4.1.1`).
+    /// Whether `step` is the step this rule is about: its name (and version glob) match, and
+    /// its version satisfies the rule's `version` constraint when there is one.
     pub fn matches(&self, step: &Step) -> bool {
+        self.names(step)
+            && self
+                .version
+                .as_ref()
+                .is_none_or(|c| version::seen(step).refusal(c).is_none())
+    }
+
+    /// Whether `step` is the step this rule names, whatever its version constraint says. A
+    /// SHA-pinned `uses` also matches a version glob through the version its comment names
+    /// (`@<sha> # v4.1.1` is `v4.1.1`).
+    pub fn names(&self, step: &Step) -> bool {
         match (&self.selector, &step.kind) {
             (Selector::Run(m), StepKind::Run(command)) => match m {
                 RunMatch::Exact(want) => command.trim() == want.trim(),
@@ -306,7 +320,7 @@ impl Rule {
                     None => (used.as_str(), None),
                 };
                 let commented = step.version.as_deref();
-                used_name == name
+                name.is_match(used_name)
                     && match version {
                         None => true,
                         Some(glob) => used_version
@@ -328,11 +342,14 @@ impl Rule {
             Selector::Uses {
                 name,
                 version: None,
-            } => format!("uses: {name}"),
+            } => match &self.version {
+                Some(c) => format!("uses: {} {}", name.text, c.text),
+                None => format!("uses: {}", name.text),
+            },
             Selector::Uses {
                 name,
                 version: Some(v),
-            } => format!("uses: {name}@{}", v.text),
+            } => format!("uses: {}@{}", name.text, v.text),
         }
     }
 }

@@ -6,15 +6,13 @@ use std::fmt;
 use std::ops::Range;
 use std::path::Path;
 
-use regex::Regex;
 use toml_edit::{Document, Item, TableLike, Value};
+
+mod rule_fields;
 
 use super::names::{closest, is_kebab};
 use super::schema;
-use super::{
-    Date, Exemption, GITHUB_EVENTS, MatchMode, Pattern, Policy, Require, Rule, RunMatch, Scope,
-    Selector, UnusedJobs, Unverifiable,
-};
+use super::{Date, Exemption, Pattern, Policy, Require, Rule, Scope, UnusedJobs, Unverifiable};
 use crate::choice::Choice;
 use crate::ci::CiSystem;
 
@@ -280,6 +278,7 @@ impl<'t> Walker<'t> {
             .get("forbid")
             .and_then(|v| self.boolean(v))
             .unwrap_or(false);
+        let version = self.version(t, selector.as_ref());
         if forbid && let Some(r) = t.get("require") {
             self.error(
                 span_of(r),
@@ -295,86 +294,8 @@ impl<'t> Walker<'t> {
             events,
             require,
             forbid,
+            version,
         })
-    }
-
-    /// A rule's selector: `run` (with `match`) or `uses` (with an optional `@version-glob`).
-    fn selector(&mut self, t: &dyn TableLike, span: &Range<usize>) -> Option<Selector> {
-        let run = t.get("run").and_then(|v| self.string(v));
-        let uses = t.get("uses").and_then(|v| self.string(v));
-        let mode = t.get("match").and_then(|v| self.choice::<MatchMode>(v));
-        match (run, uses) {
-            (Some(_), Some(_)) => {
-                let at = t.get("uses").map(span_of).unwrap_or(span.clone());
-                self.error(
-                    at,
-                    "a rule has exactly one selector: `run` or `uses`, not both",
-                );
-                None
-            }
-            (None, None) => {
-                self.error(
-                    span.clone(),
-                    "a rule needs a selector: `run = \"command\"` or `uses = \"name\"`",
-                );
-                None
-            }
-            (Some((cmd, cmd_span)), None) => match mode.unwrap_or(MatchMode::Exact) {
-                MatchMode::Contains => Some(Selector::Run(RunMatch::Contains(cmd))),
-                MatchMode::Regex => match Regex::new(&cmd) {
-                    Ok(re) => Some(Selector::Run(RunMatch::Regex(re))),
-                    Err(e) => {
-                        let detail = e.to_string().lines().last().unwrap_or_default().to_string();
-                        self.error(cmd_span, format!("invalid regex: {detail}"));
-                        None
-                    }
-                },
-                _ => Some(Selector::Run(RunMatch::Exact(cmd))),
-            },
-            (None, Some((name, name_span))) => {
-                if let Some(m) = t.get("match") {
-                    self.error(span_of(m), "`match` applies to `run` selectors only");
-                }
-                let (base, version) = match name.split_once('@') {
-                    Some((b, v)) => (b.to_string(), Some(v.to_string())),
-                    None => (name.clone(), None),
-                };
-                if base.is_empty() {
-                    self.error(name_span.clone(), "`uses` needs a step name before `@`");
-                }
-                let version = match version.map(|v| Pattern::new(&v)) {
-                    Some(Err(e)) => {
-                        self.error(name_span, format!("invalid version glob: {e}"));
-                        return None;
-                    }
-                    Some(Ok(p)) => Some(p),
-                    None => None,
-                };
-                Some(Selector::Uses {
-                    name: base,
-                    version,
-                })
-            }
-        }
-    }
-
-    /// A rule's `events`, each a GitHub event name.
-    fn events(&mut self, t: &dyn TableLike) -> Vec<String> {
-        let mut events = Vec::new();
-        for (event, event_span) in t.get("events").map(|v| self.strings(v)).unwrap_or_default() {
-            if GITHUB_EVENTS.contains(&event.as_str()) {
-                events.push(event);
-            } else {
-                self.error(
-                    event_span,
-                    format!(
-                        "unknown GitHub event `{event}`; expected an event name such as \
-                         `push`, `pull_request` or `workflow_dispatch`"
-                    ),
-                );
-            }
-        }
-        events
     }
 
     fn exemption(

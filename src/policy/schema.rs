@@ -150,6 +150,12 @@ pub const RULE: &[Field] = &[
         "`every-job`: each matching job runs the step. `any-job`: at least one matching job of the repository does.",
     ),
     f(
+        "version",
+        Kind::Str,
+        false,
+        "For a `uses` selector: the versions a matching step may run, e.g. `>=4`, `>=4.1, <6`, `^4`. Refs like `v4` and `4.1.1` are versions (missing parts are 0); a full SHA takes its version from the trailing comment (`# v4.1.1`); a CircleCI orb step, from the orb version `orbs:` imports; branches are never accepted. The job must run a matching step at an accepted version.",
+    ),
+    f(
         "forbid",
         Kind::Bool(false),
         false,

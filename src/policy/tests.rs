@@ -70,7 +70,7 @@ expires = "2024-02-30"
         "13:6: duplicate rule id `a`; first defined on line 6",
         "17:1: a rule needs a selector: `run = \"command\"` or `uses = \"name\"`",
         "25:8: a rule has exactly one selector: `run` or `uses`, not both",
-        "26:1: unknown key `jobz` in [[rule]] (did you mean `jobs`?); expected one of: id, description, run, uses, match, ci, jobs, events, require, forbid",
+        "26:1: unknown key `jobz` in [[rule]] (did you mean `jobs`?); expected one of: id, description, run, uses, match, ci, jobs, events, require, version, forbid",
         "30:10: exemption names rule `missing`, which the policy does not define",
         "32:11: `expires` must be a date like 2026-12-31",
     ];

@@ -13,6 +13,8 @@ crate::choice::choice! {
         MissingEverywhere = "missing-everywhere",
         /// A job runs a step its rule forbids.
         Forbidden = "forbidden",
+        /// A job runs the step a rule requires, but not at a version the rule accepts.
+        Version = "version",
     }
 }
 
@@ -45,6 +47,8 @@ pub struct Finding {
     pub url: Option<String>,
     /// What was found, for kinds that find a step (its text).
     pub detail: Option<String>,
+    /// Why what was found does not do, for kinds that judge it (a version refused).
+    pub why: Option<String>,
 }
 
 impl Finding {
@@ -56,6 +60,11 @@ impl Finding {
             FindingKind::Missing => format!("misses `{rule}`"),
             FindingKind::MissingEverywhere => format!("no job runs `{rule}`"),
             FindingKind::Forbidden => format!("runs `{}`, which `{rule}` forbids", self.found()),
+            FindingKind::Version => format!(
+                "runs `{}`, not a version `{rule}` accepts: {}",
+                self.found(),
+                self.why.as_deref().unwrap_or_default()
+            ),
         }
     }
 
@@ -73,6 +82,11 @@ impl Finding {
             FindingKind::Forbidden => format!(
                 "Job `{subject}` runs `{}`, which the rule `{rule}` forbids: {description}.",
                 self.found()
+            ),
+            FindingKind::Version => format!(
+                "Job `{subject}` runs `{}`, not a version the rule `{rule}` accepts ({}): {description}.",
+                self.found(),
+                self.why.as_deref().unwrap_or_default()
             ),
         }
     }

@@ -65,6 +65,9 @@ struct Violation<'r> {
     /// The step's text, for kinds that find a step.
     #[serde(skip_serializing_if = "Option::is_none")]
     found: Option<&'r str>,
+    /// Why what was found does not do (a refused version).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    why: Option<&'r str>,
 }
 
 impl<'r> From<&'r Finding> for Violation<'r> {
@@ -76,6 +79,7 @@ impl<'r> From<&'r Finding> for Violation<'r> {
             file: f.file.as_deref(),
             line: f.line,
             found: f.detail.as_deref(),
+            why: f.why.as_deref(),
         }
     }
 }

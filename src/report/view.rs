@@ -104,7 +104,7 @@ struct RepoView {
     found: Vec<FoundView>,
 }
 
-/// A step a job runs that a rule forbids.
+/// A step a job runs that a rule forbids, or runs at a version the rule refuses.
 #[derive(Serialize)]
 struct FoundView {
     job: String,
@@ -114,6 +114,8 @@ struct FoundView {
     line: usize,
     url: Option<String>,
     rule: String,
+    /// Why it does not do.
+    why: String,
 }
 
 #[derive(Serialize)]
@@ -338,6 +340,7 @@ fn repo_view(report: &Report, repo: &super::RepoReport, max_rows: usize) -> Repo
                     line: f.line?,
                     url: f.url.clone(),
                     rule: f.rule.clone(),
+                    why: f.why.clone().unwrap_or_else(|| f.kind.to_string()),
                 })
             })
             .take(max_rows)

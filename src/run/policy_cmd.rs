@@ -228,6 +228,7 @@ fn rule_fields(a: &RuleArgs) -> RuleFields {
         run: a.run.clone(),
         uses: a.uses.clone(),
         match_mode: a.match_mode,
+        version: a.version_range.clone(),
         ci,
         jobs,
         events,
@@ -242,6 +243,7 @@ fn changes_nothing(a: &RuleArgs) -> bool {
         && a.run.is_none()
         && a.uses.is_none()
         && a.match_mode.is_none()
+        && a.version_range.is_none()
         && a.ci.is_none()
         && a.jobs.is_none()
         && a.events.is_none()
@@ -256,7 +258,7 @@ fn rule_json(r: &policy::Rule) -> serde_json::Value {
             "uses",
             version
                 .as_ref()
-                .map_or(name.clone(), |v| format!("{name}@{}", v.text)),
+                .map_or(name.text.clone(), |v| format!("{}@{}", name.text, v.text)),
             None,
         ),
     };
@@ -276,6 +278,9 @@ fn rule_json(r: &policy::Rule) -> serde_json::Value {
     }
     if r.forbid {
         v["forbid"] = true.into();
+    }
+    if let Some(c) = &r.version {
+        v["version"] = c.text.clone().into();
     }
     v
 }
@@ -305,6 +310,9 @@ fn rule_text(r: &policy::Rule) -> String {
         ("require", r.require.id().to_string()),
     ];
     // Shown only when set, so rules that do not use them read as before.
+    if let Some(c) = &r.version {
+        lines.push(("version", c.text.clone()));
+    }
     if !r.events.is_empty() {
         lines.push(("events", r.events.join(", ")));
     }

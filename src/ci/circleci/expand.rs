@@ -90,6 +90,14 @@ impl<'a> Expander<'_, 'a> {
         scope: &Scope,
     ) -> Result<(), CiError> {
         self.push(StepKind::Uses(name.to_string()), mark)?;
+        // A registry orb's command runs the orb version `orbs:` imports: rules with a
+        // `version` check it.
+        if let Some((orb, _)) = name.split_once('/')
+            && let Some(Orb::Registry(reference)) = self.cx.orb(orb)
+            && let Some(last) = self.out.last_mut()
+        {
+            last.version = reference.rsplit_once('@').map(|(_, v)| v.to_string());
+        }
         let (definition, inner_scope) = match name.split_once('/') {
             Some((orb, command)) => match self.cx.orb(orb) {
                 Some(Orb::Inline(def)) => (
