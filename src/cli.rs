@@ -2,7 +2,7 @@
 
 use crate::choice::Choice;
 use crate::ci::CiSystem;
-use crate::policy::{GITHUB_EVENTS, MatchMode, Require};
+use crate::policy::{GITHUB_EVENTS, MatchMode, Require, Severity};
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -216,6 +216,12 @@ pub struct RuleArgs {
     /// Where the step must be.
     #[arg(long, value_enum)]
     pub require: Option<Require>,
+    /// `warning`: findings are reported, never failing; `error` (the default) fails.
+    #[arg(long, value_enum)]
+    pub severity: Option<Severity>,
+    /// A warning until this day (YYYY-MM-DD), then enforced; `--enforce-from ''` removes it.
+    #[arg(long, value_name = "DATE")]
+    pub enforce_from: Option<String>,
     /// The step must not run in any job the rule covers (`--forbid=false` makes it required
     /// again).
     #[arg(long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]

@@ -362,3 +362,50 @@ fn uses_names_may_be_globs() {
         .collect();
     assert_eq!(found, ["evil-corp/miner@v1"]);
 }
+
+#[test]
+fn warnings_never_fail_and_enforce_from_turns_them_into_errors() {
+    let rule = |extra: &str| {
+        format!("[[rule]]\nid = \"lint\"\ndescription = \"d\"\nrun = \"make lint\"\n{extra}")
+    };
+    let config = "version: 2.1\njobs:\n  build:\n    steps:\n      - run: make\nworkflows:\n  w:\n    jobs: [build]\n";
+    let files = [(".circleci/config.yml", config)];
+    let check = |policy: &str| {
+        let report = run(policy, &[repo("r", &files)]);
+        let r = &report.repositories[0];
+        (r.status, r.warnings(), report.summary.warnings)
+    };
+    // Today is 2026-11-27.
+    assert_eq!(
+        check(&rule("severity = \"warning\"\n")),
+        (Status::Compliant, 1, 1)
+    );
+    assert_eq!(
+        check(&rule("enforce-from = 2026-11-28\n")),
+        (Status::Compliant, 1, 1)
+    );
+    assert_eq!(
+        check(&rule("enforce-from = 2026-11-27\n")),
+        (Status::NonCompliant, 0, 0)
+    );
+    assert_eq!(check(&rule("")), (Status::NonCompliant, 0, 0));
+    // An exemption covers a warning like any finding.
+    let exempt = rule("severity = \"warning\"\n")
+        + "[[exemption]]\nrepositories = \"r\"\nrules = [\"lint\"]\nreason = \"later\"\n";
+    assert_eq!(check(&exempt), (Status::Exempt, 0, 0));
+    // Unknown severities and bad dates are refused with positions.
+    let err = policy::parse(
+        "p.toml",
+        &rule("severity = \"info\"\nenforce-from = \"soon\"\n"),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("p.toml:5:12: unknown value `info`; expected one of `error`, `warning`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("p.toml:6:16: `enforce-from` must be a date like 2026-12-31"),
+        "{err}"
+    );
+}

@@ -73,6 +73,7 @@ pub fn evaluate(policy: &Policy, repos: &[Repository], cx: &Context) -> Report {
         }
         let result = evaluate_repo(policy, repo, cx.today);
         summary.add(result.status);
+        summary.warnings += result.warnings();
         repositories.push(result);
     }
     summary.skipped = skipped.len();
@@ -93,6 +94,12 @@ pub fn evaluate(policy: &Policy, repos: &[Repository], cx: &Context) -> Report {
                 selector: r.selector_text(),
                 require: r.require,
                 forbid: r.forbid,
+                severity: r.severity_on(cx.today),
+                enforce_from: r.enforce_from.map(|d| d.to_string()),
+                enforced_in_days: r
+                    .enforce_from
+                    .map(|d| cx.today.days_until(d))
+                    .filter(|days| *days > 0),
             })
             .collect(),
         partial: cx.incomplete.is_some() || repositories.iter().any(repo_unread),
@@ -148,6 +155,10 @@ pub fn evaluate_repo(policy: &Policy, repo: &Repository, today: Date) -> RepoRep
     for f in &mut found {
         if let (Some(base), Some(file), Some(line)) = (&repo.blob_url, &f.file, f.line) {
             f.url = Some(format!("{base}/{file}#L{line}"));
+        }
+        // Rollout: a rule not enforced yet only warns.
+        if let Some(rule) = policy.rules.iter().find(|r| r.id == f.rule) {
+            f.severity = rule.severity_on(today);
         }
     }
     let (excused, findings): (Vec<Finding>, Vec<Finding>) = found

@@ -45,6 +45,22 @@ impl Date {
         Date::from_days((secs / 86_400) as i64)
     }
 
+    /// Days from `self` to `later` (negative when `later` is earlier).
+    pub fn days_until(self, later: Date) -> i64 {
+        later.to_days() - self.to_days()
+    }
+
+    /// Days since 1970-01-01 (Howard Hinnant's algorithm, the inverse of `from_days`).
+    fn to_days(self) -> i64 {
+        let y = i64::from(self.year) - i64::from(self.month <= 2);
+        let era = y.div_euclid(400);
+        let yoe = y.rem_euclid(400);
+        let m = i64::from(self.month);
+        let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(self.day) - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        era * 146_097 + doe - 719_468
+    }
+
     /// Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
     fn from_days(z: i64) -> Date {
         let z = z + 719_468;
@@ -93,5 +109,15 @@ mod tests {
         assert_eq!(Date::from_days(0).to_string(), "1970-01-01");
         assert_eq!(Date::from_days(20_454).to_string(), "2026-01-01");
         assert_eq!(Date::from_days(11_016).to_string(), "2000-02-29");
+    }
+
+    #[test]
+    fn days_between_dates() {
+        let d = |s: &str| Date::parse(s).unwrap();
+        assert_eq!(d("2026-11-27").days_until(d("2026-12-27")), 30);
+        assert_eq!(d("2026-12-31").days_until(d("2027-01-31")), 31);
+        assert_eq!(d("2028-02-28").days_until(d("2028-03-01")), 2);
+        assert_eq!(d("2027-01-31").days_until(d("2026-11-27")), -65);
+        assert_eq!(Date::from_days(d("2024-02-29").to_days()), d("2024-02-29"));
     }
 }

@@ -82,6 +82,11 @@ fn rule_fields(r: &Rule) -> Vec<(&'static str, String)> {
         ("events", list(r.events.clone())),
         ("require", r.require.id().to_string()),
         ("forbid", r.forbid.to_string()),
+        ("severity", r.severity.id().to_string()),
+        (
+            "enforce-from",
+            r.enforce_from.map_or("(now)".into(), |d| d.to_string()),
+        ),
     ]
 }
 

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use toml_edit::{Array, ArrayOfTables, DocumentMut, Item, Table, Value, value};
 
-use super::{MatchMode, PolicyError, Require, parse};
+use super::{MatchMode, PolicyError, Require, Severity, parse};
 use crate::atomic::write_atomic;
 use crate::choice::Choice;
 use crate::ci::CiSystem;
@@ -74,6 +74,10 @@ pub struct RuleFields {
     pub require: Option<Require>,
     /// `Some(true)` forbids the step; `Some(false)` removes the key (required again).
     pub forbid: Option<bool>,
+    /// How much findings matter.
+    pub severity: Option<Severity>,
+    /// `YYYY-MM-DD`; empty removes the key.
+    pub enforce_from: Option<String>,
 }
 
 /// One change to a policy.
@@ -240,6 +244,21 @@ fn apply_fields(t: &mut Table, f: &RuleFields) {
     if let Some(v) = f.require {
         set(t, "require", v.id().into());
     }
+    if let Some(v) = f.severity {
+        set(t, "severity", v.id().into());
+    }
+    match f.enforce_from.as_deref() {
+        Some("") => {
+            t.remove("enforce-from");
+        }
+        // A TOML date when it reads as one; otherwise the text, which validation then refuses
+        // with its position.
+        Some(v) => match v.parse::<toml_edit::Datetime>() {
+            Ok(d) => set(t, "enforce-from", d.into()),
+            Err(_) => set(t, "enforce-from", v.into()),
+        },
+        None => {}
+    }
     match f.forbid {
         Some(true) => set(t, "forbid", true.into()),
         Some(false) => {
@@ -301,6 +320,8 @@ fn add_rule(doc: &mut DocumentMut, f: &RuleFields) -> Result<(), EditError> {
             events: None,
             require: None,
             forbid: None,
+            severity: None,
+            enforce_from: None,
             ..f.clone()
         },
     );
@@ -312,6 +333,8 @@ fn add_rule(doc: &mut DocumentMut, f: &RuleFields) -> Result<(), EditError> {
             events: f.events.clone(),
             require: f.require,
             forbid: f.forbid,
+            severity: f.severity,
+            enforce_from: f.enforce_from.clone(),
             ..RuleFields::default()
         },
     );

@@ -211,6 +211,10 @@ pub struct Rule {
     pub forbid: bool,
     /// The versions a `uses` step may run (`>=4`); the job must run a matching step at one.
     pub version: Option<version::Constraint>,
+    /// How much its findings matter once it is enforced.
+    pub severity: Severity,
+    /// Until this day the rule's findings are warnings; from it, `severity` applies.
+    pub enforce_from: Option<Date>,
 }
 
 crate::choice::choice! {
@@ -220,6 +224,16 @@ crate::choice::choice! {
         EveryJob = "every-job",
         /// In at least one matching job of the repository.
         AnyJob = "any-job",
+    }
+}
+
+crate::choice::choice! {
+    /// How much a rule's findings matter.
+    pub enum Severity {
+        /// Makes the repository non-compliant and the run fail (the default).
+        Error = "error",
+        /// Reported, and counted, but never failing.
+        Warning = "warning",
     }
 }
 
@@ -281,6 +295,14 @@ impl RunMatch {
 }
 
 impl Rule {
+    /// The severity of the rule's findings on `today`: a warning before `enforce-from`.
+    pub fn severity_on(&self, today: Date) -> Severity {
+        match self.enforce_from {
+            Some(from) if today < from => Severity::Warning,
+            _ => self.severity,
+        }
+    }
+
     /// Whether the rule covers this job of this pipeline.
     pub fn applies_to(&self, pipeline: &Pipeline, job: &Job) -> bool {
         self.ci.contains(&pipeline.ci)

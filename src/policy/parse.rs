@@ -12,7 +12,9 @@ mod rule_fields;
 
 use super::names::{closest, is_kebab};
 use super::schema;
-use super::{Date, Exemption, Pattern, Policy, Require, Rule, Scope, UnusedJobs, Unverifiable};
+use super::{
+    Date, Exemption, Pattern, Policy, Require, Rule, Scope, Severity, UnusedJobs, Unverifiable,
+};
 use crate::choice::Choice;
 use crate::ci::CiSystem;
 
@@ -279,6 +281,10 @@ impl<'t> Walker<'t> {
             .and_then(|v| self.boolean(v))
             .unwrap_or(false);
         let version = self.version(t, selector.as_ref());
+        let severity = t.get("severity").and_then(|v| self.choice(v));
+        let enforce_from = t
+            .get("enforce-from")
+            .and_then(|v| self.date(v, "enforce-from"));
         if forbid && let Some(r) = t.get("require") {
             self.error(
                 span_of(r),
@@ -295,6 +301,8 @@ impl<'t> Walker<'t> {
             require,
             forbid,
             version,
+            severity: severity.unwrap_or(Severity::Error),
+            enforce_from,
         })
     }
 
@@ -332,20 +340,7 @@ impl<'t> Walker<'t> {
         let reason = self.required_string(t, "reason", "[[exemption]]", span.clone());
         let expires = match t.get("expires") {
             None => None,
-            Some(item) => {
-                let text = match item.as_value() {
-                    Some(Value::Datetime(d)) => Some(d.value().to_string()),
-                    Some(Value::String(s)) => Some(s.value().clone()),
-                    _ => None,
-                };
-                match text.as_deref().and_then(Date::parse) {
-                    Some(d) => Some(d),
-                    None => {
-                        self.error(span_of(item), "`expires` must be a date like 2026-12-31");
-                        return None;
-                    }
-                }
-            }
+            Some(item) => Some(self.date(item, "expires")?),
         };
         Some(Exemption {
             repositories,
@@ -447,6 +442,23 @@ impl<'t> Walker<'t> {
             );
         }
         b
+    }
+
+    /// A date, as a TOML date or a string.
+    fn date(&mut self, item: &Item, key: &str) -> Option<Date> {
+        let text = match item.as_value() {
+            Some(Value::Datetime(d)) => Some(d.value().to_string()),
+            Some(Value::String(s)) => Some(s.value().clone()),
+            _ => None,
+        };
+        let date = text.as_deref().and_then(Date::parse);
+        if date.is_none() {
+            self.error(
+                span_of(item),
+                format!("`{key}` must be a date like 2026-12-31"),
+            );
+        }
+        date
     }
 
     /// One of an enumerated value's identifiers.

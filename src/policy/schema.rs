@@ -2,7 +2,7 @@
 //! `orgcheck policy schema` (and the shipped `policy.schema.json`) is generated from them, so
 //! editors and orgcheck agree on what a policy may contain.
 
-use super::{MatchMode, Require, UnusedJobs, Unverifiable};
+use super::{MatchMode, Require, Severity, UnusedJobs, Unverifiable};
 use crate::choice::Choice;
 use crate::ci::CiSystem;
 use serde_json::{Map, Value, json};
@@ -154,6 +154,18 @@ pub const RULE: &[Field] = &[
         Kind::Str,
         false,
         "For a `uses` selector: the versions a matching step may run, e.g. `>=4`, `>=4.1, <6`, `^4`. Refs like `v4` and `4.1.1` are versions (missing parts are 0); a full SHA takes its version from the trailing comment (`# v4.1.1`); a CircleCI orb step, from the orb version `orbs:` imports; branches are never accepted. The job must run a matching step at an accepted version.",
+    ),
+    f(
+        "severity",
+        Kind::Enum(Severity::IDS),
+        false,
+        "`error`: a finding makes the repository non-compliant and the run fail. `warning`: findings are reported and counted, never failing.",
+    ),
+    f(
+        "enforce-from",
+        Kind::Date,
+        false,
+        "Until this day (YYYY-MM-DD) the rule's findings are warnings; from it, `severity` applies. The issue announces rules enforced within 30 days, with who would fail.",
     ),
     f(
         "forbid",

@@ -18,15 +18,7 @@ crate::choice::choice! {
     }
 }
 
-crate::choice::choice! {
-    /// How much a finding matters.
-    pub enum Severity {
-        /// Makes the repository non-compliant and the run fail.
-        Error = "error",
-        /// Reported, never failing.
-        Warning = "warning",
-    }
-}
+pub use crate::policy::Severity;
 
 /// One finding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -34,6 +34,8 @@ struct Repository<'r> {
     not_run: &'r [NotRunReport],
     /// `any-job` rules no job satisfies.
     missing: Vec<&'r str>,
+    /// Warning findings: reported, never failing.
+    warnings: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<&'r str>,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
@@ -105,6 +107,7 @@ pub fn document(report: &Report) -> Document<'_> {
                 .collect(),
             not_run: &r.not_run,
             missing: missing(r.repo_findings()),
+            warnings: r.warnings(),
             error: r.error.as_deref(),
             errors: &r.errors,
             exemptions: &r.exemptions,

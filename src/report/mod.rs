@@ -64,6 +64,8 @@ pub struct Summary {
     pub error: usize,
     /// Left out by scope.
     pub skipped: usize,
+    /// Warning findings in all repositories (rules not enforced yet, or `severity = "warning"`).
+    pub warnings: usize,
 }
 
 impl Summary {
@@ -130,6 +132,14 @@ pub struct RuleInfo {
     pub require: Require,
     /// The step must not run.
     pub forbid: bool,
+    /// How much its findings matter today (a warning until `enforce_from`).
+    pub severity: finding::Severity,
+    /// The day it is enforced from, when the policy says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enforce_from: Option<String>,
+    /// Days from the report's date to `enforce_from`, while it is in the future.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enforced_in_days: Option<i64>,
 }
 
 /// One repository's result.
@@ -161,6 +171,14 @@ impl RepoReport {
     /// The findings about job `index`.
     pub fn job_findings(&self, index: usize) -> impl Iterator<Item = &finding::Finding> {
         self.findings.iter().filter(move |f| f.job == Some(index))
+    }
+
+    /// How many findings are warnings.
+    pub fn warnings(&self) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.severity == finding::Severity::Warning)
+            .count()
     }
 
     /// The findings about the repository as a whole.

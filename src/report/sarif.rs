@@ -25,7 +25,7 @@ pub fn render(report: &Report) -> String {
                 } else {
                     format!("Every CI job this rule covers must run the step `{}`. Add it to the job, or exempt the repository in the policy.", r.selector)
                 } },
-                "defaultConfiguration": { "level": "error" },
+                "defaultConfiguration": { "level": r.severity.id() },
                 "properties": { "tags": ["ci", "compliance"] }
             })
         })

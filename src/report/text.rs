@@ -1,5 +1,6 @@
 //! Compiler-style text, one line per finding: for terminals, pre-commit hooks and CI logs.
 
+use super::finding::Severity;
 use super::{Report, Status};
 
 /// Text from repositories on one terminal line: control characters (newlines, escape
@@ -30,6 +31,11 @@ pub fn render(report: &Report) -> String {
             }
         }
         for finding in &repo.findings {
+            // Errors read as before; warnings say so, as compilers do.
+            let level = match finding.severity {
+                Severity::Error => "",
+                Severity::Warning => "warning: ",
+            };
             match finding.job.and_then(|i| repo.jobs.get(i)) {
                 Some(job) => {
                     let what = report
@@ -40,14 +46,14 @@ pub fn render(report: &Report) -> String {
                         .unwrap_or_default();
                     let file = finding.file.as_deref().unwrap_or(&job.file);
                     out.push_str(&format!(
-                        "{prefix}{}:{}: job `{}` {}{what}\n",
+                        "{prefix}{}:{}: {level}job `{}` {}{what}\n",
                         clean(file),
                         finding.line.unwrap_or(job.line),
                         clean(&job.name),
                         clean(&finding.summary())
                     ));
                 }
-                None => out.push_str(&format!("{name}: {}\n", finding.summary())),
+                None => out.push_str(&format!("{name}: {level}{}\n", finding.summary())),
             }
         }
         for job in &repo.not_run {

@@ -89,6 +89,8 @@ pub struct View<'a> {
     skipped: Vec<&'a super::Skipped>,
     not_run: Vec<NotRunView>,
     not_run_jobs: usize,
+    warned: Vec<WarnedView>,
+    enforced_soon: Vec<SoonView>,
     expired: Vec<ExpiredView>,
     full_report: Option<&'a str>,
 }
@@ -133,6 +135,26 @@ struct ErrorView {
     name: String,
     problems: Vec<String>,
 }
+
+/// A repository with warnings: its rules, each with how many findings.
+#[derive(Serialize)]
+struct WarnedView {
+    name: String,
+    rules: Vec<String>,
+}
+
+/// A rule enforced within [`SOON_DAYS`] days, and the repositories that would fail it.
+#[derive(Serialize)]
+struct SoonView {
+    rule: String,
+    description: String,
+    from: String,
+    days: i64,
+    repositories: ListView,
+}
+
+/// How far ahead the report announces rules about to be enforced.
+const SOON_DAYS: i64 = 30;
 
 /// A repository's jobs that never run.
 #[derive(Serialize)]
@@ -263,10 +285,65 @@ impl<'a> View<'a> {
                 not_run_views(report)
             },
             not_run_jobs: report.repositories.iter().map(|r| r.not_run.len()).sum(),
+            warned: warned_views(report, trim.max_repos),
+            enforced_soon: soon_views(report, trim.max_repos.clamp(5, CHANGE_NAMES)),
             expired,
             full_report,
         }
     }
+}
+
+fn warned_views(report: &Report, cap: usize) -> Vec<WarnedView> {
+    use super::finding::Severity;
+    report
+        .repositories
+        .iter()
+        .filter(|r| r.warnings() > 0)
+        .take(cap)
+        .map(|r| {
+            let mut rules: Vec<(String, usize)> = Vec::new();
+            for f in r
+                .findings
+                .iter()
+                .filter(|f| f.severity == Severity::Warning)
+            {
+                match rules.iter_mut().find(|(id, _)| *id == f.rule) {
+                    Some((_, n)) => *n += 1,
+                    None => rules.push((f.rule.clone(), 1)),
+                }
+            }
+            WarnedView {
+                name: r.name.clone(),
+                rules: rules
+                    .into_iter()
+                    .map(|(id, n)| if n == 1 { id } else { format!("{id} ×{n}") })
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+fn soon_views(report: &Report, cap: usize) -> Vec<SoonView> {
+    report
+        .rules
+        .iter()
+        .filter_map(|rule| {
+            let days = rule.enforced_in_days.filter(|d| *d <= SOON_DAYS)?;
+            let failing: Vec<String> = report
+                .repositories
+                .iter()
+                .filter(|r| r.findings.iter().any(|f| f.rule == rule.id))
+                .map(|r| r.name.clone())
+                .collect();
+            Some(SoonView {
+                rule: rule.id.clone(),
+                description: rule.description.clone(),
+                from: rule.enforce_from.clone().unwrap_or_default(),
+                days,
+                repositories: capped(&failing, cap),
+            })
+        })
+        .collect()
 }
 
 fn not_run_views(report: &Report) -> Vec<NotRunView> {
@@ -288,6 +365,10 @@ fn not_run_views(report: &Report) -> Vec<NotRunView> {
 fn repo_view(report: &Report, repo: &super::RepoReport, max_rows: usize) -> RepoView {
     // Columns: the rules this repository fails somewhere, in policy order.
     let fails = |i: usize, rule: &str| repo.job_findings(i).any(|f| f.rule == rule);
+    let warns = |i: usize, rule: &str| {
+        repo.job_findings(i)
+            .all(|f| f.rule != rule || f.severity == super::finding::Severity::Warning)
+    };
     let columns: Vec<String> = report
         .rules
         .iter()
@@ -317,7 +398,11 @@ fn repo_view(report: &Report, repo: &super::RepoReport, max_rows: usize) -> Repo
             url: j.url.clone(),
             cells: columns
                 .iter()
-                .map(|c| if fails(i, c) { "❌" } else { "✅" })
+                .map(|c| match (fails(i, c), warns(i, c)) {
+                    (false, _) => "✅",
+                    (true, true) => "⚠️",
+                    (true, false) => "❌",
+                })
                 .collect(),
         })
         .collect();

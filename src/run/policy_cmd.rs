@@ -234,6 +234,8 @@ fn rule_fields(a: &RuleArgs) -> RuleFields {
         events,
         require: a.require,
         forbid: a.forbid,
+        severity: a.severity,
+        enforce_from: a.enforce_from.clone(),
     }
 }
 
@@ -249,6 +251,8 @@ fn changes_nothing(a: &RuleArgs) -> bool {
         && a.events.is_none()
         && a.require.is_none()
         && a.forbid.is_none()
+        && a.severity.is_none()
+        && a.enforce_from.is_none()
 }
 
 fn rule_json(r: &policy::Rule) -> serde_json::Value {
@@ -281,6 +285,12 @@ fn rule_json(r: &policy::Rule) -> serde_json::Value {
     }
     if let Some(c) = &r.version {
         v["version"] = c.text.clone().into();
+    }
+    if r.severity != policy::Severity::Error {
+        v["severity"] = r.severity.id().into();
+    }
+    if let Some(d) = r.enforce_from {
+        v["enforce-from"] = d.to_string().into();
     }
     v
 }
@@ -319,9 +329,19 @@ fn rule_text(r: &policy::Rule) -> String {
     if r.forbid {
         lines.push(("forbid", "yes: no job it covers may run the step".into()));
     }
+    if r.severity != policy::Severity::Error {
+        lines.push(("severity", r.severity.id().to_string()));
+    }
+    if let Some(d) = r.enforce_from {
+        lines.push(("enforce-from", d.to_string()));
+    }
     lines
         .iter()
-        .map(|(label, value)| format!("{:<13}{value}\n", format!("{label}:")))
+        .map(|(label, value)| {
+            let head = format!("{label}:");
+            let gap = if head.len() >= 13 { " " } else { "" };
+            format!("{head:<13}{gap}{value}\n")
+        })
         .collect()
 }
 
