@@ -216,6 +216,10 @@ pub struct RuleArgs {
     /// Where the step must be.
     #[arg(long, value_enum)]
     pub require: Option<Require>,
+    /// For `uses`: `sha` means matching steps must be pinned to a full commit SHA (the rule
+    /// then requires no step); `none` removes it.
+    #[arg(long, value_parser = ["sha", "none"])]
+    pub pinned: Option<String>,
     /// `warning`: findings are reported, never failing; `error` (the default) fails.
     #[arg(long, value_enum)]
     pub severity: Option<Severity>,

@@ -317,10 +317,7 @@ fn version_constraints_accept_versions_and_say_why_they_refuse() {
     assert_eq!(got.len(), 4, "{got:?}");
     assert_eq!((got[0].0, got[0].1.as_str()), (3, "version"));
     assert_eq!(got[0].2, "3.0.0 is not >=4");
-    assert!(
-        got[1].2.contains("`main` is a branch or tag name"),
-        "{got:?}"
-    );
+    assert!(got[1].2.contains("main is a branch or tag name"), "{got:?}");
     assert!(got[2].2.contains("no version comment"), "{got:?}");
     assert_eq!((got[3].0, got[3].1.as_str()), (6, "missing"));
 }
@@ -406,6 +403,47 @@ fn warnings_never_fail_and_enforce_from_turns_them_into_errors() {
     );
     assert!(
         err.contains("p.toml:6:16: `enforce-from` must be a date like 2026-12-31"),
+        "{err}"
+    );
+}
+
+#[test]
+fn pinned_rules_constrain_the_steps_they_match_and_require_none() {
+    let sha = "11bd71901bbe5b1630ceea73d27597364c9af683";
+    let workflow = format!(
+        "on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      - uses: actions/checkout@v4\n      - uses: third/party@v2\n      - uses: third/other@{sha} # v1\n      - uses: third/branch@main\n      - uses: ./local\n      - uses: docker://alpine:3\n      - uses: docker://alpine@sha256:0123\n  b:\n    runs-on: x\n    steps:\n      - run: make\n"
+    );
+    let files = [(".github/workflows/ci.yml", workflow.as_str())];
+    let unpinned = |policy: &str| -> Vec<String> {
+        let report = run(policy, &[repo("r", &files)]);
+        report.repositories[0]
+            .findings
+            .iter()
+            .map(|f| f.detail.clone().unwrap_or_default())
+            .collect()
+    };
+    let rule = "[[rule]]\nid = \"pin\"\ndescription = \"d\"\nuses = \"*\"\npinned = \"sha\"\nallow-unpinned = [\"actions/*\"]\n";
+    // Job `b` runs no action: it passes. Tags, branches and image tags are unpinned.
+    assert_eq!(
+        unpinned(rule),
+        ["third/party@v2", "third/branch@main", "docker://alpine:3"]
+    );
+    // The same as a whole-policy setting, named `pinned-actions` for exemptions.
+    let settings = "[settings]\npinned = \"sha\"\nallow-unpinned = \"actions/*\"\n";
+    assert_eq!(unpinned(settings).len(), 3);
+    let exempt = format!(
+        "{settings}[[exemption]]\nrepositories = \"r\"\nrules = [\"pinned-actions\"]\nreason = \"migrating\"\n"
+    );
+    assert!(unpinned(&exempt).is_empty());
+    // A rule cannot take the setting's id, and `pinned` needs a `uses` selector.
+    let taken =
+        format!("{settings}[[rule]]\nid = \"pinned-actions\"\ndescription = \"d\"\nrun = \"x\"\n");
+    let err = policy::parse("p.toml", &taken).unwrap_err().to_string();
+    assert!(err.contains("is taken by `[settings] pinned`"), "{err}");
+    let on_run = "[[rule]]\nid = \"p\"\ndescription = \"d\"\nrun = \"x\"\npinned = \"sha\"\n";
+    let err = policy::parse("p.toml", on_run).unwrap_err().to_string();
+    assert!(
+        err.contains("p.toml:5:10: `pinned` applies to `uses` selectors only"),
         "{err}"
     );
 }

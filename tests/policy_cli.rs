@@ -356,7 +356,7 @@ fn shipped_schema_is_current() {
         .unwrap()
         .keys()
         .collect();
-    assert_eq!(rule_keys.len(), 13);
+    assert_eq!(rule_keys.len(), 15);
 }
 
 #[test]

@@ -63,14 +63,15 @@ fn demo_scan_sarif_is_valid_and_has_one_result_per_missing_step() {
             "unit-tests",
             "secret-scan",
             "no-curl-pipe-shell",
+            "pin-third-party",
             "lint"
         ]
     );
     let results = run["results"].as_array().unwrap();
-    // payments: 3 job-level misses and 1 forbidden step; mobile-app: 1 job-level + 1 any-job;
-    // old-reports: 1 any-job; monorepo: 1 job-level miss in its continuation config; and two
-    // warnings (lint, not enforced yet).
-    assert_eq!(results.len(), 10);
+    // payments: 3 job-level misses and 1 forbidden step; mobile-app: 1 version, 1 unpinned and
+    // 1 any-job; old-reports: 1 any-job; monorepo: 1 job-level miss in its continuation config;
+    // and two warnings (lint, not enforced yet).
+    assert_eq!(results.len(), 11);
     let warnings = results.iter().filter(|r| r["level"] == "warning").count();
     assert_eq!(warnings, 2);
     let first = results

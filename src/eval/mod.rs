@@ -1,6 +1,7 @@
 //! Policy + repositories → report. Pure and synchronous: everything it needs is in memory.
 
 mod forbidden;
+mod pinned;
 mod required;
 
 /// A rule kind that judges one job at a time: its findings for one rule and one job the rule
@@ -8,7 +9,7 @@ mod required;
 type JobCheck = fn(&Policy, &Rule, usize, &Job) -> Vec<Finding>;
 
 /// Every such kind. A new kind is a module and a line here.
-const JOB_CHECKS: &[JobCheck] = &[required::job, forbidden::job];
+const JOB_CHECKS: &[JobCheck] = &[required::job, forbidden::job, pinned::job];
 
 use crate::ci::{Job, JobKind, Pipeline, RepositoryCi};
 use crate::policy::{Date, Policy, RepoFacts, Rule, UnusedJobs};
@@ -94,6 +95,7 @@ pub fn evaluate(policy: &Policy, repos: &[Repository], cx: &Context) -> Report {
                 selector: r.selector_text(),
                 require: r.require,
                 forbid: r.forbid,
+                pinned: r.pinned,
                 severity: r.severity_on(cx.today),
                 enforce_from: r.enforce_from.map(|d| d.to_string()),
                 enforced_in_days: r

@@ -11,7 +11,7 @@ use crate::report::finding::{Finding, FindingKind, Severity};
 /// version). A job whose steps cannot be seen misses it only under
 /// `unverifiable-jobs = "fail"`.
 pub(super) fn job(policy: &Policy, rule: &Rule, index: usize, job: &Job) -> Vec<Finding> {
-    if rule.forbid || rule.require != Require::EveryJob {
+    if !rule.requires() || rule.require != Require::EveryJob {
         return Vec::new();
     }
     let finding = |kind| Finding {
@@ -61,7 +61,7 @@ pub(super) fn job(policy: &Policy, rule: &Rule, index: usize, job: &Job) -> Vec<
 /// Jobs whose steps cannot be seen neither satisfy nor count; a repository with no covered job
 /// has nothing to judge.
 pub(super) fn repository(rule: &Rule, judged: &[(&Pipeline, &Job)]) -> Option<Finding> {
-    if rule.forbid || rule.require != Require::AnyJob {
+    if !rule.requires() || rule.require != Require::AnyJob {
         return None;
     }
     let mut covered = judged

@@ -84,6 +84,10 @@ fn rule_fields(r: &Rule) -> Vec<(&'static str, String)> {
         ("forbid", r.forbid.to_string()),
         ("severity", r.severity.id().to_string()),
         (
+            "pinned",
+            r.pinned.map_or("(no)".into(), |p| p.id().to_string()),
+        ),
+        (
             "enforce-from",
             r.enforce_from.map_or("(now)".into(), |d| d.to_string()),
         ),

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use toml_edit::{Array, ArrayOfTables, DocumentMut, Item, Table, Value, value};
 
-use super::{MatchMode, PolicyError, Require, Severity, parse};
+use super::{MatchMode, Pinning, PolicyError, Require, Severity, parse};
 use crate::atomic::write_atomic;
 use crate::choice::Choice;
 use crate::ci::CiSystem;
@@ -76,6 +76,8 @@ pub struct RuleFields {
     pub forbid: Option<bool>,
     /// How much findings matter.
     pub severity: Option<Severity>,
+    /// `Some(Some(p))` sets `pinned`, `Some(None)` removes it.
+    pub pinned: Option<Option<Pinning>>,
     /// `YYYY-MM-DD`; empty removes the key.
     pub enforce_from: Option<String>,
 }
@@ -244,6 +246,13 @@ fn apply_fields(t: &mut Table, f: &RuleFields) {
     if let Some(v) = f.require {
         set(t, "require", v.id().into());
     }
+    match f.pinned {
+        Some(Some(p)) => set(t, "pinned", p.id().into()),
+        Some(None) => {
+            t.remove("pinned");
+        }
+        None => {}
+    }
     if let Some(v) = f.severity {
         set(t, "severity", v.id().into());
     }
@@ -322,6 +331,7 @@ fn add_rule(doc: &mut DocumentMut, f: &RuleFields) -> Result<(), EditError> {
             forbid: None,
             severity: None,
             enforce_from: None,
+            pinned: None,
             ..f.clone()
         },
     );
@@ -335,6 +345,7 @@ fn add_rule(doc: &mut DocumentMut, f: &RuleFields) -> Result<(), EditError> {
             forbid: f.forbid,
             severity: f.severity,
             enforce_from: f.enforce_from.clone(),
+            pinned: f.pinned,
             ..RuleFields::default()
         },
     );

@@ -215,6 +215,11 @@ pub struct Rule {
     pub severity: Severity,
     /// Until this day the rule's findings are warnings; from it, `severity` applies.
     pub enforce_from: Option<Date>,
+    /// Matching `uses` steps must be pinned so; the rule then constrains the steps it matches
+    /// and requires none (unless it also has a `version`).
+    pub pinned: Option<Pinning>,
+    /// Owners or actions (globs on the name before `@`) that may use tags anyway.
+    pub allow_unpinned: Vec<Pattern>,
 }
 
 crate::choice::choice! {
@@ -226,6 +231,17 @@ crate::choice::choice! {
         AnyJob = "any-job",
     }
 }
+
+crate::choice::choice! {
+    /// How `uses` steps must be pinned.
+    pub enum Pinning {
+        /// To a full 40-hex commit SHA.
+        Sha = "sha",
+    }
+}
+
+/// The id of the rule `[settings] pinned` stands for, so reports and exemptions can name it.
+pub const PINNED_RULE: &str = "pinned-actions";
 
 crate::choice::choice! {
     /// How much a rule's findings matter.
@@ -295,6 +311,12 @@ impl RunMatch {
 }
 
 impl Rule {
+    /// Whether jobs must run the rule's step: not for a forbidden step, nor for a rule that
+    /// only says how steps are pinned (a `pinned` rule without a `version`).
+    pub fn requires(&self) -> bool {
+        !self.forbid && (self.pinned.is_none() || self.version.is_some())
+    }
+
     /// The severity of the rule's findings on `today`: a warning before `enforce-from`.
     pub fn severity_on(&self, today: Date) -> Severity {
         match self.enforce_from {

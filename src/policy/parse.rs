@@ -13,10 +13,33 @@ mod rule_fields;
 use super::names::{closest, is_kebab};
 use super::schema;
 use super::{
-    Date, Exemption, Pattern, Policy, Require, Rule, Scope, Severity, UnusedJobs, Unverifiable,
+    Date, Exemption, PINNED_RULE, Pattern, Pinning, Policy, Require, Rule, Scope, Selector,
+    Severity, UnusedJobs, Unverifiable,
 };
 use crate::choice::Choice;
 use crate::ci::CiSystem;
+
+/// The rule `[settings] pinned = "sha"` stands for: every GitHub Actions `uses` step pinned.
+fn pinned_rule(pinning: Pinning, allow_unpinned: Vec<Pattern>) -> Rule {
+    Rule {
+        id: PINNED_RULE.to_string(),
+        description: "Actions are pinned to a full commit SHA ([settings] pinned)".to_string(),
+        selector: Selector::Uses {
+            name: Pattern::new("*").expect("a valid glob"),
+            version: None,
+        },
+        ci: vec![CiSystem::GithubActions],
+        jobs: Vec::new(),
+        events: Vec::new(),
+        require: Require::EveryJob,
+        forbid: false,
+        version: None,
+        severity: Severity::Error,
+        enforce_from: None,
+        pinned: Some(pinning),
+        allow_unpinned,
+    }
+}
 
 /// One problem in a policy file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -176,6 +199,7 @@ impl<'t> Walker<'t> {
     fn policy(&mut self, root: &toml_edit::Table) -> Policy {
         let whole = 0..0;
         self.known_keys(root, "the policy", schema::TOP, whole.clone());
+        let mut settings_pin = None;
         let mut policy = Policy {
             scope: Scope::default(),
             unverifiable_jobs: Unverifiable::Ignore,
@@ -203,12 +227,31 @@ impl<'t> Walker<'t> {
             if let Some(v) = t.get("unused-jobs") {
                 policy.unused_jobs = self.choice(v).unwrap_or_default();
             }
+            if let Some(pinning) = t.get("pinned").and_then(|v| self.choice::<Pinning>(v)) {
+                let allow = t.get("allow-unpinned").map(|v| self.patterns(v));
+                settings_pin = Some((pinning, allow.unwrap_or_default()));
+            } else if let Some(v) = t.get("allow-unpinned") {
+                self.error(
+                    span_of(v),
+                    "`allow-unpinned` needs `pinned = \"sha\"` beside it",
+                );
+            }
         }
         let mut first_line: BTreeMap<String, usize> = BTreeMap::new();
+        if settings_pin.is_some() {
+            first_line.insert(PINNED_RULE.to_string(), 0);
+        }
         for (table, span) in self.tables(root.get("rule"), "rule") {
             // Duplicates are judged on the id alone, so a rule with other errors still counts.
             if let Some((id, id_item)) = table.get("id").and_then(|i| Some((i.as_str()?, i))) {
                 match first_line.get(id) {
+                    Some(0) => {
+                        let message = format!(
+                            "rule id `{id}` is taken by `[settings] pinned`; choose another"
+                        );
+                        self.error(span_of(id_item), message);
+                        continue;
+                    }
                     Some(first) => {
                         let message =
                             format!("duplicate rule id `{id}`; first defined on line {first}");
@@ -223,6 +266,9 @@ impl<'t> Walker<'t> {
             if let Some(rule) = self.rule(table, span) {
                 policy.rules.push(rule);
             }
+        }
+        if let Some((pinning, allow_unpinned)) = settings_pin {
+            policy.rules.push(pinned_rule(pinning, allow_unpinned));
         }
         for (table, span) in self.tables(root.get("exemption"), "exemption") {
             if let Some(ex) = self.exemption(table, span, &first_line) {
@@ -282,6 +328,15 @@ impl<'t> Walker<'t> {
             .unwrap_or(false);
         let version = self.version(t, selector.as_ref());
         let severity = t.get("severity").and_then(|v| self.choice(v));
+        let pinned = t.get("pinned").and_then(|v| self.choice::<Pinning>(v));
+        let allow_unpinned = t
+            .get("allow-unpinned")
+            .map(|v| self.patterns(v))
+            .unwrap_or_default();
+        if pinned.is_some() && !matches!(selector, Some(Selector::Uses { .. })) {
+            let at = t.get("pinned").map(span_of).unwrap_or(span.clone());
+            self.error(at, "`pinned` applies to `uses` selectors only");
+        }
         let enforce_from = t
             .get("enforce-from")
             .and_then(|v| self.date(v, "enforce-from"));
@@ -303,6 +358,8 @@ impl<'t> Walker<'t> {
             version,
             severity: severity.unwrap_or(Severity::Error),
             enforce_from,
+            pinned,
+            allow_unpinned,
         })
     }
 

@@ -2,7 +2,7 @@
 //! `orgcheck policy schema` (and the shipped `policy.schema.json`) is generated from them, so
 //! editors and orgcheck agree on what a policy may contain.
 
-use super::{MatchMode, Require, Severity, UnusedJobs, Unverifiable};
+use super::{MatchMode, Pinning, Require, Severity, UnusedJobs, Unverifiable};
 use crate::choice::Choice;
 use crate::ci::CiSystem;
 use serde_json::{Map, Value, json};
@@ -86,6 +86,18 @@ pub const SETTINGS: &[Field] = &[
         "Orb jobs and workflows from other repositories run steps orgcheck cannot see: `ignore` lists them as not verifiable, `fail` counts them as missing every rule.",
     ),
     f(
+        "pinned",
+        Kind::Enum(Pinning::IDS),
+        false,
+        "`sha`: every GitHub Actions `uses` step must be pinned to a full commit SHA (reported as the rule `pinned-actions`, which exemptions can name).",
+    ),
+    f(
+        "allow-unpinned",
+        Kind::Strings,
+        false,
+        "With `pinned`: action-name globs that may use tags anyway, e.g. `actions/*`, `my-org/*`.",
+    ),
+    f(
         "unused-jobs",
         Kind::Enum(UnusedJobs::IDS),
         false,
@@ -166,6 +178,18 @@ pub const RULE: &[Field] = &[
         Kind::Date,
         false,
         "Until this day (YYYY-MM-DD) the rule's findings are warnings; from it, `severity` applies. The issue announces rules enforced within 30 days, with who would fail.",
+    ),
+    f(
+        "pinned",
+        Kind::Enum(Pinning::IDS),
+        false,
+        "For a `uses` selector: `sha` means matching steps must be pinned to a full 40-hex commit SHA. The rule then constrains the steps it matches and requires none (unless it also has `version`).",
+    ),
+    f(
+        "allow-unpinned",
+        Kind::Strings,
+        false,
+        "With `pinned`: action-name globs that may use tags anyway, e.g. `actions/*`, `my-org/*`.",
     ),
     f(
         "forbid",

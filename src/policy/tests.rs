@@ -18,11 +18,12 @@ fn errors(text: &str) -> Vec<String> {
 #[test]
 fn example_policy_is_valid_and_complete() {
     let p = example();
-    assert_eq!(p.rules.len(), 6);
+    assert_eq!(p.rules.len(), 7);
     assert_eq!(p.exemptions.len(), 2);
     assert_eq!(p.rules[3].require, Require::AnyJob);
     assert!(p.rules[4].forbid);
-    assert!(p.rules[5].enforce_from.is_some());
+    assert!(p.rules[5].pinned.is_some());
+    assert!(p.rules[6].enforce_from.is_some());
     assert_eq!(p.rules[0].ci, [crate::ci::CiSystem::Circleci]);
     assert!(p.scope.skip_archived && p.scope.skip_forks);
 }
@@ -71,7 +72,10 @@ expires = "2024-02-30"
         "13:6: duplicate rule id `a`; first defined on line 6",
         "17:1: a rule needs a selector: `run = \"command\"` or `uses = \"name\"`",
         "25:8: a rule has exactly one selector: `run` or `uses`, not both",
-        "26:1: unknown key `jobz` in [[rule]] (did you mean `jobs`?); expected one of: id, description, run, uses, match, ci, jobs, events, require, version, severity, enforce-from, forbid",
+        &format!(
+            "26:1: unknown key `jobz` in [[rule]] (did you mean `jobs`?); expected one of: {}",
+            super::schema::keys(super::schema::RULE).join(", ")
+        ),
         "30:10: exemption names rule `missing`, which the policy does not define",
         "32:11: `expires` must be a date like 2026-12-31",
     ];

@@ -113,10 +113,10 @@ impl Seen {
             Seen::Version(v) if constraint.accepts(v) => None,
             Seen::Version(v) => Some(format!("{v} is not {needs}")),
             Seen::BareSha => Some(format!(
-                "pinned to a commit with no version comment (`# v4.1.1`), so it cannot be shown to be {needs}"
+                "pinned to a commit with no version comment (# v4.1.1), so it cannot be shown to be {needs}"
             )),
             Seen::NotAVersion(r) => Some(format!(
-                "`{r}` is a branch or tag name, not a version {needs}"
+                "{r} is a branch or tag name, not a version {needs}"
             )),
             Seen::Unversioned => Some(format!("no version is given; {needs} is required")),
         }

@@ -15,6 +15,9 @@ crate::choice::choice! {
         Forbidden = "forbidden",
         /// A job runs the step a rule requires, but not at a version the rule accepts.
         Version = "version",
+        /// A job runs a step by a reference that can move (a tag or branch), where the rule
+        /// wants a full commit SHA.
+        Unpinned = "unpinned",
     }
 }
 
@@ -57,6 +60,11 @@ impl Finding {
                 self.found(),
                 self.why.as_deref().unwrap_or_default()
             ),
+            FindingKind::Unpinned => format!(
+                "runs `{}` unpinned, which `{rule}` refuses: {}",
+                self.found(),
+                self.why.as_deref().unwrap_or_default()
+            ),
         }
     }
 
@@ -77,6 +85,11 @@ impl Finding {
             ),
             FindingKind::Version => format!(
                 "Job `{subject}` runs `{}`, not a version the rule `{rule}` accepts ({}): {description}.",
+                self.found(),
+                self.why.as_deref().unwrap_or_default()
+            ),
+            FindingKind::Unpinned => format!(
+                "Job `{subject}` runs `{}` unpinned ({}): {description}.",
                 self.found(),
                 self.why.as_deref().unwrap_or_default()
             ),

@@ -132,6 +132,9 @@ pub struct RuleInfo {
     pub require: Require,
     /// The step must not run.
     pub forbid: bool,
+    /// How matching steps must be pinned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pinned: Option<crate::policy::Pinning>,
     /// How much its findings matter today (a warning until `enforce_from`).
     pub severity: finding::Severity,
     /// The day it is enforced from, when the policy says.

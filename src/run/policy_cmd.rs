@@ -236,6 +236,7 @@ fn rule_fields(a: &RuleArgs) -> RuleFields {
         forbid: a.forbid,
         severity: a.severity,
         enforce_from: a.enforce_from.clone(),
+        pinned: a.pinned.as_deref().map(policy::Pinning::from_id),
     }
 }
 
@@ -252,6 +253,7 @@ fn changes_nothing(a: &RuleArgs) -> bool {
         && a.require.is_none()
         && a.forbid.is_none()
         && a.severity.is_none()
+        && a.pinned.is_none()
         && a.enforce_from.is_none()
 }
 
@@ -288,6 +290,9 @@ fn rule_json(r: &policy::Rule) -> serde_json::Value {
     }
     if r.severity != policy::Severity::Error {
         v["severity"] = r.severity.id().into();
+    }
+    if let Some(p) = r.pinned {
+        v["pinned"] = p.id().into();
     }
     if let Some(d) = r.enforce_from {
         v["enforce-from"] = d.to_string().into();
@@ -331,6 +336,9 @@ fn rule_text(r: &policy::Rule) -> String {
     }
     if r.severity != policy::Severity::Error {
         lines.push(("severity", r.severity.id().to_string()));
+    }
+    if let Some(p) = r.pinned {
+        lines.push(("pinned", p.id().to_string()));
     }
     if let Some(d) = r.enforce_from {
         lines.push(("enforce-from", d.to_string()));
