@@ -334,6 +334,30 @@ fn init_writes_a_valid_commented_starter() {
     );
     assert_eq!(code(&policy(dir.path(), &["validate"])), 0);
     assert_eq!(code(&policy(dir.path(), &["init", "--force"])), 0);
+    // A starter for a real organization, not the demo's policy: no demo exemptions, and a
+    // required step, a version floor and a forbidden step to start from.
+    assert!(!text.contains("legacy-billing") && !text.contains("PLAT-142"));
+    let listed = stdout(&policy(dir.path(), &["list"]));
+    for id in [
+        "checkout",
+        "actions-checkout",
+        "tests",
+        "no-curl-pipe-shell",
+    ] {
+        assert!(listed.contains(id), "{listed}");
+    }
+    // Every commented example is valid once uncommented.
+    let uncommented: String = text
+        .lines()
+        .map(|l| match l.strip_prefix("# ") {
+            Some(rest) if rest.contains(" = ") || rest.starts_with('[') => rest,
+            _ => l,
+        })
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(dir.path().join("orgcheck.toml"), uncommented).unwrap();
+    let out = policy(dir.path(), &["validate"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
 }
 
 #[test]

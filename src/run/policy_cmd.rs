@@ -14,8 +14,9 @@ use crate::source::{self, SourceError};
 
 use super::{Exit, RunError, github, write_output};
 
-/// The starter policy `policy init` writes: the example, commented to teach the format.
-pub const TEMPLATE: &str = include_str!("../../policy.example.toml");
+/// The starter policy `policy init` writes for a real organization: a few sensible rules and
+/// every other field as a commented example, as `cargo deny init` does.
+pub const TEMPLATE: &str = include_str!("../../templates/policy.init.toml");
 
 impl From<EditError> for RunError {
     fn from(e: EditError) -> Self {
