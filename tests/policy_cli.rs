@@ -538,3 +538,46 @@ fn forbid_is_added_shown_and_removed() {
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert_eq!(read(&path), before);
 }
+
+#[test]
+fn diff_shows_the_jobs_an_earlier_enforce_from_or_a_forbidden_rule_turns_red() {
+    let dir = tempfile::tempdir().unwrap();
+    let new = dir.path().join("new.toml");
+    std::fs::copy(root().join("policy.example.toml"), &new).unwrap();
+    let p = new.to_str().unwrap();
+    let edit = |args: &[&str]| {
+        let mut all = vec!["policy", "-p", p];
+        all.extend_from_slice(args);
+        assert_eq!(code(&orgcheck(&all)), 0);
+    };
+    edit(&["edit", "lint", "--enforce-from", "2026-11-01"]);
+    edit(&[
+        "add",
+        "--id",
+        "no-e2e-script",
+        "--description",
+        "d",
+        "--run",
+        "./scripts/e2e.sh",
+        "--forbid",
+    ]);
+    let out = orgcheck(&[
+        "policy",
+        "-p",
+        p,
+        "diff",
+        "--base",
+        root().join("policy.example.toml").to_str().unwrap(),
+        "--local",
+        root().join("examples/demo-org").to_str().unwrap(),
+    ]);
+    let text = stdout(&out);
+    assert!(
+        text.contains("| design-system | compliant | non-compliant | build: now fails lint |"),
+        "{text}"
+    );
+    assert!(
+        text.contains("test-e2e: now fails no-e2e-script"),
+        "{text}"
+    );
+}

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::finding::Finding;
+use super::finding::{Finding, Severity};
 use super::{Report, Status};
 use crate::policy::diff::PolicyDiff;
 
@@ -36,15 +36,19 @@ pub struct JobChange {
     pub job: String,
     /// Its file.
     pub file: String,
-    /// Rules it newly misses.
+    /// Rules it newly fails (required steps missing, forbidden steps found, ...).
     pub newly_missing: Vec<String>,
-    /// Rules it no longer misses.
+    /// Rules it no longer fails.
     pub no_longer_missing: Vec<String>,
 }
 
-/// The rule ids of some findings, in order.
+/// The rules some findings fail, in order: warnings do not fail, so moving `enforce-from`
+/// earlier shows the jobs it turns red.
 fn rules<'r>(findings: impl Iterator<Item = &'r Finding>) -> Vec<String> {
-    findings.map(|f| f.rule.clone()).collect()
+    findings
+        .filter(|f| f.severity == Severity::Error)
+        .map(|f| f.rule.clone())
+        .collect()
 }
 
 /// Compare two reports of the same repositories.
@@ -188,11 +192,11 @@ pub fn render_markdown(diff: &PolicyDiff, impact: Option<&Impact>) -> String {
                     .map(|j| {
                         let mut parts = Vec::new();
                         if !j.newly_missing.is_empty() {
-                            parts.push(format!("now misses {}", j.newly_missing.join(", ")));
+                            parts.push(format!("now fails {}", j.newly_missing.join(", ")));
                         }
                         if !j.no_longer_missing.is_empty() {
                             parts.push(format!(
-                                "no longer misses {}",
+                                "no longer fails {}",
                                 j.no_longer_missing.join(", ")
                             ));
                         }
