@@ -23,7 +23,7 @@ fn hostile_org(dir: &Path) {
     write(
         &dir.join("svc @ops #4/.circleci/config.yml"),
         &format!(
-            "version: 2.1\njobs:\n  \"{q}\":\n    steps:\n      - run: echo hi\n\
+            "version: 2.1\njobs:\n  \"{q}\":\n    steps:\n      - run: echo hi\n      - run: \"echo {q}\"\n\
              workflows:\n  w:\n    jobs:\n      - \"{q}\"\n"
         ),
     );
@@ -45,7 +45,7 @@ fn policy(dir: &Path) -> std::path::PathBuf {
     write(
         &p,
         &format!(
-            "[[rule]]\nid = \"tests\"\ndescription = \"{q}\"\nrun = \"make test\"\nmatch = \"contains\"\n"
+            "[[rule]]\nid = \"tests\"\ndescription = \"{q}\"\nrun = \"make test\"\nmatch = \"contains\"\n\n[[rule]]\nid = \"no-echo\"\ndescription = \"d\"\nrun = \"echo\"\nmatch = \"contains\"\nforbid = true\n"
         ),
     );
     p
@@ -91,6 +91,21 @@ const OUR_TAGS: &[&str] = &[
     "del",
 ];
 
+/// The HTML without what is inside `<code>` elements.
+fn without_code(html: &str) -> String {
+    let mut out = String::new();
+    let mut rest = html;
+    while let Some(start) = rest.find("<code>") {
+        out.push_str(&rest[..start]);
+        rest = match rest[start..].find("</code>") {
+            Some(end) => &rest[start + end + "</code>".len()..],
+            None => "",
+        };
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Text as a reader sees it: tags dropped, entities decoded.
 fn visible_text(html: &str) -> String {
     let mut text = String::new();
@@ -132,8 +147,9 @@ fn check(markdown: &str) {
     assert!(!html.contains("href=\"https://evil"), "{html}");
     assert!(!html.contains("href=\"http://www.evil"), "{html}");
     assert!(!html.contains("mailto:"), "{html}");
-    // What GitHub would turn into mentions and references, in the text a reader sees.
-    let text = visible_text(&html);
+    // What GitHub would turn into mentions and references, in the text a reader sees outside
+    // code (GitHub links nothing inside code spans).
+    let text = visible_text(&without_code(&html));
     let chars: Vec<char> = text.chars().collect();
     for (i, w) in chars.windows(2).enumerate() {
         let word_before = i > 0 && chars[i - 1].is_alphanumeric();

@@ -576,8 +576,5 @@ fn diff_shows_the_jobs_an_earlier_enforce_from_or_a_forbidden_rule_turns_red() {
         text.contains("| design-system | compliant | non-compliant | build: now fails lint |"),
         "{text}"
     );
-    assert!(
-        text.contains("test-e2e: now fails no-e2e-script"),
-        "{text}"
-    );
+    assert!(text.contains("test-e2e: now fails no-e2e-script"), "{text}");
 }
