@@ -447,3 +447,26 @@ fn pinned_rules_constrain_the_steps_they_match_and_require_none() {
         "{err}"
     );
 }
+
+#[test]
+fn exemptions_cover_version_and_pinning_findings_until_they_expire() {
+    let rules = "[[rule]]\nid = \"co\"\ndescription = \"d\"\nuses = \"actions/checkout\"\nversion = \">=4\"\n\n[[rule]]\nid = \"pin\"\ndescription = \"d\"\nuses = \"*\"\npinned = \"sha\"\n";
+    let workflow =
+        "on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      - uses: actions/checkout@v3\n";
+    let files = [(".github/workflows/ci.yml", workflow)];
+    let with = |expires: &str| {
+        format!(
+            "{rules}[[exemption]]\nrepositories = \"r\"\nrules = [\"co\", \"pin\"]\nreason = \"upgrading\"\nexpires = {expires}\n"
+        )
+    };
+    let active = run(&with("2026-12-31"), &[repo("r", &files)]);
+    assert_eq!(active.repositories[0].status, Status::Exempt);
+    let expired = run(&with("2026-01-01"), &[repo("r", &files)]);
+    let kinds: Vec<String> = expired.repositories[0]
+        .findings
+        .iter()
+        .map(|f| f.kind.to_string())
+        .collect();
+    assert_eq!(kinds, ["version", "unpinned"]);
+    assert_eq!(expired.repositories[0].status, Status::NonCompliant);
+}
