@@ -141,28 +141,9 @@ pub fn evaluate_repo(policy: &Policy, repo: &Repository, today: Date) -> RepoRep
             .chain(repo.ci.not_run().map(|(p, n)| (p, &n.job)))
             .collect(),
     };
-    let mut found = Vec::new();
-    for (index, &(pipeline, job)) in judged.iter().enumerate() {
-        for rule in policy.rules.iter().filter(|r| r.applies_to(pipeline, job)) {
-            for check in JOB_CHECKS {
-                found.extend(check(policy, rule, index, job));
-            }
-        }
-    }
-    for rule in &policy.rules {
-        found.extend(required::repository(rule, &judged));
-    }
+    let found = findings(policy, repo, &judged, today);
     // A finding an active exemption covers is not reported; it makes the repository exempt
     // when nothing else is wrong.
-    for f in &mut found {
-        if let (Some(base), Some(file), Some(line)) = (&repo.blob_url, &f.file, f.line) {
-            f.url = Some(format!("{base}/{file}#L{line}"));
-        }
-        // Rollout: a rule not enforced yet only warns.
-        if let Some(rule) = policy.rules.iter().find(|r| r.id == f.rule) {
-            f.severity = rule.severity_on(today);
-        }
-    }
     let (excused, findings): (Vec<Finding>, Vec<Finding>) = found
         .into_iter()
         .partition(|f| active.iter().any(|e| e.covers_rule(&f.rule)));
@@ -224,6 +205,37 @@ pub fn evaluate_repo(policy: &Policy, repo: &Repository, today: Date) -> RepoRep
             })
             .collect(),
     }
+}
+
+/// Every rule against every job it covers, then the repository-wide rules; each finding linked
+/// to its line and given the severity its rule has today.
+fn findings(
+    policy: &Policy,
+    repo: &Repository,
+    judged: &[(&Pipeline, &Job)],
+    today: Date,
+) -> Vec<Finding> {
+    let mut found = Vec::new();
+    for (index, &(pipeline, job)) in judged.iter().enumerate() {
+        for rule in policy.rules.iter().filter(|r| r.applies_to(pipeline, job)) {
+            for check in JOB_CHECKS {
+                found.extend(check(policy, rule, index, job));
+            }
+        }
+    }
+    for rule in &policy.rules {
+        found.extend(required::repository(rule, judged));
+    }
+    for f in &mut found {
+        if let (Some(base), Some(file), Some(line)) = (&repo.blob_url, &f.file, f.line) {
+            f.url = Some(format!("{base}/{file}#L{line}"));
+        }
+        // Rollout: a rule not enforced yet only warns.
+        if let Some(rule) = policy.rules.iter().find(|r| r.id == f.rule) {
+            f.severity = rule.severity_on(today);
+        }
+    }
+    found
 }
 
 /// What could not be read or understood.

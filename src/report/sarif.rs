@@ -3,7 +3,8 @@
 
 use serde_json::{Value, json};
 
-use super::Report;
+use super::finding::Finding;
+use super::{RepoReport, Report};
 use crate::choice::Choice;
 
 /// SARIF's schema address, as code scanning expects it.
@@ -30,7 +31,6 @@ pub fn render(report: &Report) -> String {
             })
         })
         .collect();
-    let index = |id: &str| report.rules.iter().position(|r| r.id == id);
     // A single repository (check, or upload per repository): paths are relative to its root.
     // Several: prefixed with the repository name so results stay distinct.
     let single = report.repositories.len() == 1;
@@ -44,52 +44,9 @@ pub fn render(report: &Report) -> String {
             }
         };
         for finding in &repo.findings {
-            let id = finding.rule.as_str();
-            let description = report
-                .rules
-                .iter()
-                .find(|r| r.id == id)
-                .map(|r| r.description.as_str())
-                .unwrap_or_default();
-            let result = match finding.job.and_then(|i| repo.jobs.get(i)) {
-                Some(job) => json!({
-                    "ruleId": id,
-                    "ruleIndex": index(id),
-                    "level": finding.severity.id(),
-                    "message": { "text": finding.sentence(&job.name, description) },
-                    "locations": [location(
-                        &uri(finding.file.as_deref().unwrap_or(&job.file)),
-                        finding.line.unwrap_or(job.line),
-                        &job.name
-                    )],
-                    "partialFingerprints": { "orgcheck/v1": format!(
-                        "{}:{}:{}:{id}{}",
-                        repo.name,
-                        job.file,
-                        job.name,
-                        finding.detail.as_deref().map(|d| format!(":{d}")).unwrap_or_default()
-                    ) },
-                    "properties": { "repository": repo.name, "job": job.name, "ci": job.ci }
-                }),
-                // About the repository as a whole: shown at its first job's file.
-                None => {
-                    let file = repo
-                        .jobs
-                        .first()
-                        .map(|j| (j.file.as_str(), j.line))
-                        .unwrap_or((".", 1));
-                    json!({
-                        "ruleId": id,
-                        "ruleIndex": index(id),
-                        "level": finding.severity.id(),
-                        "message": { "text": finding.sentence(&repo.name, description) },
-                        "locations": [location(&uri(file.0), file.1, "")],
-                        "partialFingerprints": { "orgcheck/v1": format!("{}:any:{id}", repo.name) },
-                        "properties": { "repository": repo.name }
-                    })
-                }
-            };
-            results.push(result);
+            let rule = report.rules.iter().position(|r| r.id == finding.rule);
+            let description = rule.map_or("", |i| report.rules[i].description.as_str());
+            results.push(result(repo, finding, rule, description, &uri));
         }
     }
     let log = json!({
@@ -109,6 +66,55 @@ pub fn render(report: &Report) -> String {
     let mut out = serde_json::to_string_pretty(&log).expect("serializes");
     out.push('\n');
     out
+}
+
+/// One finding as a SARIF result: at the step or job it is about, or, for the repository as a
+/// whole, at its first job's file.
+fn result(
+    repo: &RepoReport,
+    finding: &Finding,
+    rule_index: Option<usize>,
+    description: &str,
+    uri: &dyn Fn(&str) -> String,
+) -> Value {
+    let id = finding.rule.as_str();
+    match finding.job.and_then(|i| repo.jobs.get(i)) {
+        Some(job) => json!({
+            "ruleId": id,
+            "ruleIndex": rule_index,
+            "level": finding.severity.id(),
+            "message": { "text": finding.sentence(&job.name, description) },
+            "locations": [location(
+                &uri(finding.file.as_deref().unwrap_or(&job.file)),
+                finding.line.unwrap_or(job.line),
+                &job.name
+            )],
+            "partialFingerprints": { "orgcheck/v1": format!(
+                "{}:{}:{}:{id}{}",
+                repo.name,
+                job.file,
+                job.name,
+                finding.detail.as_deref().map(|d| format!(":{d}")).unwrap_or_default()
+            ) },
+            "properties": { "repository": repo.name, "job": job.name, "ci": job.ci }
+        }),
+        None => {
+            let (file, line) = repo
+                .jobs
+                .first()
+                .map(|j| (j.file.as_str(), j.line))
+                .unwrap_or((".", 1));
+            json!({
+                "ruleId": id,
+                "ruleIndex": rule_index,
+                "level": finding.severity.id(),
+                "message": { "text": finding.sentence(&repo.name, description) },
+                "locations": [location(&uri(file), line, "")],
+                "partialFingerprints": { "orgcheck/v1": format!("{}:any:{id}", repo.name) },
+                "properties": { "repository": repo.name }
+            })
+        }
+    }
 }
 
 fn location(uri: &str, line: usize, job: &str) -> Value {
