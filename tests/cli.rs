@@ -291,38 +291,25 @@ fn a_sha_pinned_checkout_satisfies_a_version_rule_through_its_comment() {
 fn rules_enforced_soon_are_announced_with_who_would_fail() {
     let dir = tempfile::tempdir().unwrap();
     let example = std::fs::read_to_string(root().join("policy.example.toml")).unwrap();
-    // Today is 2026-11-27 for these tests: 18 days ahead.
     let policy = dir.path().join("policy.toml");
-    std::fs::write(
-        &policy,
-        example.replace("enforce-from = 2099-01-01", "enforce-from = 2026-12-15"),
-    )
-    .unwrap();
-    let out = orgcheck(&[
-        "scan",
-        "--local",
-        "examples/demo-org",
-        "--policy",
-        policy.to_str().unwrap(),
-    ]);
-    let md = stdout(&out);
+    // The demo's Markdown report with the `lint` rule enforced from `day`.
+    let report = |day: &str| {
+        let text = example.replace(
+            "enforce-from = 2099-01-01",
+            &format!("enforce-from = {day}"),
+        );
+        std::fs::write(&policy, text).unwrap();
+        let mut args = DEMO.to_vec();
+        args[4] = policy.to_str().unwrap();
+        stdout(&orgcheck(&args))
+    };
+    // Today is 2026-11-27 for these tests: 18 days ahead.
+    let md = report("2026-12-15");
     assert!(
         md.contains("- **lint** (Run the linter in GitHub Actions builds) is enforced from **2026-12-15**, in 18 days. It would fail 2: design-system, web-frontend."),
         "{md}"
     );
     assert!(md.contains("⚠️ **2** warnings"), "{md}");
     // Not announced a month and more ahead.
-    std::fs::write(
-        &policy,
-        example.replace("enforce-from = 2099-01-01", "enforce-from = 2027-01-31"),
-    )
-    .unwrap();
-    let out = orgcheck(&[
-        "scan",
-        "--local",
-        "examples/demo-org",
-        "--policy",
-        policy.to_str().unwrap(),
-    ]);
-    assert!(!stdout(&out).contains("Rules enforced soon"));
+    assert!(!report("2027-01-31").contains("Rules enforced soon"));
 }

@@ -77,6 +77,14 @@ pub const SCOPE: &[Field] = &[
     ),
 ];
 
+/// `allow-unpinned`, in `[settings]` and in a rule alike.
+const ALLOW_UNPINNED: Field = f(
+    "allow-unpinned",
+    Kind::Strings,
+    false,
+    "With `pinned`: action-name globs that may use tags anyway, e.g. `actions/*`, `my-org/*`.",
+);
+
 /// `[settings]`.
 pub const SETTINGS: &[Field] = &[
     f(
@@ -91,12 +99,7 @@ pub const SETTINGS: &[Field] = &[
         false,
         "`sha`: every GitHub Actions `uses` step must be pinned to a full commit SHA (reported as the rule `pinned-actions`, which exemptions can name).",
     ),
-    f(
-        "allow-unpinned",
-        Kind::Strings,
-        false,
-        "With `pinned`: action-name globs that may use tags anyway, e.g. `actions/*`, `my-org/*`.",
-    ),
+    ALLOW_UNPINNED,
     f(
         "unused-jobs",
         Kind::Enum(UnusedJobs::IDS),
@@ -185,12 +188,7 @@ pub const RULE: &[Field] = &[
         false,
         "For a `uses` selector: `sha` means matching steps must be pinned to a full 40-hex commit SHA. The rule then constrains the steps it matches and requires none (unless it also has `version`).",
     ),
-    f(
-        "allow-unpinned",
-        Kind::Strings,
-        false,
-        "With `pinned`: action-name globs that may use tags anyway, e.g. `actions/*`, `my-org/*`.",
-    ),
+    ALLOW_UNPINNED,
     f(
         "forbid",
         Kind::Bool(false),
