@@ -34,6 +34,7 @@ pub fn outputs(
         ("repositories", s.repositories.to_string()),
         ("non-compliant", s.non_compliant.to_string()),
         ("errors", s.error.to_string()),
+        ("warnings", s.warnings.to_string()),
         ("issue-url", issue_url.unwrap_or_default().to_string()),
         (
             "report",
