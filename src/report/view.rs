@@ -91,6 +91,7 @@ pub struct View<'a> {
     not_run_jobs: usize,
     warned: Vec<WarnedView>,
     enforced_soon: Vec<SoonView>,
+    by_rule: Vec<ByRuleView>,
     expired: Vec<ExpiredView>,
     full_report: Option<&'a str>,
 }
@@ -134,6 +135,15 @@ struct RowView {
 struct ErrorView {
     name: String,
     problems: Vec<String>,
+}
+
+/// A rule that fails somewhere: how many repositories and jobs.
+#[derive(Serialize)]
+struct ByRuleView {
+    id: String,
+    description: String,
+    repositories: usize,
+    jobs: usize,
 }
 
 /// A repository with warnings: its rules, each with how many findings.
@@ -286,11 +296,51 @@ impl<'a> View<'a> {
             },
             not_run_jobs: report.repositories.iter().map(|r| r.not_run.len()).sum(),
             warned: warned_views(report, trim.max_repos),
+            by_rule: by_rule_views(report),
             enforced_soon: soon_views(report, trim.max_repos.clamp(5, CHANGE_NAMES)),
             expired,
             full_report,
         }
     }
+}
+
+/// The rules that fail somewhere (errors, in repositories that are not exempt), most failing
+/// repositories first, then most failing jobs, then policy order.
+fn by_rule_views(report: &Report) -> Vec<ByRuleView> {
+    use super::finding::Severity;
+    let mut views: Vec<ByRuleView> = report
+        .rules
+        .iter()
+        .map(|rule| {
+            let failing = |r: &&super::RepoReport| {
+                r.findings
+                    .iter()
+                    .any(|f| f.rule == rule.id && f.severity == Severity::Error)
+            };
+            let repositories: Vec<_> = report.repositories.iter().filter(failing).collect();
+            let jobs = repositories
+                .iter()
+                .map(|r| {
+                    (0..r.jobs.len())
+                        .filter(|i| {
+                            r.job_findings(*i)
+                                .any(|f| f.rule == rule.id && f.severity == Severity::Error)
+                        })
+                        .count()
+                })
+                .sum();
+            ByRuleView {
+                id: rule.id.clone(),
+                description: rule.description.clone(),
+                repositories: repositories.len(),
+                jobs,
+            }
+        })
+        .filter(|v| v.repositories > 0)
+        .collect();
+    // A stable sort keeps policy order among equals.
+    views.sort_by_key(|v| std::cmp::Reverse((v.repositories, v.jobs)));
+    views
 }
 
 fn warned_views(report: &Report, cap: usize) -> Vec<WarnedView> {
