@@ -113,9 +113,14 @@ pub fn evaluate(policy: &Policy, repos: &[Repository], cx: &Context) -> Report {
 
 /// Link to a job's line at the scanned commit.
 fn job_url(repo: &Repository, job: &Job) -> Option<String> {
+    line_url(repo, &job.path, job.line)
+}
+
+/// Link to a file's line at the scanned commit, when the repository is on the web.
+fn line_url(repo: &Repository, file: &str, line: usize) -> Option<String> {
     repo.blob_url
         .as_ref()
-        .map(|b| format!("{b}/{}#L{}", job.path, job.line))
+        .map(|b| format!("{b}/{file}#L{line}"))
 }
 
 fn repo_unread(r: &RepoReport) -> bool {
@@ -208,7 +213,7 @@ pub fn evaluate_repo(policy: &Policy, repo: &Repository, today: Date) -> RepoRep
 }
 
 /// Every rule against every job it covers, then the repository-wide rules; each finding linked
-/// to its line and given the severity its rule has today.
+/// to its line.
 fn findings(
     policy: &Policy,
     repo: &Repository,
@@ -216,24 +221,29 @@ fn findings(
     today: Date,
 ) -> Vec<Finding> {
     let mut found = Vec::new();
+    // Each finding takes the severity its rule has today: a rule not enforced yet only warns.
+    let mut add = |rule: &Rule, findings: Vec<Finding>| {
+        for mut f in findings {
+            f.url = match (&f.file, f.line) {
+                (Some(file), Some(line)) => line_url(repo, file, line),
+                _ => None,
+            };
+            f.severity = rule.severity_on(today);
+            found.push(f);
+        }
+    };
     for (index, &(pipeline, job)) in judged.iter().enumerate() {
         for rule in policy.rules.iter().filter(|r| r.applies_to(pipeline, job)) {
             for check in JOB_CHECKS {
-                found.extend(check(policy, rule, index, job));
+                add(rule, check(policy, rule, index, job));
             }
         }
     }
     for rule in &policy.rules {
-        found.extend(required::repository(rule, judged));
-    }
-    for f in &mut found {
-        if let (Some(base), Some(file), Some(line)) = (&repo.blob_url, &f.file, f.line) {
-            f.url = Some(format!("{base}/{file}#L{line}"));
-        }
-        // Rollout: a rule not enforced yet only warns.
-        if let Some(rule) = policy.rules.iter().find(|r| r.id == f.rule) {
-            f.severity = rule.severity_on(today);
-        }
+        add(
+            rule,
+            required::repository(rule, judged).into_iter().collect(),
+        );
     }
     found
 }
