@@ -112,7 +112,10 @@ fn continuations(
         match continuation {
             Continuation::Files(targets) => {
                 for (target, line) in targets {
-                    let target = target.trim_start_matches("./").to_string();
+                    // The same normalization as local actions: `./`, `.` and `..` resolved; a
+                    // path that climbs out of the repository matches no file.
+                    let relative = format!("./{}", target.trim_start_matches("./"));
+                    let target = super::action::local_dir(&relative).unwrap_or(target);
                     if target == setup || parsed.contains_key(&target) {
                         continue;
                     }
