@@ -226,6 +226,10 @@ pub struct RuleArgs {
     /// A warning until this day (YYYY-MM-DD), then enforced; `--enforce-from ''` removes it.
     #[arg(long, value_name = "DATE")]
     pub enforce_from: Option<String>,
+    /// How to fix a finding, shown in the report beside each failing job, e.g.
+    /// 'add `uses: acme/scan@v2`; see https://wiki.example/scan' (`--fix ''` removes it).
+    #[arg(long, value_name = "TEXT")]
+    pub fix: Option<String>,
     /// The step must not run in any job the rule covers (`--forbid=false` makes it required
     /// again).
     #[arg(long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]

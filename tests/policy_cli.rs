@@ -380,7 +380,7 @@ fn shipped_schema_is_current() {
         .unwrap()
         .keys()
         .collect();
-    assert_eq!(rule_keys.len(), 15);
+    assert_eq!(rule_keys.len(), 16);
 }
 
 #[test]
@@ -531,6 +531,18 @@ fn forbid_is_added_shown_and_removed() {
         "{}",
         stdout(&shown)
     );
+    // `fix` is policy text with code spans; it round-trips and shows.
+    let out = policy(
+        dir.path(),
+        &["edit", "no-pipe", "--fix", "install with `scripts/install.sh`"],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(read(&path).contains("fix = \"install with `scripts/install.sh`\"\n"));
+    let shown = policy(dir.path(), &["show", "no-pipe"]);
+    assert!(stdout(&shown).contains("install with `scripts/install.sh`"));
+    let out = policy(dir.path(), &["edit", "no-pipe", "--fix", ""]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(!read(&path).contains("fix ="));
     let out = policy(dir.path(), &["edit", "no-pipe", "--forbid=false"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert!(!read(&path).contains("forbid"));

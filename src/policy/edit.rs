@@ -80,6 +80,8 @@ pub struct RuleFields {
     pub pinned: Option<Option<Pinning>>,
     /// `YYYY-MM-DD`; empty removes the key.
     pub enforce_from: Option<String>,
+    /// How to fix a finding; empty removes the key.
+    pub fix: Option<String>,
 }
 
 /// One change to a policy.
@@ -268,6 +270,13 @@ fn apply_fields(t: &mut Table, f: &RuleFields) {
         },
         None => {}
     }
+    match f.fix.as_deref() {
+        Some("") => {
+            t.remove("fix");
+        }
+        Some(v) => set(t, "fix", v.into()),
+        None => {}
+    }
     match f.forbid {
         Some(true) => set(t, "forbid", true.into()),
         Some(false) => {
@@ -332,6 +341,7 @@ fn add_rule(doc: &mut DocumentMut, f: &RuleFields) -> Result<(), EditError> {
             severity: None,
             enforce_from: None,
             pinned: None,
+            fix: None,
             ..f.clone()
         },
     );
@@ -346,6 +356,7 @@ fn add_rule(doc: &mut DocumentMut, f: &RuleFields) -> Result<(), EditError> {
             severity: f.severity,
             enforce_from: f.enforce_from.clone(),
             pinned: f.pinned,
+            fix: f.fix.clone(),
             ..RuleFields::default()
         },
     );

@@ -220,6 +220,11 @@ pub struct Rule {
     pub pinned: Option<Pinning>,
     /// Owners or actions (globs on the name before `@`) that may use tags anyway.
     pub allow_unpinned: Vec<Pattern>,
+    /// How to fix a finding, in the policy's words (reports derive one from the selector when
+    /// there is none).
+    pub fix: Option<String>,
+    /// Line of its `[[rule]]` header in the policy file (0 for the rule `[settings]` implies).
+    pub line: usize,
 }
 
 crate::choice::choice! {

@@ -38,6 +38,8 @@ fn pinned_rule(pinning: Pinning, allow_unpinned: Vec<Pattern>) -> Rule {
         enforce_from: None,
         pinned: Some(pinning),
         allow_unpinned,
+        fix: None,
+        line: 0,
     }
 }
 
@@ -360,6 +362,12 @@ impl<'t> Walker<'t> {
             enforce_from,
             pinned,
             allow_unpinned,
+            fix: t
+                .get("fix")
+                .and_then(|v| self.string(v))
+                .map(|(s, _)| s)
+                .filter(|s| !s.trim().is_empty()),
+            line: self.line_of(&span),
         })
     }
 

@@ -190,6 +190,12 @@ pub const RULE: &[Field] = &[
     ),
     ALLOW_UNPINNED,
     f(
+        "fix",
+        Kind::Str,
+        false,
+        "How to fix a finding, shown in the report beside each job that fails the rule, e.g. \"add `uses: acme/scan@v2`; see https://wiki.example/scan\". Text in backticks shows as code. Without it, the report words a fix from the selector.",
+    ),
+    f(
         "forbid",
         Kind::Bool(false),
         false,

@@ -238,6 +238,7 @@ fn rule_fields(a: &RuleArgs) -> RuleFields {
         severity: a.severity,
         enforce_from: a.enforce_from.clone(),
         pinned: a.pinned.as_deref().map(policy::Pinning::from_id),
+        fix: a.fix.clone(),
     }
 }
 
@@ -256,6 +257,7 @@ fn changes_nothing(a: &RuleArgs) -> bool {
         && a.severity.is_none()
         && a.pinned.is_none()
         && a.enforce_from.is_none()
+        && a.fix.is_none()
 }
 
 fn rule_json(r: &policy::Rule) -> serde_json::Value {
@@ -297,6 +299,9 @@ fn rule_json(r: &policy::Rule) -> serde_json::Value {
     }
     if let Some(d) = r.enforce_from {
         v["enforce-from"] = d.to_string().into();
+    }
+    if let Some(fix) = &r.fix {
+        v["fix"] = fix.clone().into();
     }
     v
 }
@@ -343,6 +348,9 @@ fn rule_text(r: &policy::Rule) -> String {
     }
     if let Some(d) = r.enforce_from {
         lines.push(("enforce-from", d.to_string()));
+    }
+    if let Some(fix) = &r.fix {
+        lines.push(("fix", fix.clone()));
     }
     lines
         .iter()
