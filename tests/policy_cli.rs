@@ -534,7 +534,12 @@ fn forbid_is_added_shown_and_removed() {
     // `fix` is policy text with code spans; it round-trips and shows.
     let out = policy(
         dir.path(),
-        &["edit", "no-pipe", "--fix", "install with `scripts/install.sh`"],
+        &[
+            "edit",
+            "no-pipe",
+            "--fix",
+            "install with `scripts/install.sh`",
+        ],
     );
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert!(read(&path).contains("fix = \"install with `scripts/install.sh`\"\n"));

@@ -125,13 +125,13 @@ fn creates_then_leaves_alone_then_updates() {
     assert_eq!(issues.len(), 1);
     assert_eq!(issues[0].labels, ["orgcheck"]);
     assert!(issues[0].title.starts_with("CI compliance report: "));
-    assert!(issues[0].body.contains("## Non-compliant repositories"));
+    assert!(issues[0].body.contains("## Failing repositories"));
     assert!(
         issues[0]
             .body
             .contains("<!-- orgcheck:report source=\"local:")
     );
-    assert!(issues[0].body.contains("<!-- orgcheck:state v1 c="));
+    assert!(issues[0].body.contains("<!-- orgcheck:state v2 c="));
     assert!(
         stderr(&out)
             .contains("orgcheck: issue: created https://github.com/acme/compliance/issues/1")
@@ -167,7 +167,10 @@ fn creates_then_leaves_alone_then_updates() {
     .unwrap();
     env.run(&[]);
     let body = &env.fake.issues()[0].body;
-    assert!(body.contains("**Newly failing** (1): new-svc"), "{body}");
+    assert!(
+        body.contains("**Newly failing** (1): [new-svc](#new-svc)"),
+        "{body}"
+    );
 }
 
 #[test]
@@ -282,7 +285,7 @@ fn issues_disabled_or_forbidden_is_clear_and_the_report_is_still_written() {
         let out = env.run(&[]);
         assert_eq!(code(&out), 3, "{}", stderr(&out));
         assert!(stderr(&out).contains(words), "{}", stderr(&out));
-        assert!(env.read("summary.md").contains("# CI compliance report"));
+        assert!(env.read("summary.md").contains("## Failing repositories"));
         assert!(env.read("report.json").contains("\"non_compliant\": 4"));
         assert!(env.read("outputs.txt").contains("compliant=false"));
     }
@@ -301,7 +304,7 @@ fn dry_run_writes_nothing_to_github() {
     );
     assert!(err.contains("----- issue body"));
     assert!(
-        env.read("summary.md").contains("# CI compliance report"),
+        env.read("summary.md").contains("## Failing repositories"),
         "the job summary is a local file"
     );
 }
@@ -325,10 +328,7 @@ fn outputs_and_summary_for_actions() {
             "{line} missing from {outputs}"
         );
     }
-    assert!(
-        env.read("summary.md")
-            .contains("## Non-compliant repositories")
-    );
+    assert!(env.read("summary.md").contains("## Failing repositories"));
 }
 
 #[test]
@@ -376,10 +376,10 @@ fn five_thousand_non_compliant_repositories_fit_both_limits() {
     assert!(
         issue
             .body
-            .contains("more** non-compliant repositories: see `"),
+            .contains("more** not named here, to fit; the full report is in `"),
         "points at the full report"
     );
-    assert!(issue.body.contains("<!-- orgcheck:state v1 c="));
+    assert!(issue.body.contains("<!-- orgcheck:state v2 c="));
     let summary = std::fs::read_to_string(&summary).unwrap();
     assert!(
         summary.len() <= 1024 * 1024,
@@ -425,7 +425,7 @@ fn the_action_entry_point_turns_inputs_into_a_scan() {
     assert!(
         std::fs::read_to_string(&report)
             .unwrap()
-            .contains("# CI compliance report")
+            .contains("## Failing repositories")
     );
     let outputs = std::fs::read_to_string(&outputs).unwrap();
     assert!(

@@ -12,11 +12,11 @@ type JobCheck = fn(&Policy, &Rule, usize, &Job) -> Vec<Finding>;
 const JOB_CHECKS: &[JobCheck] = &[required::job, forbidden::job, pinned::job];
 
 use crate::ci::{Job, JobKind, Pipeline, RepositoryCi};
-use crate::policy::{Date, Policy, RepoFacts, Rule, UnusedJobs};
+use crate::policy::{Date, Policy, RepoFacts, Rule, Selector, UnusedJobs};
 use crate::report::finding::{Finding, Severity};
 use crate::report::{
     ExemptionNote, JobReport, NotRunReport, Problem, RepoReport, Report, RuleInfo, SCHEMA_VERSION,
-    Skipped, Status, Summary,
+    Skipped, Status, Summary, Wanted,
 };
 
 /// One repository as a source delivers it: its facts and its CI, already parsed.
@@ -102,12 +102,30 @@ pub fn evaluate(policy: &Policy, repos: &[Repository], cx: &Context) -> Report {
                     .enforce_from
                     .map(|d| cx.today.days_until(d))
                     .filter(|days| *days > 0),
+                fix: r.fix.clone(),
+                policy_line: r.line,
+                wanted: wanted(r),
             })
             .collect(),
         partial: cx.incomplete.is_some() || repositories.iter().any(repo_unread),
         incomplete: cx.incomplete.clone(),
         repositories,
         skipped,
+    }
+}
+
+/// What a rule asks for, for the report's fix wording.
+fn wanted(rule: &Rule) -> Wanted {
+    match &rule.selector {
+        Selector::Run(m) => Wanted::Run {
+            mode: m.mode(),
+            text: m.text().to_string(),
+        },
+        Selector::Uses { name, version } => Wanted::Uses {
+            name: name.text.clone(),
+            glob: version.as_ref().map(|v| v.text.clone()),
+            constraint: rule.version.as_ref().map(|c| c.text.clone()),
+        },
     }
 }
 
@@ -181,6 +199,7 @@ pub fn evaluate_repo(policy: &Policy, repo: &Repository, today: Date) -> RepoRep
         name: repo.name.clone(),
         status,
         url: repo.url.clone(),
+        blob_url: repo.blob_url.clone(),
         jobs: judged
             .iter()
             .map(|(pipeline, job)| job_report(repo, pipeline, job))
@@ -206,6 +225,10 @@ pub fn evaluate_repo(policy: &Policy, repo: &Repository, today: Date) -> RepoRep
                 reason: e.reason.clone(),
                 expires: e.expires.map(|d| d.to_string()),
                 expired: e.is_expired(today),
+                days_left: e
+                    .expires
+                    .map(|d| today.days_until(d))
+                    .filter(|_| !e.is_expired(today)),
                 policy_line: e.line,
             })
             .collect(),

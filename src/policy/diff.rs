@@ -91,7 +91,12 @@ fn rule_fields(r: &Rule) -> Vec<(&'static str, String)> {
             "enforce-from",
             r.enforce_from.map_or("(now)".into(), |d| d.to_string()),
         ),
-        ("fix", r.fix.clone().unwrap_or_else(|| "(worded from the step)".into())),
+        (
+            "fix",
+            r.fix
+                .clone()
+                .unwrap_or_else(|| "(worded from the step)".into()),
+        ),
     ]
 }
 

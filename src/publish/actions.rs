@@ -9,6 +9,11 @@ use crate::report::Report;
 /// GitHub drops a step summary over 1 MiB.
 pub const SUMMARY_LIMIT: usize = 1024 * 1024;
 
+/// What orgcheck's summary may take, in bytes: far below GitHub's limit, because a summary of
+/// thousands of lines is not read (and other steps may add to the same summary). It is trimmed
+/// the way the issue is, so it too names every failing repository first.
+pub const SUMMARY_BUDGET: usize = 128 * 1024;
+
 /// Append Markdown to the job summary file.
 pub fn append_summary(path: &Path, markdown: &str) -> std::io::Result<()> {
     let mut f = std::fs::OpenOptions::new()

@@ -69,12 +69,17 @@ fn comparable(body: &str, date: &str) -> String {
     body.replace(date, "")
 }
 
-/// Publish `report`; `render(changes, budget)` renders the Markdown within `budget` characters.
+/// Renders the report's Markdown within a budget of characters: `Some(changes)` as published,
+/// `None` as the comparable rendering, without what differs on every run (the changes since
+/// the last run, the run's link, its duration), so an unchanged report is recognised.
+pub type Render<'a> = dyn Fn(Option<&Changes>, usize) -> String + Sync + 'a;
+
+/// Publish `report`, rendered by `render`.
 pub async fn publish(
     client: &Client,
     target: &Target,
     report: &Report,
-    render: &(dyn Fn(Option<&Changes>, usize) -> String + Sync),
+    render: &Render<'_>,
 ) -> Result<Published, GitHubError> {
     let marker = marker(report);
     let mut found = list(client, &target.repo, &marker).await?;
@@ -89,10 +94,8 @@ pub async fn publish(
     let budget = BODY_LIMIT.saturating_sub(tail_of(0).chars().count() + 16);
     let plain = render(None, budget);
     let content = fingerprint(&comparable(&plain, &report.date));
-    let shown = match out.changes.as_ref().filter(|c| !c.is_empty()) {
-        Some(changes) => render(Some(changes), budget),
-        None => plain,
-    };
+    let none = Changes::default();
+    let shown = render(Some(out.changes.as_ref().unwrap_or(&none)), budget);
     let body = format!("{shown}{}", tail_of(content));
     let passing = report.is_passing();
     out.body = Some(body.clone());

@@ -93,6 +93,75 @@ pub fn inert(s: &str) -> String {
     out
 }
 
+/// Text that may quote code between backticks (an error message that names a key, a policy's
+/// `fix`): each balanced backtick span becomes a code span, everything else is [`inert`]. So
+/// `` `jobs` must be a mapping `` reads as code, not as escaped backticks, and no input can do
+/// more than plain text and code spans can.
+pub fn inline(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    let run_at = |i: usize| chars[i..].iter().take_while(|c| **c == '`').count();
+    let mut out = String::with_capacity(s.len() + 8);
+    let (mut text_start, mut i) = (0, 0);
+    while i < chars.len() {
+        if chars[i] != '`' {
+            i += 1;
+            continue;
+        }
+        let n = run_at(i);
+        // The closing run has exactly as many backticks, as CommonMark's code spans do.
+        let mut j = i + n;
+        let close = loop {
+            match (j..chars.len()).find(|&k| chars[k] == '`') {
+                None => break None,
+                Some(k) if run_at(k) == n => break Some(k),
+                Some(k) => j = k + run_at(k),
+            }
+        };
+        match close {
+            Some(k) => {
+                out.push_str(&inert(&chars[text_start..i].iter().collect::<String>()));
+                let inner: String = chars[i + n..k].iter().collect();
+                out.push_str(&code(inner.trim()));
+                i = k + n;
+                text_start = i;
+            }
+            None => i += n,
+        }
+    }
+    out.push_str(&inert(&chars[text_start..].iter().collect::<String>()));
+    out
+}
+
+/// A link whose text is already Markdown (made [`inert`] or a code span) to `url`. Characters
+/// that could end the destination or split a table row are percent-encoded, so a path from a
+/// repository cannot escape the link.
+pub fn link(text: &str, url: &str) -> String {
+    let mut dest = String::with_capacity(url.len());
+    for c in url.chars() {
+        match c {
+            ' ' | '(' | ')' | '<' | '>' | '"' | '\\' | '`' | '|' | '[' | ']' => {
+                dest.push_str(&format!("%{:02X}", c as u32));
+            }
+            c if c.is_control() || is_bidi_control(c) => {}
+            c => dest.push(c),
+        }
+    }
+    format!("[{text}]({dest})")
+}
+
+/// The anchor GitHub gives a heading with this text: lower-case; letters, digits, `-` and `_`
+/// kept; spaces become `-`; other characters dropped. (GitHub adds `-1`, `-2` to repeats.)
+pub fn slug(text: &str) -> String {
+    text.chars()
+        .flat_map(char::to_lowercase)
+        .filter_map(|c| match c {
+            ' ' => Some('-'),
+            c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c),
+            _ => None,
+        })
+        .collect()
+}
+
 /// `s` as a code span: a fence longer than any run of backticks inside, so the text cannot
 /// close it, and one line. Mentions and references are not looked for inside code.
 pub fn code(s: &str) -> String {
@@ -143,6 +212,38 @@ mod tests {
         );
         assert_eq!(inert("&#64;team"), "&amp;\\#&#8203;64;team");
         assert_eq!(inert("a|b\nc"), "a\\|b c");
+    }
+
+    #[test]
+    fn inline_keeps_balanced_code_spans_and_escapes_the_rest() {
+        assert_eq!(
+            inline("`jobs` must be a mapping"),
+            "`jobs` must be a mapping"
+        );
+        assert_eq!(
+            inline("excluded by scope.exclude `sandbox-*`"),
+            "excluded by scope.exclude `sandbox-*`"
+        );
+        assert_eq!(inline("a `b"), "a \\`b");
+        assert_eq!(inline("x ``a`b`` *y*"), "x ``a`b`` \\*y\\*");
+        assert_eq!(inline("`` `x` ``"), "`` `x` ``");
+        assert_eq!(inline("@team `@team`"), "@&#8203;team `@team`");
+        assert_eq!(inline("`</details>`"), "`</details>`");
+    }
+
+    #[test]
+    fn link_destinations_cannot_be_escaped() {
+        assert_eq!(
+            link("a", "https://x.io/a b)|c.yml#L3"),
+            "[a](https://x.io/a%20b%29%7Cc.yml#L3)"
+        );
+    }
+
+    #[test]
+    fn slugs_follow_github_headings() {
+        assert_eq!(slug("web-frontend"), "web-frontend");
+        assert_eq!(slug("My.Repo_2"), "myrepo_2");
+        assert_eq!(slug("Since the last run"), "since-the-last-run");
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use handlebars::{Handlebars, handlebars_helper};
 
 use super::Report;
-use super::view::{Changes, Trim, View};
+use super::view::{Changes, RunInfo, Trim, View};
 
 /// The built-in template.
 pub const DEFAULT_TEMPLATE: &str = include_str!("../../templates/report.md.hbs");
@@ -76,8 +76,8 @@ impl Renderer {
     }
 
     /// Render the whole report.
-    pub fn render_full(&self, report: &Report) -> Result<String, TemplateError> {
-        self.render(&View::new(report, None, Trim::FULL, None))
+    pub fn render_full(&self, report: &Report, info: &RunInfo) -> Result<String, TemplateError> {
+        self.render(&View::new(report, None, Trim::FULL, info))
     }
 
     fn render(&self, view: &View<'_>) -> Result<String, TemplateError> {
@@ -88,56 +88,78 @@ impl Renderer {
         Ok(tidy(&out))
     }
 
-    /// Render within `limit`, degrading step by step: everything; then compliant,
-    /// exempt, no-ci and skipped repositories as counts only; then the longest sections cut to
-    /// as many repositories as fit, each cut saying "and N more" and where the full report is.
+    /// Render within `limit`, degrading step by step, so that what is cut is always the least
+    /// needed: everything; then compliant, exempt, no-ci and skipped repositories as counts
+    /// only; then as many repository sections (at most 20 job rows each) as fit, newest
+    /// failures and errors first, while the index still names every failing repository; then,
+    /// with no sections, as many index names as fit, saying how many were cut and where the
+    /// full report is.
     pub fn render_fitting(
         &self,
         report: &Report,
         changes: Option<&Changes>,
         limit: Limit,
-        full_report: Option<&str>,
+        info: &RunInfo,
     ) -> Result<String, TemplateError> {
-        let fits = |s: &String| limit.fits(s);
-        let full = self.render(&View::new(report, changes, Trim::FULL, full_report))?;
-        if fits(&full) {
-            return Ok(full);
+        let try_trim = |trim: Trim| -> Result<Option<String>, TemplateError> {
+            let out = self.render(&View::new(report, changes, trim, info))?;
+            Ok(limit.fits(&out).then_some(out))
+        };
+        if let Some(out) = try_trim(Trim::FULL)? {
+            return Ok(out);
         }
         let collapsed = Trim {
             collapse: true,
             ..Trim::FULL
         };
-        let out = self.render(&View::new(report, changes, collapsed, full_report))?;
-        if fits(&out) {
+        if let Some(out) = try_trim(collapsed)? {
             return Ok(out);
         }
-        // Largest number of repositories (with at most 20 job rows each) that fits.
-        let trim = |n| Trim {
-            collapse: true,
-            max_repos: n,
+        let failing = report.summary.non_compliant + report.summary.error;
+        let sections = |n| Trim {
+            max_sections: n,
             max_rows: 20,
+            ..collapsed
         };
-        let (mut lo, mut hi) = (0usize, report.repositories.len());
-        while lo < hi {
-            let mid = (lo + hi).div_ceil(2);
-            let out = self.render(&View::new(report, changes, trim(mid), full_report))?;
-            if fits(&out) {
-                lo = mid;
-            } else {
-                hi = mid - 1;
-            }
+        if let Some(n) = largest(failing, |n| Ok(try_trim(sections(n))?.is_some()))? {
+            return Ok(try_trim(sections(n))?.expect("fitted before"));
         }
-        let out = self.render(&View::new(report, changes, trim(lo), full_report))?;
-        if fits(&out) {
-            return Ok(out);
+        let names = |n| Trim {
+            max_index: n,
+            ..sections(0)
+        };
+        if let Some(n) = largest(failing, |n| Ok(try_trim(names(n))?.is_some()))? {
+            return Ok(try_trim(names(n))?.expect("fitted before"));
         }
-        // Even the summary alone is too long (a template that ignores trimming): cut it hard.
+        // Even the first screen alone is too long (a template that ignores trimming): cut it.
+        let out = self.render(&View::new(report, changes, names(0), info))?;
         let cut = limit.truncate(&out, 300);
         Ok(format!(
-            "{cut}\n\n… the report was cut to fit; the full report is {}.\n",
-            full_report.unwrap_or("in the run's output file")
+            "{cut}\n\n… the report was cut to fit; the full report is in {}.\n",
+            info.full_report()
         ))
     }
+}
+
+/// The largest `n` in `0..=max` for which `fits(n)`, by bisection (fitting shrinks as `n`
+/// grows); `None` when not even 0 fits.
+fn largest(
+    max: usize,
+    fits: impl Fn(usize) -> Result<bool, TemplateError>,
+) -> Result<Option<usize>, TemplateError> {
+    if !fits(0)? {
+        return Ok(None);
+    }
+    let (mut lo, mut hi) = (0usize, max);
+    while lo < hi {
+        let mid = (lo + hi).div_ceil(2);
+        if fits(mid)? {
+            lo = mid;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    Ok(Some(lo))
 }
 
 /// Collapse runs of blank lines that conditional blocks leave behind.

@@ -143,6 +143,44 @@ pub struct RuleInfo {
     /// Days from the report's date to `enforce_from`, while it is in the future.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub enforced_in_days: Option<i64>,
+    /// How to fix a finding, in the policy's words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+    /// Line of the rule in the policy file (0: implied by `[settings]`).
+    pub policy_line: usize,
+    /// What the rule asks for, for wording a fix when the policy gives none.
+    #[serde(skip)]
+    pub wanted: Wanted,
+}
+
+/// What a rule's selector asks for, as a report words a fix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Wanted {
+    /// A `uses` step: its name, with a version glob (`@v4*`) or a constraint (`>=4`).
+    Uses {
+        /// The name (maybe a glob).
+        name: String,
+        /// `@glob` as written.
+        glob: Option<String>,
+        /// A version constraint as written.
+        constraint: Option<String>,
+    },
+    /// A `run` step.
+    Run {
+        /// How the command is compared.
+        mode: crate::policy::MatchMode,
+        /// The command, text or pattern.
+        text: String,
+    },
+}
+
+impl Default for Wanted {
+    fn default() -> Self {
+        Wanted::Run {
+            mode: crate::policy::MatchMode::Exact,
+            text: String::new(),
+        }
+    }
 }
 
 /// One repository's result.
@@ -154,6 +192,8 @@ pub struct RepoReport {
     pub status: Status,
     /// Web address of the repository, when known.
     pub url: Option<String>,
+    /// Base for links to its files at the scanned commit: `{base}/{path}#L{line}`.
+    pub blob_url: Option<String>,
     /// Every job instance that runs, in file order.
     pub jobs: Vec<JobReport>,
     /// Jobs defined but never run, with why; not judged (unless `settings.unused-jobs` is
@@ -276,6 +316,9 @@ pub struct ExemptionNote {
     pub expires: Option<String>,
     /// True when it no longer applies.
     pub expired: bool,
+    /// Days from the report's date to `expires` (0: today is its last day), while it applies.
+    #[serde(skip)]
+    pub days_left: Option<i64>,
     /// Line in the policy file.
     pub policy_line: usize,
 }

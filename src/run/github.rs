@@ -10,7 +10,6 @@ use crate::eval::Repository;
 use crate::policy::Policy;
 use crate::publish::issue::{self, Published, Target};
 use crate::report::Report;
-use crate::report::view::Changes;
 use crate::source::github::{self, Auth, Client, Connection, ExtraRoots, GitHubError, Progress};
 
 /// What an organization scan produced.
@@ -247,7 +246,7 @@ impl Session {
         &self,
         target: &Target,
         report: &Report,
-        render: &(dyn Fn(Option<&Changes>, usize) -> String + Sync),
+        render: &issue::Render<'_>,
     ) -> Result<Published, GitHubError> {
         self.runtime
             .block_on(issue::publish(&self.client, target, report, render))

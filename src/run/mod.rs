@@ -10,12 +10,13 @@ use crate::policy::{self, Date, Policy, PolicyError};
 use crate::publish::actions;
 use crate::publish::issue::Target;
 use crate::report::markdown::{Limit, Renderer};
-use crate::report::view::Changes;
+use crate::report::view::{Changes, RunInfo};
 use crate::report::{self, Report, inspect::FileView};
 use crate::source::github::GitHubError;
 use crate::source::{self, SourceError};
 
 pub mod action;
+mod context;
 mod github;
 mod policy_cmd;
 
@@ -96,6 +97,7 @@ fn load_policy(path: &Path) -> Result<Policy, RunError> {
 }
 
 fn scan(args: ScanArgs) -> Result<Exit, RunError> {
+    let started = std::time::Instant::now();
     let policy = load_policy(&args.common.policy)?;
     let renderer = renderer(&args.common)?;
     let quiet = args.common.quiet;
@@ -119,7 +121,8 @@ fn scan(args: ScanArgs) -> Result<Exit, RunError> {
         (None, None) => unreachable!("clap requires --local or --org"),
     };
     let report = evaluate(&policy, &repos, source, incomplete, &args.common);
-    write_report(&report, &args.common, Format::Markdown, &renderer)?;
+    let info = context::run_info(&args.common, started);
+    write_report(&report, &args.common, Format::Markdown, &renderer, &info)?;
 
     let mut failed = None;
     let mut published = None;
@@ -132,10 +135,12 @@ fn scan(args: ScanArgs) -> Result<Exit, RunError> {
             }
         }
         if let Some(s) = &session {
-            let full = full_report_hint(&args.common);
+            let stable = info.stable();
             let render = |changes: Option<&Changes>, budget: usize| {
+                // `None` asks for the comparable rendering (see `issue::Render`).
+                let info = if changes.is_some() { &info } else { &stable };
                 renderer
-                    .render_fitting(&report, changes, Limit::Chars(budget), full.as_deref())
+                    .render_fitting(&report, changes, Limit::Chars(budget), info)
                     .unwrap_or_else(|e| format!("orgcheck could not render the report: {e}"))
             };
             match s.publish(target, &report, &render) {
@@ -159,7 +164,7 @@ fn scan(args: ScanArgs) -> Result<Exit, RunError> {
     }
     let changes = published.as_ref().and_then(|p| p.changes.as_ref());
     let issue_url = published.as_ref().and_then(|p| p.url.as_deref());
-    actions_runtime(&report, &renderer, changes, issue_url, &args.common)?;
+    actions_runtime(&report, &renderer, changes, issue_url, &args.common, &info)?;
 
     if !quiet {
         eprintln!("{}", summary_line(&report));
@@ -219,15 +224,6 @@ fn publish_target(args: &ScanArgs, source: &str) -> Result<Option<Target>, RunEr
     }))
 }
 
-/// Where the full report is, for "and N more" lines in trimmed renderings.
-fn full_report_hint(common: &CommonArgs) -> Option<String> {
-    let path = common.output.as_ref()?;
-    Some(match std::env::var("GITHUB_RUN_ID") {
-        Ok(_) => format!("`{}` in this run's artifacts", path.display()),
-        Err(_) => format!("`{}`", path.display()),
-    })
-}
-
 /// The job summary and step outputs, when running in GitHub Actions.
 fn actions_runtime(
     report: &Report,
@@ -235,6 +231,7 @@ fn actions_runtime(
     changes: Option<&Changes>,
     issue_url: Option<&str>,
     common: &CommonArgs,
+    info: &RunInfo,
 ) -> Result<(), RunError> {
     let io = |path: &Path| {
         let path = path.display().to_string();
@@ -242,14 +239,8 @@ fn actions_runtime(
     };
     if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
         let path = Path::new(&path);
-        let hint = full_report_hint(common);
         let markdown = renderer
-            .render_fitting(
-                report,
-                changes,
-                Limit::Bytes(actions::SUMMARY_LIMIT - 1024),
-                hint.as_deref(),
-            )
+            .render_fitting(report, changes, Limit::Bytes(actions::SUMMARY_BUDGET), info)
             .map_err(|source| RunError::Template {
                 path: "template".into(),
                 source,
@@ -265,6 +256,7 @@ fn actions_runtime(
 }
 
 fn check(args: CheckArgs) -> Result<Exit, RunError> {
+    let started = std::time::Instant::now();
     let policy = load_policy(&args.common.policy)?;
     let renderer = renderer(&args.common)?;
     if !args.path.is_dir() {
@@ -277,37 +269,15 @@ fn check(args: CheckArgs) -> Result<Exit, RunError> {
     let repo = source::local::read_repo(&args.path, None);
     let source = format!("check:{}", args.path.display());
     let report = evaluate(&policy, &[repo], source, None, &args.common);
-    write_report(&report, &args.common, Format::Text, &renderer)?;
-    actions_runtime(&report, &renderer, None, None, &args.common)?;
+    let info = context::run_info(&args.common, started);
+    write_report(&report, &args.common, Format::Text, &renderer, &info)?;
+    actions_runtime(&report, &renderer, None, None, &args.common, &info)?;
     if !args.common.quiet
         && (args.common.output.is_some() || args.common.format.is_some_and(|f| f != Format::Text))
     {
         eprintln!("{}", summary_line(&report));
     }
     Ok(verdict(&report, &args.common))
-}
-
-/// The policy's path as its repository knows it, however it was typed: relative to the
-/// enclosing git checkout (`./orgcheck.toml`, `orgcheck.toml` and `../platform/orgcheck.toml`
-/// from elsewhere are one policy), so they find one compliance issue. Outside a checkout, the
-/// path as typed without `./` segments.
-fn policy_identity(path: &std::path::Path) -> String {
-    use std::path::Component;
-    if let Ok(full) = std::fs::canonicalize(path) {
-        for top in full.ancestors().skip(1) {
-            if top.join(".git").exists()
-                && let Ok(rel) = full.strip_prefix(top)
-            {
-                return rel.to_string_lossy().replace('\\', "/");
-            }
-        }
-    }
-    let parts: Vec<String> = path
-        .components()
-        .filter(|c| !matches!(c, Component::CurDir))
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect();
-    parts.join("/").replace("//", "/")
 }
 
 fn evaluate(
@@ -319,7 +289,7 @@ fn evaluate(
 ) -> Report {
     let cx = Context {
         source,
-        policy_path: policy_identity(&common.policy),
+        policy_path: context::policy_identity(&common.policy),
         today: Date::today(),
         incomplete,
     };
@@ -358,17 +328,20 @@ fn write_report(
     common: &CommonArgs,
     default: Format,
     renderer: &Renderer,
+    info: &RunInfo,
 ) -> Result<(), RunError> {
     let text = match common.format.unwrap_or(default) {
         Format::Json => report::json::render(report),
         Format::Text => report::text::render(report),
         Format::Sarif => report::sarif::render(report),
-        Format::Markdown => renderer
-            .render_full(report)
-            .map_err(|source| RunError::Template {
-                path: "template".into(),
-                source,
-            })?,
+        Format::Markdown => {
+            renderer
+                .render_full(report, info)
+                .map_err(|source| RunError::Template {
+                    path: "template".into(),
+                    source,
+                })?
+        }
     };
     write_output(common.output.as_deref(), &text)
 }

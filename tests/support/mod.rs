@@ -54,6 +54,14 @@ pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
+/// A Markdown report with what differs from run to run (the scan's duration) replaced, for
+/// snapshots.
+pub fn stable(markdown: &str) -> String {
+    let re = regex::Regex::new(r"scanned in \d+\.\d s").expect("a valid pattern");
+    re.replace_all(markdown, "scanned in [duration]")
+        .into_owned()
+}
+
 /// Standard error as text.
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()

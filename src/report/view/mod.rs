@@ -1,0 +1,556 @@
+//! What Markdown templates see: the report regrouped for reading, trimmed to a size budget.
+//! The first screen (status, changes, rules, errors), then an index that names every failing
+//! repository, then one section per repository, newest failures and errors first.
+
+mod lists;
+mod repo;
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::finding::Severity;
+use super::gfm::{inert, inline, link, slug};
+use super::{RepoReport, Report, Status};
+
+/// How much of the report a rendering keeps; see [`super::markdown::Renderer::render_fitting`].
+#[derive(Debug, Clone, Copy)]
+pub struct Trim {
+    /// Replace the lists of compliant, no-ci, exempt and skipped repositories by their counts.
+    pub collapse: bool,
+    /// Most repository sections shown (the index still names every repository).
+    pub max_sections: usize,
+    /// Most job rows shown per repository.
+    pub max_rows: usize,
+    /// Most repository names in the index; cut only when even no section fits.
+    pub max_index: usize,
+}
+
+impl Trim {
+    /// Everything.
+    pub const FULL: Trim = Trim {
+        collapse: false,
+        max_sections: usize::MAX,
+        max_rows: usize::MAX,
+        max_index: usize::MAX,
+    };
+}
+
+/// Where this run happened, for links and the footer. Read from the environment by `run`.
+#[derive(Debug, Clone, Default)]
+pub struct RunInfo {
+    /// The workflow run, where the full report is an artifact.
+    pub run_url: Option<String>,
+    /// The full report's file, when written.
+    pub report_file: Option<String>,
+    /// The policy file at the workflow's commit; `#L{line}` is appended for lines.
+    pub policy_url: Option<String>,
+    /// That commit.
+    pub policy_commit: Option<String>,
+    /// How long reading and judging took.
+    pub duration: Option<Duration>,
+}
+
+impl RunInfo {
+    /// Without what differs on every run (the run, the duration), to tell whether a report
+    /// changed.
+    pub fn stable(&self) -> RunInfo {
+        RunInfo {
+            run_url: None,
+            duration: None,
+            ..self.clone()
+        }
+    }
+
+    /// Markdown naming where the full report is.
+    pub fn full_report(&self) -> String {
+        match (&self.run_url, &self.report_file) {
+            (Some(run), _) => link("the workflow run's artifacts", run),
+            (None, Some(file)) => super::gfm::code(file),
+            (None, None) => "the JSON report (`--format json`)".into(),
+        }
+    }
+}
+
+/// Repository counts of a run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Non-compliant repositories.
+    pub non_compliant: usize,
+    /// Errored repositories.
+    pub error: usize,
+}
+
+/// What changed since the previous run (from the state kept in the published issue).
+#[derive(Debug, Clone, Default)]
+pub struct Changes {
+    /// Repositories that became non-compliant.
+    pub newly_failing: Vec<String>,
+    /// Repositories that became errored.
+    pub newly_errored: Vec<String>,
+    /// Repositories that were failing or errored and are not any more.
+    pub fixed: Vec<String>,
+    /// Repositories whose exemption expired since.
+    pub newly_expired: Vec<String>,
+    /// The previous run's counts, when its state kept them.
+    pub previous: Option<Counts>,
+}
+
+impl Changes {
+    /// Nothing changed.
+    pub fn is_empty(&self) -> bool {
+        self.newly_failing.is_empty()
+            && self.newly_errored.is_empty()
+            && self.fixed.is_empty()
+            && self.newly_expired.is_empty()
+    }
+}
+
+/// Names shown in a change list before "and N more".
+const CHANGE_NAMES: usize = 30;
+/// Errored repositories shown in the first screen's alert.
+const ALERT_ERRORS: usize = 10;
+/// How far ahead the report warns of exemptions that expire.
+const EXPIRING_DAYS: i64 = 14;
+
+/// Markdown items and how many more there were.
+#[derive(Serialize)]
+struct ListView {
+    items: Vec<String>,
+    more: usize,
+}
+
+impl ListView {
+    fn of(items: Vec<String>, cap: usize) -> Self {
+        let more = items.len().saturating_sub(cap);
+        ListView {
+            items: items.into_iter().take(cap).collect(),
+            more,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ChangesView {
+    newly_failing: ListView,
+    newly_errored: ListView,
+    fixed: ListView,
+    newly_expired: ListView,
+}
+
+/// A rule that fails somewhere: how many repositories and jobs.
+#[derive(Serialize)]
+struct ByRuleView {
+    /// Markdown: the id, linked to its policy line when the policy is on the web.
+    id: String,
+    description: String,
+    repositories: usize,
+    jobs: usize,
+}
+
+/// Failing repositories that fail the same rules.
+#[derive(Serialize)]
+struct GroupView {
+    /// Markdown: the rules, or "could not be checked".
+    label: String,
+    count: usize,
+    names: Vec<String>,
+}
+
+/// The template's data.
+#[derive(Serialize)]
+pub struct View<'a> {
+    /// The whole report as the JSON document has it, for custom templates that want raw data.
+    report: super::json::Document<'a>,
+    summary: &'a super::Summary,
+    rules: &'a [super::RuleInfo],
+    source: &'a str,
+    policy: &'a str,
+    date: &'a str,
+    incomplete: Option<&'a str>,
+    passing: bool,
+    status_line: String,
+    changes: Option<ChangesView>,
+    expiring: Vec<String>,
+    by_rule: Vec<ByRuleView>,
+    errors: ListView,
+    index: Vec<GroupView>,
+    index_total: usize,
+    index_cut: usize,
+    sections: Vec<repo::RepoView>,
+    more_sections: usize,
+    collapsed: bool,
+    #[serde(flatten)]
+    lists: lists::Lists<'a>,
+    full_report: String,
+    footer: String,
+}
+
+impl<'a> View<'a> {
+    /// Build the view of `report`, trimmed by `trim`.
+    pub fn new(report: &'a Report, changes: Option<&Changes>, trim: Trim, info: &RunInfo) -> Self {
+        let order = section_order(report, changes);
+        let anchors = anchors(&order);
+        let shown = order.len().min(trim.max_sections);
+        let anchor_of: HashMap<&str, &str> = order[..shown]
+            .iter()
+            .zip(&anchors)
+            .map(|(r, a)| (r.name.as_str(), a.as_str()))
+            .collect();
+        let repo_link = |name: &str| -> String {
+            let text = inert(name);
+            match anchor_of.get(name) {
+                Some(a) => format!("[{text}](#{a})"),
+                None => text,
+            }
+        };
+        let web_link = |name: &str| -> String {
+            let url = report
+                .repositories
+                .iter()
+                .find(|r| r.name == name)
+                .and_then(|r| r.url.as_deref());
+            match (anchor_of.get(name), url) {
+                (Some(a), _) => format!("[{}](#{a})", inert(name)),
+                (None, Some(url)) => link(&inert(name), url),
+                (None, None) => inert(name),
+            }
+        };
+        let new: Vec<&str> = changes
+            .map(|c| c.newly_failing.iter().chain(&c.newly_errored))
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
+            .collect();
+        let cap = CHANGE_NAMES.min(trim.max_sections.max(5));
+        let changes_view = changes.filter(|c| !c.is_empty()).map(|c| {
+            let names = |l: &[String]| ListView::of(l.iter().map(|n| web_link(n)).collect(), cap);
+            ChangesView {
+                newly_failing: names(&c.newly_failing),
+                newly_errored: names(&c.newly_errored),
+                fixed: names(&c.fixed),
+                newly_expired: names(&c.newly_expired),
+            }
+        });
+        let (index, index_total, index_cut) = index(report, trim.max_index, &repo_link);
+        View {
+            report: super::json::document(report),
+            summary: &report.summary,
+            rules: &report.rules,
+            source: &report.source,
+            policy: &report.policy,
+            date: &report.date,
+            incomplete: report.incomplete.as_deref(),
+            passing: report.is_passing(),
+            status_line: status_line(report, changes.and_then(|c| c.previous)),
+            changes: changes_view,
+            expiring: expiring(report, &web_link),
+            by_rule: by_rule_views(report, info),
+            errors: alert_errors(report, &web_link),
+            index,
+            index_total,
+            index_cut,
+            sections: order[..shown]
+                .iter()
+                .map(|r| {
+                    repo::repo_view(
+                        report,
+                        r,
+                        new.contains(&r.name.as_str()),
+                        trim.max_rows,
+                        info,
+                    )
+                })
+                .collect(),
+            more_sections: order.len() - shown,
+            collapsed: trim.collapse,
+            lists: lists::Lists::new(report, trim),
+            full_report: info.full_report(),
+            footer: footer(report, info),
+        }
+    }
+}
+
+/// Sections in reading order: what failed since the last run, then what could not be checked,
+/// then the rest by name.
+fn section_order<'r>(report: &'r Report, changes: Option<&Changes>) -> Vec<&'r RepoReport> {
+    let is_new = |r: &RepoReport| {
+        changes
+            .is_some_and(|c| c.newly_failing.contains(&r.name) || c.newly_errored.contains(&r.name))
+    };
+    let failing: Vec<&RepoReport> = report
+        .repositories
+        .iter()
+        .filter(|r| matches!(r.status, Status::NonCompliant | Status::Error))
+        .collect();
+    let mut order: Vec<&RepoReport> = failing.iter().copied().filter(|r| is_new(r)).collect();
+    order.extend(
+        failing
+            .iter()
+            .filter(|r| !is_new(r) && r.status == Status::Error),
+    );
+    order.extend(
+        failing
+            .iter()
+            .filter(|r| !is_new(r) && r.status != Status::Error),
+    );
+    order
+}
+
+/// The heading anchors of the sections, as GitHub numbers repeats; the template's own
+/// headings come first.
+fn anchors(order: &[&RepoReport]) -> Vec<String> {
+    let mut seen: HashMap<String, usize> = [
+        "since-the-last-run",
+        "by-rule",
+        "rules-enforced-soon",
+        "failing-repositories",
+        "what-to-fix",
+    ]
+    .into_iter()
+    .map(|s| (s.to_string(), 1))
+    .collect();
+    order
+        .iter()
+        .map(|r| {
+            let base = slug(&r.name);
+            let n = seen.entry(base.clone()).or_insert(0);
+            let anchor = if *n == 0 {
+                base.clone()
+            } else {
+                format!("{base}-{n}")
+            };
+            *n += 1;
+            anchor
+        })
+        .collect()
+}
+
+/// `❌ 355 non-compliant (−25 since the last run) · ⚠️ 16 errors · ✅ 29 compliant · 400
+/// scanned`: a count appears when it is not zero, or when it changed.
+fn status_line(report: &Report, previous: Option<Counts>) -> String {
+    let s = &report.summary;
+    let delta = |now: usize, before: Option<usize>| match before.map(|b| now as i64 - b as i64) {
+        Some(d) if d > 0 => format!(" (+{d} since the last run)"),
+        Some(d) if d < 0 => format!(" (−{} since the last run)", -d),
+        _ => String::new(),
+    };
+    let news = |now: usize, before: Option<usize>| now > 0 || before.is_some_and(|b| b != now);
+    let mut parts = Vec::new();
+    let nc_before = previous.map(|p| p.non_compliant);
+    if news(s.non_compliant, nc_before) {
+        parts.push(format!(
+            "❌ **{}** non-compliant{}",
+            s.non_compliant,
+            delta(s.non_compliant, nc_before)
+        ));
+    }
+    let err_before = previous.map(|p| p.error);
+    if news(s.error, err_before) {
+        let noun = if s.error == 1 { "error" } else { "errors" };
+        parts.push(format!(
+            "⚠️ **{}** {noun}{}",
+            s.error,
+            delta(s.error, err_before)
+        ));
+    }
+    for (n, what) in [
+        (s.compliant, "✅ **{}** compliant"),
+        (s.exempt, "🛡️ **{}** exempt"),
+        (s.no_ci, "💤 **{}** without CI"),
+        (s.warnings, "🟡 **{}** warnings, not failing"),
+    ] {
+        if n > 0 {
+            parts.push(what.replace("{}", &n.to_string()));
+        }
+    }
+    let skipped = if s.skipped > 0 {
+        format!(" ({} skipped by scope)", s.skipped)
+    } else {
+        String::new()
+    };
+    parts.push(format!("**{}** scanned{skipped}", s.repositories));
+    parts.join(" · ")
+}
+
+/// Exemptions that end within [`EXPIRING_DAYS`]: the repository, the day, the reason.
+fn expiring(report: &Report, name: &dyn Fn(&str) -> String) -> Vec<String> {
+    report
+        .repositories
+        .iter()
+        .flat_map(|r| {
+            r.exemptions
+                .iter()
+                .filter(|e| e.days_left.is_some_and(|d| d <= EXPIRING_DAYS))
+                .map(move |e| {
+                    format!(
+                        "{} on {}: {}",
+                        name(&r.name),
+                        inert(e.expires.as_deref().unwrap_or_default()),
+                        inline(&e.reason)
+                    )
+                })
+        })
+        .collect()
+}
+
+/// The errored repositories for the first screen's alert: each linked, with its first problem
+/// linked to its line.
+fn alert_errors(report: &Report, name: &dyn Fn(&str) -> String) -> ListView {
+    let items = report
+        .with_status(Status::Error)
+        .map(|r| {
+            let repo_link = match &r.url {
+                Some(url) => format!(" ({})", link("repository", url)),
+                None => String::new(),
+            };
+            let first = r
+                .errors
+                .first()
+                .map(|p| repo::problem(r, p))
+                .unwrap_or_default();
+            let more = match r.errors.len() {
+                0 | 1 => String::new(),
+                n => format!(" (and {} more)", n - 1),
+            };
+            format!("{}{repo_link}: {first}{more}", name(&r.name))
+        })
+        .collect();
+    ListView::of(items, ALERT_ERRORS)
+}
+
+/// Every failing repository, grouped by the rules it fails (errors first, then the largest
+/// groups); at most `cap` names in all.
+fn index(
+    report: &Report,
+    cap: usize,
+    name: &dyn Fn(&str) -> String,
+) -> (Vec<GroupView>, usize, usize) {
+    let position = |id: &str| {
+        report
+            .rules
+            .iter()
+            .position(|r| r.id == id)
+            .unwrap_or(usize::MAX)
+    };
+    let mut groups: BTreeMap<Vec<usize>, Vec<&str>> = BTreeMap::new();
+    let mut errored = Vec::new();
+    for r in &report.repositories {
+        match r.status {
+            Status::Error => errored.push(r.name.as_str()),
+            Status::NonCompliant => {
+                let mut rules: Vec<usize> = r
+                    .findings
+                    .iter()
+                    .filter(|f| f.severity == Severity::Error)
+                    .map(|f| position(&f.rule))
+                    .collect();
+                rules.sort_unstable();
+                rules.dedup();
+                groups.entry(rules).or_default().push(&r.name);
+            }
+            _ => {}
+        }
+    }
+    let mut ordered: Vec<(String, Vec<&str>)> = Vec::new();
+    if !errored.is_empty() {
+        ordered.push(("⚠️ could not be checked".into(), errored));
+    }
+    let mut by_size: Vec<_> = groups.into_iter().collect();
+    by_size.sort_by_key(|(_, names)| std::cmp::Reverse(names.len()));
+    for (rules, names) in by_size {
+        let label = rules
+            .iter()
+            .filter_map(|&i| report.rules.get(i))
+            .map(|r| format!("**{}**", inert(&r.id)))
+            .collect::<Vec<_>>()
+            .join(" · ");
+        ordered.push((format!("❌ {label}"), names));
+    }
+    let total = ordered.iter().map(|(_, n)| n.len()).sum();
+    let mut left = cap;
+    let views = ordered
+        .into_iter()
+        .map(|(label, names)| {
+            let count = names.len();
+            let take = count.min(left);
+            left -= take;
+            GroupView {
+                label,
+                count,
+                names: names[..take].iter().map(|n| name(n)).collect(),
+            }
+        })
+        .collect();
+    (views, total, total.saturating_sub(cap))
+}
+
+/// The rules that fail somewhere (errors, in repositories that are not exempt), most failing
+/// repositories first, then most failing jobs, then policy order.
+fn by_rule_views(report: &Report, info: &RunInfo) -> Vec<ByRuleView> {
+    let mut views: Vec<ByRuleView> = report
+        .rules
+        .iter()
+        .map(|rule| {
+            let fails =
+                |f: &super::finding::Finding| f.rule == rule.id && f.severity == Severity::Error;
+            let repositories: Vec<_> = report
+                .repositories
+                .iter()
+                .filter(|r| r.findings.iter().any(fails))
+                .collect();
+            let jobs = repositories
+                .iter()
+                .map(|r| {
+                    (0..r.jobs.len())
+                        .filter(|i| r.job_findings(*i).any(fails))
+                        .count()
+                })
+                .sum();
+            let id = match (&info.policy_url, rule.policy_line) {
+                (Some(base), line) if line > 0 => {
+                    link(&inert(&rule.id), &format!("{base}#L{line}"))
+                }
+                _ => inert(&rule.id),
+            };
+            ByRuleView {
+                id,
+                description: inline(&rule.description),
+                repositories: repositories.len(),
+                jobs,
+            }
+        })
+        .filter(|v| v.repositories > 0)
+        .collect();
+    // A stable sort keeps policy order among equals.
+    views.sort_by_key(|v| std::cmp::Reverse((v.repositories, v.jobs)));
+    views
+}
+
+/// Which orgcheck, policy, commit, day and duration made this report.
+fn footer(report: &Report, info: &RunInfo) -> String {
+    let policy = match &info.policy_url {
+        Some(url) => link(&inert(&report.policy), url),
+        None => inert(&report.policy),
+    };
+    let mut parts = vec![
+        format!("orgcheck {}", env!("CARGO_PKG_VERSION")),
+        inert(&report.source),
+    ];
+    parts.push(match &info.policy_commit {
+        Some(c) => format!(
+            "policy {policy} at {}",
+            super::gfm::code(&c[..c.len().min(12)])
+        ),
+        None => format!("policy {policy}"),
+    });
+    parts.push(inert(&report.date));
+    if let Some(d) = info.duration {
+        parts.push(format!("scanned in {:.1} s", d.as_secs_f64()));
+    }
+    if let Some(run) = &info.run_url {
+        parts.push(link("workflow run", run));
+    }
+    parts.join(" · ")
+}

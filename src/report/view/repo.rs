@@ -1,0 +1,231 @@
+//! A failing or errored repository's section: what could not be read, why an exemption no
+//! longer covers it, and one row per job to fix with a short fix per finding.
+
+use serde::Serialize;
+
+use super::super::finding::{Finding, FindingKind, Severity};
+use super::super::gfm::{code, inert, inline, link};
+use super::super::{RepoReport, Report, RuleInfo, Status, Wanted};
+use super::RunInfo;
+
+/// One repository's section.
+#[derive(Serialize)]
+pub(super) struct RepoView {
+    /// Heading text (escaped by the template).
+    name: String,
+    url: Option<String>,
+    /// 🆕 when it failed or errored since the last run.
+    new: bool,
+    errored: bool,
+    /// Markdown: each problem that stopped the check, linked to its line.
+    problems: Vec<String>,
+    /// Markdown: each expired exemption that no longer covers it.
+    expired: Vec<String>,
+    rows: Vec<RowView>,
+    more_rows: usize,
+    /// Jobs with nothing to fix (they pass, or no rule covers them).
+    others: usize,
+}
+
+/// One job to fix. Both cells are Markdown.
+#[derive(Serialize)]
+struct RowView {
+    job: String,
+    fixes: String,
+}
+
+/// A link to `file` (at `line`) in the repository at the scanned commit, or the plain place.
+pub(super) fn place(repo: &RepoReport, file: &str, line: Option<usize>) -> String {
+    let text = match line {
+        Some(l) => inert(&format!("{file}:{l}")),
+        None => inert(file),
+    };
+    match &repo.blob_url {
+        Some(base) => {
+            let anchor = line.map(|l| format!("#L{l}")).unwrap_or_default();
+            link(&text, &format!("{base}/{file}{anchor}"))
+        }
+        None => text,
+    }
+}
+
+/// A problem that stopped the check, as Markdown.
+pub(super) fn problem(repo: &RepoReport, p: &super::super::Problem) -> String {
+    match &p.file {
+        Some(file) => format!("{}: {}", place(repo, file, p.line), inline(&p.message)),
+        None => inline(&p.message),
+    }
+}
+
+pub(super) fn repo_view(
+    report: &Report,
+    repo: &RepoReport,
+    new: bool,
+    max_rows: usize,
+    info: &RunInfo,
+) -> RepoView {
+    let rule = |id: &str| report.rules.iter().find(|r| r.id == id);
+    let mut rows: Vec<RowView> = Vec::new();
+    let mut others = 0;
+    for (i, job) in repo.jobs.iter().enumerate() {
+        let fixes: Vec<String> = repo
+            .job_findings(i)
+            .map(|f| fix_line(rule(&f.rule), f, None))
+            .collect();
+        if fixes.is_empty() {
+            others += 1;
+            continue;
+        }
+        let name = match &job.url {
+            Some(url) => link(&inert(&job.name), url),
+            None => inert(&job.name),
+        };
+        let note = if job.steps == 0 && job.verifiable {
+            " · no steps".to_string()
+        } else {
+            job.not_verifiable
+                .as_ref()
+                .map(|w| format!(" · not verifiable: {}", inline(w)))
+                .unwrap_or_default()
+        };
+        rows.push(RowView {
+            job: format!("{name}<br><sub>{}{note}</sub>", inert(&job.file)),
+            fixes: fixes.join("<br>"),
+        });
+    }
+    let looked_in = looked_in(repo);
+    let anywhere: Vec<String> = repo
+        .repo_findings()
+        .map(|f| fix_line(rule(&f.rule), f, Some(&looked_in)))
+        .collect();
+    if !anywhere.is_empty() {
+        rows.push(RowView {
+            job: "*any job*".into(),
+            fixes: anywhere.join("<br>"),
+        });
+    }
+    let more_rows = rows.len().saturating_sub(max_rows);
+    rows.truncate(max_rows);
+    RepoView {
+        name: repo.name.clone(),
+        url: repo.url.clone(),
+        new,
+        errored: repo.status == Status::Error,
+        problems: repo.errors.iter().map(|p| problem(repo, p)).collect(),
+        expired: repo
+            .exemptions
+            .iter()
+            .filter(|e| e.expired)
+            .map(|e| {
+                let line = format!("policy line {}", e.policy_line);
+                let at = match &info.policy_url {
+                    Some(base) => link(&line, &format!("{base}#L{}", e.policy_line)),
+                    None => line,
+                };
+                let rules = if e.rules.is_empty() {
+                    "every rule".to_string()
+                } else {
+                    e.rules
+                        .iter()
+                        .map(|r| format!("**{}**", inert(r)))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                format!(
+                    "Its exemption from {rules} expired on {}: “{}” ({at}).",
+                    inert(e.expires.as_deref().unwrap_or("?")),
+                    inline(&e.reason)
+                )
+            })
+            .collect(),
+        rows,
+        more_rows,
+        others,
+    }
+}
+
+/// The CI files of the repository, linked: where an `any-job` rule was looked for.
+fn looked_in(repo: &RepoReport) -> String {
+    let mut files: Vec<&str> = repo.jobs.iter().map(|j| j.file.as_str()).collect();
+    files.sort_unstable();
+    files.dedup();
+    files
+        .iter()
+        .map(|f| place(repo, f, None))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// One finding as a line of the fix cell: its severity, rule and what to do.
+fn fix_line(rule: Option<&RuleInfo>, f: &Finding, looked_in: Option<&str>) -> String {
+    let mark = match f.severity {
+        Severity::Error => "❌".to_string(),
+        Severity::Warning => match rule.and_then(|r| r.enforce_from.as_deref()) {
+            Some(from) => format!("🟡 (from {})", inert(from)),
+            None => "🟡 (warning)".to_string(),
+        },
+    };
+    let own = rule.and_then(|r| r.fix.as_deref()).map(inline);
+    let step = || {
+        let text = code(f.detail.as_deref().unwrap_or_default());
+        match (&f.url, f.line) {
+            (Some(url), Some(line)) => format!("{text} ({})", link(&format!("line {line}"), url)),
+            (None, Some(line)) => format!("{text} (line {line})"),
+            _ => text,
+        }
+    };
+    let why = || inert(f.why.as_deref().unwrap_or_default());
+    let what = match f.kind {
+        FindingKind::Missing => own.unwrap_or_else(|| add(rule)),
+        FindingKind::MissingEverywhere => format!(
+            "{}{}",
+            own.unwrap_or_else(|| format!("{} to one job", add(rule))),
+            looked_in
+                .filter(|l| !l.is_empty())
+                .map(|l| format!(" (looked in {l})"))
+                .unwrap_or_default()
+        ),
+        FindingKind::Forbidden => with_own(format!("remove {}", step()), own),
+        FindingKind::Version | FindingKind::Unpinned => {
+            with_own(format!("{}: {}", step(), why()), own)
+        }
+    };
+    format!("{mark} **{}**: {what}", inert(&f.rule))
+}
+
+fn with_own(what: String, own: Option<String>) -> String {
+    match own {
+        Some(own) => format!("{what}; {own}"),
+        None => what,
+    }
+}
+
+/// The fix worded from the rule's selector: "add `actions/checkout` at `>=4`".
+fn add(rule: Option<&RuleInfo>) -> String {
+    use crate::policy::MatchMode;
+    let Some(rule) = rule else {
+        return "add the step".into();
+    };
+    match &rule.wanted {
+        Wanted::Uses {
+            name,
+            glob,
+            constraint,
+        } => {
+            let step = match glob {
+                Some(g) => code(&format!("{name}@{g}")),
+                None => code(name),
+            };
+            match constraint {
+                Some(c) => format!("add {step} at {}", code(c)),
+                None => format!("add {step}"),
+            }
+        }
+        Wanted::Run { mode, text } => match mode {
+            MatchMode::Exact | MatchMode::Contains => {
+                format!("add a step running {}", code(text))
+            }
+            MatchMode::Regex => format!("add a step whose command matches {}", code(text)),
+        },
+    }
+}

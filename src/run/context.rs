@@ -1,0 +1,64 @@
+//! Where a run happens, read from the environment GitHub Actions sets: the links and facts
+//! the report's footer and "full report" lines show, and the policy's identity.
+
+use std::path::{Component, Path};
+use std::time::Instant;
+
+use crate::cli::CommonArgs;
+use crate::report::view::RunInfo;
+
+/// The run's links and facts. In GitHub Actions: the workflow run
+/// (`$GITHUB_SERVER_URL/$GITHUB_REPOSITORY/actions/runs/$GITHUB_RUN_ID`), and the policy file at
+/// the workflow's commit (`$GITHUB_SHA`) when the policy is in that repository's checkout.
+pub(super) fn run_info(common: &CommonArgs, started: Instant) -> RunInfo {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    let in_actions = var("GITHUB_ACTIONS").as_deref() == Some("true");
+    let server = var("GITHUB_SERVER_URL").unwrap_or_else(|| "https://github.com".into());
+    let server = server.trim_end_matches('/');
+    let repo = var("GITHUB_REPOSITORY").filter(|_| in_actions);
+    let sha =
+        var("GITHUB_SHA").filter(|s| s.len() >= 7 && s.chars().all(|c| c.is_ascii_hexdigit()));
+    let run_url = match (&repo, var("GITHUB_RUN_ID")) {
+        (Some(repo), Some(id)) if id.chars().all(|c| c.is_ascii_digit()) => {
+            Some(format!("{server}/{repo}/actions/runs/{id}"))
+        }
+        _ => None,
+    };
+    let policy_url = match (&repo, &sha, checkout_path(&common.policy)) {
+        (Some(repo), Some(sha), Some(path)) => Some(format!("{server}/{repo}/blob/{sha}/{path}")),
+        _ => None,
+    };
+    RunInfo {
+        run_url,
+        report_file: common.output.as_ref().map(|p| p.display().to_string()),
+        policy_commit: policy_url.as_ref().and(sha),
+        policy_url,
+        duration: Some(started.elapsed()),
+    }
+}
+
+/// The policy's path as its repository knows it, however it was typed: relative to the
+/// enclosing git checkout (`./orgcheck.toml`, `orgcheck.toml` and `../platform/orgcheck.toml`
+/// from elsewhere are one policy), so they find one compliance issue. Outside a checkout, the
+/// path as typed without `./` segments.
+pub(super) fn policy_identity(path: &Path) -> String {
+    checkout_path(path).unwrap_or_else(|| {
+        let parts: Vec<String> = path
+            .components()
+            .filter(|c| !matches!(c, Component::CurDir))
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        parts.join("/").replace("//", "/")
+    })
+}
+
+/// `path` relative to the git checkout that holds it, if one does.
+fn checkout_path(path: &Path) -> Option<String> {
+    let full = std::fs::canonicalize(path).ok()?;
+    full.ancestors().skip(1).find_map(|top| {
+        let rel = full.strip_prefix(top).ok()?;
+        top.join(".git")
+            .exists()
+            .then(|| rel.to_string_lossy().replace('\\', "/"))
+    })
+}
