@@ -136,7 +136,7 @@ fn soon(report: &Report, cap: usize) -> Vec<SoonView> {
                 description: inline(&rule.description),
                 from: rule.enforce_from.clone().unwrap_or_default(),
                 days,
-                repositories: ListView::of(failing, cap),
+                repositories: ListView::of(failing.into_iter(), cap),
             })
         })
         .collect()

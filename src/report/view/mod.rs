@@ -5,7 +5,7 @@
 mod lists;
 mod repo;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
 
 use serde::Serialize;
@@ -122,10 +122,11 @@ struct ListView {
 }
 
 impl ListView {
-    fn of(items: Vec<String>, cap: usize) -> Self {
+    /// The first `cap` items (only those are rendered), and how many more there were.
+    fn of(items: impl ExactSizeIterator<Item = String>, cap: usize) -> Self {
         let more = items.len().saturating_sub(cap);
         ListView {
-            items: items.into_iter().take(cap).collect(),
+            items: items.take(cap).collect(),
             more,
         }
     }
@@ -190,7 +191,13 @@ pub struct View<'a> {
 impl<'a> View<'a> {
     /// Build the view of `report`, trimmed by `trim`.
     pub fn new(report: &'a Report, changes: Option<&Changes>, trim: Trim, info: &RunInfo) -> Self {
-        let order = section_order(report, changes);
+        let new: HashSet<&str> = changes
+            .map(|c| c.newly_failing.iter().chain(&c.newly_errored))
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
+            .collect();
+        let order = section_order(report, &new);
         let anchors = anchors(&order);
         let shown = order.len().min(trim.max_sections);
         let anchor_of: HashMap<&str, &str> = order[..shown]
@@ -205,27 +212,21 @@ impl<'a> View<'a> {
                 None => text,
             }
         };
+        let urls: HashMap<&str, &str> = report
+            .repositories
+            .iter()
+            .filter_map(|r| Some((r.name.as_str(), r.url.as_deref()?)))
+            .collect();
         let web_link = |name: &str| -> String {
-            let url = report
-                .repositories
-                .iter()
-                .find(|r| r.name == name)
-                .and_then(|r| r.url.as_deref());
-            match (anchor_of.get(name), url) {
+            match (anchor_of.get(name), urls.get(name)) {
                 (Some(a), _) => format!("[{}](#{a})", inert(name)),
                 (None, Some(url)) => link(&inert(name), url),
                 (None, None) => inert(name),
             }
         };
-        let new: Vec<&str> = changes
-            .map(|c| c.newly_failing.iter().chain(&c.newly_errored))
-            .into_iter()
-            .flatten()
-            .map(String::as_str)
-            .collect();
         let cap = CHANGE_NAMES.min(trim.max_sections.max(5));
         let changes_view = changes.filter(|c| !c.is_empty()).map(|c| {
-            let names = |l: &[String]| ListView::of(l.iter().map(|n| web_link(n)).collect(), cap);
+            let names = |l: &[String]| ListView::of(l.iter().map(|n| web_link(n)), cap);
             ChangesView {
                 newly_failing: names(&c.newly_failing),
                 newly_errored: names(&c.newly_errored),
@@ -245,7 +246,7 @@ impl<'a> View<'a> {
             passing: report.is_passing(),
             status_line: status_line(report, changes.and_then(|c| c.previous)),
             changes: changes_view,
-            expiring: expiring(report, &web_link),
+            expiring: expiring(report, info, &web_link),
             by_rule: by_rule_views(report, info),
             errors: alert_errors(report, &web_link),
             index,
@@ -257,7 +258,7 @@ impl<'a> View<'a> {
                     repo::repo_view(
                         report,
                         r,
-                        new.contains(&r.name.as_str()),
+                        new.contains(r.name.as_str()),
                         trim.max_rows,
                         info,
                     )
@@ -274,11 +275,8 @@ impl<'a> View<'a> {
 
 /// Sections in reading order: what failed since the last run, then what could not be checked,
 /// then the rest by name.
-fn section_order<'r>(report: &'r Report, changes: Option<&Changes>) -> Vec<&'r RepoReport> {
-    let is_new = |r: &RepoReport| {
-        changes
-            .is_some_and(|c| c.newly_failing.contains(&r.name) || c.newly_errored.contains(&r.name))
-    };
+fn section_order<'r>(report: &'r Report, new: &HashSet<&str>) -> Vec<&'r RepoReport> {
+    let is_new = |r: &RepoReport| new.contains(r.name.as_str());
     let failing: Vec<&RepoReport> = report
         .repositories
         .iter()
@@ -374,49 +372,70 @@ fn status_line(report: &Report, previous: Option<Counts>) -> String {
     parts.join(" · ")
 }
 
-/// Exemptions that end within [`EXPIRING_DAYS`]: the repository, the day, the reason.
-fn expiring(report: &Report, name: &dyn Fn(&str) -> String) -> Vec<String> {
-    report
-        .repositories
-        .iter()
-        .flat_map(|r| {
-            r.exemptions
-                .iter()
-                .filter(|e| e.days_left.is_some_and(|d| d <= EXPIRING_DAYS))
-                .map(move |e| {
-                    format!(
-                        "{} on {}: {}",
-                        name(&r.name),
-                        inert(e.expires.as_deref().unwrap_or_default()),
-                        inline(&e.reason)
-                    )
-                })
+/// Exemptions that end within [`EXPIRING_DAYS`], one line per exemption: its reason, its
+/// last day, its policy line, and the repositories it covers.
+fn expiring(report: &Report, info: &RunInfo, name: &dyn Fn(&str) -> String) -> Vec<String> {
+    let mut by_exemption: BTreeMap<(usize, &str, &str), Vec<&str>> = BTreeMap::new();
+    for r in &report.repositories {
+        for e in &r.exemptions {
+            if e.days_left.is_some_and(|d| d <= EXPIRING_DAYS) {
+                let key = (
+                    e.policy_line,
+                    e.expires.as_deref().unwrap_or_default(),
+                    e.reason.as_str(),
+                );
+                by_exemption.entry(key).or_default().push(&r.name);
+            }
+        }
+    }
+    by_exemption
+        .into_iter()
+        .map(|((line, expires, reason), names)| {
+            let list = ListView::of(names.iter().map(|n| name(n)), CHANGE_NAMES);
+            let more = match list.more {
+                0 => String::new(),
+                n => format!(" and {n} more"),
+            };
+            format!(
+                "“{}” ({}) ends on {}, for {}{more}",
+                inline(reason),
+                policy_line(info, line),
+                inert(expires),
+                list.items.join(", ")
+            )
         })
         .collect()
+}
+
+/// "policy line N", linked to the line when the policy is on the web.
+pub(super) fn policy_line(info: &RunInfo, line: usize) -> String {
+    let text = format!("policy line {line}");
+    match &info.policy_url {
+        Some(base) if line > 0 => link(&text, &format!("{base}#L{line}")),
+        _ => text,
+    }
 }
 
 /// The errored repositories for the first screen's alert: each linked, with its first problem
 /// linked to its line.
 fn alert_errors(report: &Report, name: &dyn Fn(&str) -> String) -> ListView {
-    let items = report
-        .with_status(Status::Error)
-        .map(|r| {
-            let repo_link = match &r.url {
-                Some(url) => format!(" ({})", link("repository", url)),
-                None => String::new(),
-            };
-            let first = r
-                .errors
-                .first()
-                .map(|p| repo::problem(r, p))
-                .unwrap_or_default();
-            let more = match r.errors.len() {
-                0 | 1 => String::new(),
-                n => format!(" (and {} more)", n - 1),
-            };
-            format!("{}{repo_link}: {first}{more}", name(&r.name))
-        })
-        .collect();
+    let errored: Vec<&RepoReport> = report.with_status(Status::Error).collect();
+    let items = errored.into_iter().map(|r| {
+        let repo_link = match &r.url {
+            Some(url) => format!(" ({})", link("repository", url)),
+            None => String::new(),
+        };
+        let first = r
+            .errors
+            .first()
+            .map(|p| repo::problem(r, p))
+            .unwrap_or_default();
+        let more = match r.errors.len() {
+            0 | 1 => String::new(),
+            n => format!(" (and {} more)", n - 1),
+        };
+        format!("{}{repo_link}: {first}{more}", name(&r.name))
+    });
     ListView::of(items, ALERT_ERRORS)
 }
 

@@ -70,7 +70,7 @@ pub(super) fn repo_view(
     for (i, job) in repo.jobs.iter().enumerate() {
         let fixes: Vec<String> = repo
             .job_findings(i)
-            .map(|f| fix_line(rule(&f.rule), f, None))
+            .map(|f| fix_line(rule(&f.rule), f))
             .collect();
         if fixes.is_empty() {
             others += 1;
@@ -93,14 +93,13 @@ pub(super) fn repo_view(
             fixes: fixes.join("<br>"),
         });
     }
-    let looked_in = looked_in(repo);
     let anywhere: Vec<String> = repo
         .repo_findings()
-        .map(|f| fix_line(rule(&f.rule), f, Some(&looked_in)))
+        .map(|f| fix_line(rule(&f.rule), f))
         .collect();
     if !anywhere.is_empty() {
         rows.push(RowView {
-            job: "*any job*".into(),
+            job: format!("*any job*<br><sub>looked in {}</sub>", looked_in(repo)),
             fixes: anywhere.join("<br>"),
         });
     }
@@ -117,11 +116,7 @@ pub(super) fn repo_view(
             .iter()
             .filter(|e| e.expired)
             .map(|e| {
-                let line = format!("policy line {}", e.policy_line);
-                let at = match &info.policy_url {
-                    Some(base) => link(&line, &format!("{base}#L{}", e.policy_line)),
-                    None => line,
-                };
+                let at = super::policy_line(info, e.policy_line);
                 let rules = if e.rules.is_empty() {
                     "every rule".to_string()
                 } else {
@@ -157,12 +152,12 @@ fn looked_in(repo: &RepoReport) -> String {
 }
 
 /// One finding as a line of the fix cell: its severity, rule and what to do.
-fn fix_line(rule: Option<&RuleInfo>, f: &Finding, looked_in: Option<&str>) -> String {
-    let mark = match f.severity {
-        Severity::Error => "❌".to_string(),
+fn fix_line(rule: Option<&RuleInfo>, f: &Finding) -> String {
+    let (mark, when) = match f.severity {
+        Severity::Error => ("❌", String::new()),
         Severity::Warning => match rule.and_then(|r| r.enforce_from.as_deref()) {
-            Some(from) => format!("🟡 (from {})", inert(from)),
-            None => "🟡 (warning)".to_string(),
+            Some(from) => ("🟡", format!(" (enforced from {})", inert(from))),
+            None => ("🟡", " (a warning)".to_string()),
         },
     };
     let own = rule.and_then(|r| r.fix.as_deref()).map(inline);
@@ -177,20 +172,15 @@ fn fix_line(rule: Option<&RuleInfo>, f: &Finding, looked_in: Option<&str>) -> St
     let why = || inert(f.why.as_deref().unwrap_or_default());
     let what = match f.kind {
         FindingKind::Missing => own.unwrap_or_else(|| add(rule)),
-        FindingKind::MissingEverywhere => format!(
-            "{}{}",
-            own.unwrap_or_else(|| format!("{} to one job", add(rule))),
-            looked_in
-                .filter(|l| !l.is_empty())
-                .map(|l| format!(" (looked in {l})"))
-                .unwrap_or_default()
-        ),
+        FindingKind::MissingEverywhere => {
+            own.unwrap_or_else(|| format!("{} to one job", add(rule)))
+        }
         FindingKind::Forbidden => with_own(format!("remove {}", step()), own),
         FindingKind::Version | FindingKind::Unpinned => {
             with_own(format!("{}: {}", step(), why()), own)
         }
     };
-    format!("{mark} **{}**: {what}", inert(&f.rule))
+    format!("{mark} **{}**{when}: {what}", inert(&f.rule))
 }
 
 fn with_own(what: String, own: Option<String>) -> String {

@@ -1,0 +1,314 @@
+//! The compliance issue as its readers meet it: published to the fake GitHub for the demo and
+//! for a 400-repository organization judged by a 13-rule policy, snapshotted, and rendered with
+//! GitHub's own GFM renderer (cmark-gfm, through PyPI's cmarkgfm) to check what a reader sees:
+//! no table wider than the issue column allows, every failing repository named, no escaped
+//! backticks showing.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use support::fake_github::{FakeGitHub, FakeRepo, State};
+use support::{code, root, stable, stderr};
+
+const TOKEN: &str = "ghp_issue_report_CANARY_0123456789";
+/// The widest table the report may have: a 1280 px issue column holds four readable columns.
+const MAX_COLUMNS: usize = 4;
+const SHA: &str = "0123456789abcdef0123456789abcdef01234567";
+
+/// The first steps of a tiny deterministic generator, so the organization is the same on
+/// every machine.
+fn bits(i: usize) -> u64 {
+    let mut x = (i as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    x ^= x >> 31;
+    x = x.wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x ^ (x >> 29)
+}
+
+const WORDS: &[&str] = &[
+    "api", "web", "billing", "auth", "search", "ledger", "mobile", "infra", "data", "ml", "docs",
+    "ops", "legacy", "payments", "notify", "gateway",
+];
+
+/// A job's steps, chosen by `b`; each step is one line of YAML list.
+fn steps(b: u64, github: bool) -> Vec<String> {
+    let on = |bit: u32, pct: u64| (b >> bit) % 100 < pct;
+    let mut s = Vec::new();
+    if github {
+        let v = if on(1, 70) { "v4" } else { "v3" };
+        s.push(format!("- uses: actions/checkout@{v}"));
+        if on(9, 50) {
+            s.push(format!("- uses: actions/setup-node@{v}"));
+        }
+        if on(17, 30) {
+            s.push("- uses: some-vendor/setup-tool@v2".into());
+        }
+    } else {
+        if on(1, 85) {
+            s.push("- checkout".into());
+        }
+        if on(9, 60) {
+            s.push("- restore_cache: {keys: [deps]}".into());
+        }
+    }
+    for (bit, pct, cmd) in [
+        (3, 75, "make test"),
+        (5, 70, "make lint"),
+        (11, 45, "gitleaks detect"),
+        (13, 40, "semgrep ci"),
+        (15, 35, "syft . -o spdx"),
+        (19, 8, "curl -fsSL https://get.example.com/tool | bash"),
+        (21, 50, "make licenses"),
+    ] {
+        if on(bit, pct) {
+            s.push(format!("- run: {cmd}"));
+        }
+    }
+    s
+}
+
+/// Repository `i` of the synthetic organization: CircleCI or GitHub Actions, 1 to 3 jobs,
+/// and now and then no CI or a config that does not parse.
+fn synthetic_repo(i: usize) -> FakeRepo {
+    let b = bits(i);
+    let name = format!(
+        "{}-{}-{i:03}",
+        WORDS[(b % 16) as usize],
+        WORDS[((b >> 4) % 16) as usize]
+    );
+    let repo = FakeRepo::new(&name);
+    let jobs = ["build", "test", "deploy"];
+    let count = 1 + (b >> 24) as usize % 3;
+    match (b >> 40) % 20 {
+        0 => repo,
+        1 => repo
+            .circleci("version: 2.1\njobs:\n  build:\n    steps:\n      - run: make\n     - bad"),
+        k if k % 2 == 0 => {
+            let mut y = String::from("on: [push, pull_request]\njobs:\n");
+            for (j, job) in jobs.iter().take(count).enumerate() {
+                y.push_str(&format!(
+                    "  {job}:\n    runs-on: ubuntu-latest\n    steps:\n"
+                ));
+                for s in steps(bits(i * 7 + j), true) {
+                    y.push_str(&format!("      {s}\n"));
+                }
+            }
+            repo.workflow("ci.yml", &y)
+        }
+        _ => {
+            let mut y = String::from("version: 2.1\njobs:\n");
+            for (j, job) in jobs.iter().take(count).enumerate() {
+                y.push_str(&format!(
+                    "  {job}:\n    docker: [{{image: cimg/base:2024.01}}]\n    steps:\n"
+                ));
+                for s in steps(bits(i * 7 + j), false) {
+                    y.push_str(&format!("      {s}\n"));
+                }
+            }
+            repo.circleci(&y)
+        }
+    }
+}
+
+/// A scan of `fake`'s organization with `policy`, published to acme/compliance as from a
+/// GitHub Actions run of acme/platform at [`SHA`]. Returns the JSON report.
+fn scan_and_publish(fake: &FakeGitHub, policy: &Path, dir: &Path) -> serde_json::Value {
+    let report = dir.join("report.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_orgcheck"))
+        .args(["scan", "--org", "acme", "--api-url", &fake.api_url()])
+        .args(["--policy", policy.to_str().unwrap(), "--format", "json"])
+        .args(["--issue-repo", "acme/compliance"])
+        .args(["--output", report.to_str().unwrap()])
+        .current_dir(dir)
+        .env("ORGCHECK_TODAY", "2026-11-27")
+        .env("GITHUB_TOKEN", TOKEN)
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_SERVER_URL", "https://github.com")
+        .env("GITHUB_REPOSITORY", "acme/platform")
+        .env("GITHUB_RUN_ID", "4242")
+        .env("GITHUB_SHA", SHA)
+        .env("GITHUB_STEP_SUMMARY", dir.join("summary.md"))
+        .env_remove("GITHUB_OUTPUT")
+        .env_remove("GITHUB_API_URL")
+        .env_remove("GITHUB_GRAPHQL_URL")
+        .output()
+        .unwrap();
+    assert!(code(&out) <= 1, "{}", stderr(&out));
+    assert!(!stderr(&out).contains(TOKEN));
+    serde_json::from_str(&std::fs::read_to_string(report).unwrap()).unwrap()
+}
+
+/// The policy in a folder that is a git checkout, as the Action's workspace is, so the
+/// report links its lines.
+fn policy_checkout(dir: &Path, policy: &Path) -> PathBuf {
+    std::fs::create_dir_all(dir.join(".git")).unwrap();
+    let to = dir.join("orgcheck.toml");
+    std::fs::copy(policy, &to).unwrap();
+    to
+}
+
+/// Names of the failing and errored repositories in a JSON report.
+fn failing(report: &serde_json::Value) -> Vec<String> {
+    report["repositories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| matches!(r["status"].as_str(), Some("non-compliant" | "error")))
+        .map(|r| r["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// A Python with cmarkgfm: `ORGCHECK_PYTHON` (.ci/run sets it), else the CI tools' venv.
+fn python() -> Option<PathBuf> {
+    let candidates = [
+        std::env::var_os("ORGCHECK_PYTHON").map(PathBuf::from),
+        Some(root().join("target/ci-tools/bin/python")),
+    ];
+    candidates.into_iter().flatten().find(|p| {
+        Command::new(p)
+            .args(["-c", "import cmarkgfm"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    })
+}
+
+/// Render `markdown` with cmark-gfm and check it; skips, saying so, without cmarkgfm.
+fn gfm_check(markdown: &str, names: &[String]) {
+    let Some(python) = python() else {
+        eprintln!(
+            "SKIPPED: no Python with cmarkgfm (pip install cmarkgfm, or set ORGCHECK_PYTHON); \
+             the GFM rendering was not checked"
+        );
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let md = dir.path().join("issue.md");
+    let list = dir.path().join("names.txt");
+    std::fs::write(&md, markdown).unwrap();
+    std::fs::write(&list, names.join("\n")).unwrap();
+    let out = Command::new(python)
+        .arg(root().join("tests/support/gfm_check.py"))
+        .args([&md, &list])
+        .arg(MAX_COLUMNS.to_string())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "GFM check failed:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn fake_with(repos: Vec<FakeRepo>) -> FakeGitHub {
+    let mut state = State::new("acme", repos);
+    state.token = Some(TOKEN.into());
+    FakeGitHub::start(state)
+}
+
+#[test]
+fn a_400_repository_org_with_13_rules_names_every_failing_repository() {
+    let fake = fake_with((0..400).map(synthetic_repo).collect());
+    let dir = tempfile::tempdir().unwrap();
+    let policy = policy_checkout(dir.path(), &root().join("tests/fixtures/policy-13.toml"));
+    let report = scan_and_publish(&fake, &policy, dir.path());
+    let names = failing(&report);
+    assert!(names.len() > 250, "a large failing set: {}", names.len());
+    let body = fake.issues()[0].body.clone();
+    let chars = body.chars().count();
+    assert!(chars <= 65_536, "{chars} characters");
+    // Every failing repository is named, before any details.
+    let index = body.find("## Failing repositories").expect("an index");
+    let details = body.find("## What to fix").unwrap_or(body.len());
+    for name in &names {
+        assert!(
+            body[index..details].contains(name.as_str()),
+            "{name} is not in the index"
+        );
+    }
+    // Links: the run, the policy's lines at the workflow's commit, jobs at the scanned commit.
+    let run = "https://github.com/acme/platform/actions/runs/4242";
+    assert!(body.contains(run), "the run is linked");
+    let policy_line = format!("https://github.com/acme/platform/blob/{SHA}/orgcheck.toml#L");
+    assert!(body.contains(&policy_line), "policy lines are linked");
+    assert!(body.contains("> [!CAUTION]"));
+    gfm_check(&body, &names);
+    insta::assert_snapshot!("org_400_13_rules", stable(&body));
+
+    // The job summary is budgeted too, and names everyone as well.
+    let summary = std::fs::read_to_string(dir.path().join("summary.md")).unwrap();
+    assert!(summary.len() <= 128 * 1024, "{} bytes", summary.len());
+    gfm_check(&summary, &names);
+}
+
+#[test]
+fn the_next_run_says_what_changed_with_links_and_counts() {
+    let fake = fake_with((0..60).map(synthetic_repo).collect());
+    let dir = tempfile::tempdir().unwrap();
+    let policy = policy_checkout(dir.path(), &root().join("tests/fixtures/policy-13.toml"));
+    let first = scan_and_publish(&fake, &policy, dir.path());
+    let before = failing(&first);
+    // Two failing repositories are fixed (their CI removed, so no CI) and one new one fails.
+    {
+        let mut state = fake.state.lock().unwrap();
+        for name in &before[..2] {
+            let repo = state.repos.iter_mut().find(|r| &r.name == name).unwrap();
+            *repo = FakeRepo::new(name);
+        }
+        state.repos.push(
+            FakeRepo::new("zz-new-service")
+                .circleci("version: 2.1\njobs:\n  build:\n    steps:\n      - run: echo\n"),
+        );
+    }
+    scan_and_publish(&fake, &policy, dir.path());
+    let body = fake.issues()[0].body.clone();
+    assert!(body.contains("(−1 since the last run)"), "{body}");
+    assert!(
+        body.contains("**Newly failing** (1): [zz-new-service](#zz-new-service)"),
+        "{body}"
+    );
+    assert!(
+        body.contains(&format!(
+            "**Fixed** (2): [{0}](https://github.com/acme/{0})",
+            before[0]
+        )),
+        "{body}"
+    );
+    // The newly failing repository's section comes first.
+    let first_section = body.find("### ").map(|i| &body[i..i + 40]);
+    assert!(
+        body.find("[zz-new-service](https://github.com/acme/zz-new-service)")
+            < body.find(&format!("### [{}]", before[2])),
+        "{first_section:?}"
+    );
+    gfm_check(&body, &failing(&serde_json::json!({"repositories": []})));
+}
+
+#[test]
+fn the_demo_issue_reads_well() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = support::orgcheck(&[
+        "scan",
+        "--local",
+        "examples/demo-org",
+        "--policy",
+        "policy.example.toml",
+    ]);
+    assert_eq!(code(&out), 1);
+    let markdown = support::stdout(&out);
+    let json = support::orgcheck(&[
+        "scan",
+        "--local",
+        "examples/demo-org",
+        "--policy",
+        "policy.example.toml",
+        "--format",
+        "json",
+    ]);
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let names = failing(&report);
+    assert_eq!(names.len(), 5);
+    gfm_check(&markdown, &names);
+    drop(dir);
+}
