@@ -159,18 +159,24 @@ fn failing(report: &serde_json::Value) -> Vec<String> {
         .collect()
 }
 
-/// A Python with cmarkgfm: `ORGCHECK_PYTHON` (.ci/run sets it), else the CI tools' venv.
+/// A Python with cmarkgfm: `ORGCHECK_PYTHON`, which must have it (.ci/run sets it), else the
+/// CI tools' virtual environment when it has it.
 fn python() -> Option<PathBuf> {
-    let candidates = [
-        std::env::var_os("ORGCHECK_PYTHON").map(PathBuf::from),
-        Some(root().join("target/ci-tools/bin/python")),
-    ];
-    candidates.into_iter().flatten().find(|p| {
+    let has_cmarkgfm = |p: &Path| {
         Command::new(p)
             .args(["-c", "import cmarkgfm"])
             .output()
             .is_ok_and(|o| o.status.success())
-    })
+    };
+    if let Some(p) = std::env::var_os("ORGCHECK_PYTHON").map(PathBuf::from) {
+        assert!(
+            has_cmarkgfm(&p),
+            "ORGCHECK_PYTHON={} cannot import cmarkgfm",
+            p.display()
+        );
+        return Some(p);
+    }
+    Some(root().join("target/ci-tools/bin/python")).filter(|p| has_cmarkgfm(p))
 }
 
 /// Render `markdown` with cmark-gfm and check it; skips, saying so, without cmarkgfm.

@@ -53,11 +53,12 @@ pub struct RunInfo {
 }
 
 impl RunInfo {
-    /// Without what differs on every run (the run, the duration), to tell whether a report
-    /// changed.
+    /// Without what differs from run to run (the run, the duration, where this run wrote its
+    /// file), to tell whether a report changed.
     pub fn stable(&self) -> RunInfo {
         RunInfo {
             run_url: None,
+            report_file: None,
             duration: None,
             ..self.clone()
         }
