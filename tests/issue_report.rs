@@ -78,37 +78,42 @@ fn synthetic_repo(i: usize) -> FakeRepo {
         WORDS[((b >> 4) % 16) as usize]
     );
     let repo = FakeRepo::new(&name);
-    let jobs = ["build", "test", "deploy"];
     let count = 1 + (b >> 24) as usize % 3;
     match (b >> 40) % 20 {
         0 => repo,
         1 => repo
             .circleci("version: 2.1\njobs:\n  build:\n    steps:\n      - run: make\n     - bad"),
-        k if k % 2 == 0 => {
-            let mut y = String::from("on: [push, pull_request]\njobs:\n");
-            for (j, job) in jobs.iter().take(count).enumerate() {
-                y.push_str(&format!(
-                    "  {job}:\n    runs-on: ubuntu-latest\n    steps:\n"
-                ));
-                for s in steps(bits(i * 7 + j), true) {
-                    y.push_str(&format!("      {s}\n"));
-                }
-            }
-            repo.workflow("ci.yml", &y)
-        }
-        _ => {
-            let mut y = String::from("version: 2.1\njobs:\n");
-            for (j, job) in jobs.iter().take(count).enumerate() {
-                y.push_str(&format!(
-                    "  {job}:\n    docker: [{{image: cimg/base:2024.01}}]\n    steps:\n"
-                ));
-                for s in steps(bits(i * 7 + j), false) {
-                    y.push_str(&format!("      {s}\n"));
-                }
-            }
-            repo.circleci(&y)
+        k if k % 2 == 0 => repo.workflow(
+            "ci.yml",
+            &config(
+                i,
+                count,
+                true,
+                "on: [push, pull_request]\njobs:\n",
+                "runs-on: ubuntu-latest",
+            ),
+        ),
+        _ => repo.circleci(&config(
+            i,
+            count,
+            false,
+            "version: 2.1\njobs:\n",
+            "docker: [{image: cimg/base:2024.01}]",
+        )),
+    }
+}
+
+/// A config of `count` jobs (build, test, deploy): `head`, then each job with `runner` and its
+/// steps.
+fn config(i: usize, count: usize, github: bool, head: &str, runner: &str) -> String {
+    let mut y = String::from(head);
+    for (j, job) in ["build", "test", "deploy"].iter().take(count).enumerate() {
+        y.push_str(&format!("  {job}:\n    {runner}\n    steps:\n"));
+        for s in steps(bits(i * 7 + j), github) {
+            y.push_str(&format!("      {s}\n"));
         }
     }
+    y
 }
 
 /// A scan of `fake`'s organization with `policy`, published to acme/compliance as from a
@@ -293,28 +298,17 @@ fn the_next_run_says_what_changed_with_links_and_counts() {
 
 #[test]
 fn the_demo_issue_reads_well() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = support::orgcheck(&[
-        "scan",
-        "--local",
-        "examples/demo-org",
-        "--policy",
-        "policy.example.toml",
-    ]);
+    let demo = |extra: &[&str]| {
+        let mut args = vec!["scan", "--local", "examples/demo-org"];
+        args.extend(["--policy", "policy.example.toml"]);
+        args.extend_from_slice(extra);
+        support::orgcheck(&args)
+    };
+    let out = demo(&[]);
     assert_eq!(code(&out), 1);
-    let markdown = support::stdout(&out);
-    let json = support::orgcheck(&[
-        "scan",
-        "--local",
-        "examples/demo-org",
-        "--policy",
-        "policy.example.toml",
-        "--format",
-        "json",
-    ]);
-    let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let report: serde_json::Value =
+        serde_json::from_slice(&demo(&["--format", "json"]).stdout).unwrap();
     let names = failing(&report);
     assert_eq!(names.len(), 5);
-    gfm_check(&markdown, &names);
-    drop(dir);
+    gfm_check(&support::stdout(&out), &names);
 }
