@@ -133,6 +133,7 @@ fn scan_and_publish(fake: &FakeGitHub, policy: &Path, dir: &Path) -> serde_json:
         .env("GITHUB_REPOSITORY", "acme/platform")
         .env("GITHUB_RUN_ID", "4242")
         .env("GITHUB_SHA", SHA)
+        .env("GITHUB_WORKSPACE", dir)
         .env("GITHUB_STEP_SUMMARY", dir.join("summary.md"))
         .env_remove("GITHUB_OUTPUT")
         .env_remove("GITHUB_API_URL")
@@ -298,17 +299,24 @@ fn the_next_run_says_what_changed_with_links_and_counts() {
 
 #[test]
 fn the_demo_issue_reads_well() {
-    let demo = |extra: &[&str]| {
-        let mut args = vec!["scan", "--local", "examples/demo-org"];
-        args.extend(["--policy", "policy.example.toml"]);
+    let demo = |policy: &str, extra: &[&str]| {
+        let mut args = vec!["scan", "--local", "examples/demo-org", "--policy", policy];
         args.extend_from_slice(extra);
         support::orgcheck(&args)
     };
-    let out = demo(&[]);
+    let out = demo("policy.example.toml", &[]);
     assert_eq!(code(&out), 1);
-    let report: serde_json::Value =
-        serde_json::from_slice(&demo(&["--format", "json"]).stdout).unwrap();
+    let json = demo("policy.example.toml", &["--format", "json"]);
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     let names = failing(&report);
     assert_eq!(names.len(), 5);
     gfm_check(&support::stdout(&out), &names);
+
+    // The same organization judged by the 13-rule policy: more rules, no wider tables.
+    let policy = root().join("tests/fixtures/policy-13.toml");
+    let out = demo(policy.to_str().unwrap(), &[]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let markdown = stable(&support::stdout(&out)).replace(policy.to_str().unwrap(), "POLICY");
+    gfm_check(&markdown, &[]);
+    insta::assert_snapshot!("demo_13_rules", markdown);
 }

@@ -24,8 +24,14 @@ pub(super) fn run_info(common: &CommonArgs, started: Instant) -> RunInfo {
         }
         _ => None,
     };
-    let policy_url = match (&repo, &sha, checkout_path(&common.policy)) {
-        (Some(repo), Some(sha), Some(path)) => Some(format!("{server}/{repo}/blob/{sha}/{path}")),
+    // The policy links into the workflow's repository only when it is in that checkout (the
+    // workspace), not in another repository checked out beside it.
+    let workspace = var("GITHUB_WORKSPACE").and_then(|w| std::fs::canonicalize(w).ok());
+    let in_workspace = |top: &Path| workspace.as_deref().is_none_or(|w| w == top);
+    let policy_url = match (&repo, &sha, checkout(&common.policy)) {
+        (Some(repo), Some(sha), Some((top, path))) if in_workspace(&top) => {
+            Some(format!("{server}/{repo}/blob/{sha}/{path}"))
+        }
         _ => None,
     };
     RunInfo {
@@ -42,7 +48,7 @@ pub(super) fn run_info(common: &CommonArgs, started: Instant) -> RunInfo {
 /// from elsewhere are one policy), so they find one compliance issue. Outside a checkout, the
 /// path as typed without `./` segments.
 pub(super) fn policy_identity(path: &Path) -> String {
-    checkout_path(path).unwrap_or_else(|| {
+    checkout(path).map(|(_, rel)| rel).unwrap_or_else(|| {
         let parts: Vec<String> = path
             .components()
             .filter(|c| !matches!(c, Component::CurDir))
@@ -52,13 +58,13 @@ pub(super) fn policy_identity(path: &Path) -> String {
     })
 }
 
-/// `path` relative to the git checkout that holds it, if one does.
-fn checkout_path(path: &Path) -> Option<String> {
+/// The git checkout that holds `path`, and `path` relative to it, if one does.
+fn checkout(path: &Path) -> Option<(std::path::PathBuf, String)> {
     let full = std::fs::canonicalize(path).ok()?;
     full.ancestors().skip(1).find_map(|top| {
         let rel = full.strip_prefix(top).ok()?;
         top.join(".git")
             .exists()
-            .then(|| rel.to_string_lossy().replace('\\', "/"))
+            .then(|| (top.to_path_buf(), rel.to_string_lossy().replace('\\', "/")))
     })
 }
