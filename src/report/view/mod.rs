@@ -199,43 +199,10 @@ impl<'a> View<'a> {
             .map(String::as_str)
             .collect();
         let order = section_order(report, &new);
-        let anchors = anchors(&order);
         let shown = order.len().min(trim.max_sections);
-        let anchor_of: HashMap<&str, &str> = order[..shown]
-            .iter()
-            .zip(&anchors)
-            .map(|(r, a)| (r.name.as_str(), a.as_str()))
-            .collect();
-        let repo_link = |name: &str| -> String {
-            let text = inert(name);
-            match anchor_of.get(name) {
-                Some(a) => format!("[{text}](#{a})"),
-                None => text,
-            }
-        };
-        let urls: HashMap<&str, &str> = report
-            .repositories
-            .iter()
-            .filter_map(|r| Some((r.name.as_str(), r.url.as_deref()?)))
-            .collect();
-        let web_link = |name: &str| -> String {
-            match (anchor_of.get(name), urls.get(name)) {
-                (Some(a), _) => format!("[{}](#{a})", inert(name)),
-                (None, Some(url)) => link(&inert(name), url),
-                (None, None) => inert(name),
-            }
-        };
+        let names = Names::new(report, &order[..shown]);
         let cap = CHANGE_NAMES.min(trim.max_sections.max(5));
-        let changes_view = changes.filter(|c| !c.is_empty()).map(|c| {
-            let names = |l: &[String]| ListView::of(l.iter().map(|n| web_link(n)), cap);
-            ChangesView {
-                newly_failing: names(&c.newly_failing),
-                newly_errored: names(&c.newly_errored),
-                fixed: names(&c.fixed),
-                newly_expired: names(&c.newly_expired),
-            }
-        });
-        let (index, index_total, index_cut) = index(report, trim.max_index, &repo_link);
+        let (index, index_total, index_cut) = index(report, trim.max_index, &|n| names.section(n));
         View {
             report: super::json::document(report),
             summary: &report.summary,
@@ -246,10 +213,12 @@ impl<'a> View<'a> {
             incomplete: report.incomplete.as_deref(),
             passing: report.is_passing(),
             status_line: status_line(report, changes.and_then(|c| c.previous)),
-            changes: changes_view,
-            expiring: expiring(report, info, &web_link),
+            changes: changes
+                .filter(|c| !c.is_empty())
+                .map(|c| changes_view(c, &names, cap)),
+            expiring: expiring(report, info, &|n| names.web(n)),
             by_rule: by_rule_views(report, info),
-            errors: alert_errors(report, &web_link),
+            errors: alert_errors(report, &|n| names.web(n)),
             index,
             index_total,
             index_cut,
@@ -271,6 +240,56 @@ impl<'a> View<'a> {
             full_report: info.full_report(),
             footer: footer(report, info),
         }
+    }
+}
+
+/// How a repository's name links: to its section when the rendering has one.
+struct Names<'r> {
+    anchors: HashMap<&'r str, String>,
+    urls: HashMap<&'r str, &'r str>,
+}
+
+impl<'r> Names<'r> {
+    /// `shown`: the repositories with a section, in section order.
+    fn new(report: &'r Report, shown: &[&'r RepoReport]) -> Self {
+        Names {
+            anchors: shown
+                .iter()
+                .map(|r| r.name.as_str())
+                .zip(anchors(shown))
+                .collect(),
+            urls: report
+                .repositories
+                .iter()
+                .filter_map(|r| Some((r.name.as_str(), r.url.as_deref()?)))
+                .collect(),
+        }
+    }
+
+    /// Linked to its section, else plain (the index, where 2,000 names must fit).
+    fn section(&self, name: &str) -> String {
+        match self.anchors.get(name) {
+            Some(a) => format!("[{}](#{a})", inert(name)),
+            None => inert(name),
+        }
+    }
+
+    /// Linked to its section, else to the repository.
+    fn web(&self, name: &str) -> String {
+        match (self.anchors.contains_key(name), self.urls.get(name)) {
+            (false, Some(url)) => link(&inert(name), url),
+            _ => self.section(name),
+        }
+    }
+}
+
+fn changes_view(c: &Changes, names: &Names<'_>, cap: usize) -> ChangesView {
+    let list = |l: &[String]| ListView::of(l.iter().map(|n| names.web(n)), cap);
+    ChangesView {
+        newly_failing: list(&c.newly_failing),
+        newly_errored: list(&c.newly_errored),
+        fixed: list(&c.fixed),
+        newly_expired: list(&c.newly_expired),
     }
 }
 
