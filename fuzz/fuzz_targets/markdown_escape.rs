@@ -1,8 +1,10 @@
 //! Markdown escaping: whatever the text, the result has no raw HTML, no line break, no
 //! mention or issue reference a reader's GitHub would act on, and a code span stays one span.
+//! Text with code spans (`inline`) has raw HTML nowhere outside them, and a link's
+//! destination cannot be ended or split by the URL.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use orgcheck::report::gfm::{code, inert};
+use orgcheck::report::gfm::{code, inert, inline, link};
 
 fuzz_target!(|text: &str| {
     let out = inert(text);
@@ -37,4 +39,37 @@ fuzz_target!(|text: &str| {
         "span closes early: {span:?}"
     );
     assert!(!span.contains('\n'));
+
+    // `inline`: outside its code spans, the same guarantees as `inert`.
+    let out = inline(text);
+    assert!(!out.contains('\n'), "line break in {out:?}");
+    let chars: Vec<char> = out.chars().collect();
+    let run = |i: usize| chars[i..].iter().take_while(|c| **c == '`').count();
+    let (mut i, mut outside) = (0, String::new());
+    while i < chars.len() {
+        match chars[i] {
+            '\\' => {
+                outside.extend(chars.get(i + 1));
+                i += 2;
+            }
+            '`' => {
+                let n = run(i);
+                let close = (i + n..chars.len()).find(|&k| chars[k] == '`' && run(k) == n && chars[k - 1] != '`');
+                let close = close.unwrap_or_else(|| panic!("an unclosed code span in {out:?}"));
+                i = close + n;
+            }
+            c => {
+                outside.push(c);
+                i += 1;
+            }
+        }
+    }
+    assert!(!outside.contains('<') && !outside.contains('>'), "HTML in {out:?}");
+
+    let linked = link("x", text);
+    let dest = &linked["[x](".len()..linked.len() - 1];
+    assert!(
+        !dest.contains([' ', '(', ')', '|', '<', '>', '\n', '`']),
+        "{linked:?}"
+    );
 });
