@@ -260,11 +260,23 @@ fn the_next_run_says_what_changed_with_links_and_counts() {
     let dir = tempfile::tempdir().unwrap();
     let policy = policy_checkout(dir.path(), &root().join("tests/fixtures/policy-13.toml"));
     let first = scan_and_publish(&fake, &policy, dir.path());
-    let before = failing(&first);
-    // Two failing repositories are fixed (their CI removed, so no CI) and one new one fails.
+    let with_status = |report: &serde_json::Value, status: &str| -> Vec<String> {
+        report["repositories"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["status"] == status)
+            .map(|r| r["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let non_compliant = with_status(&first, "non-compliant");
+    let errored = with_status(&first, "error");
+    assert!(!errored.is_empty(), "the organization has errors to fix");
+    // Two non-compliant repositories and every errored one lose their CI (so: no CI, fixed),
+    // and a new repository fails.
     {
         let mut state = fake.state.lock().unwrap();
-        for name in &before[..2] {
+        for name in non_compliant[..2].iter().chain(&errored) {
             let repo = state.repos.iter_mut().find(|r| &r.name == name).unwrap();
             *repo = FakeRepo::new(name);
         }
@@ -273,28 +285,38 @@ fn the_next_run_says_what_changed_with_links_and_counts() {
                 .circleci("version: 2.1\njobs:\n  build:\n    steps:\n      - run: echo\n"),
         );
     }
-    scan_and_publish(&fake, &policy, dir.path());
+    let second = scan_and_publish(&fake, &policy, dir.path());
     let body = fake.issues()[0].body.clone();
-    assert!(body.contains("(−1 since the last run)"), "{body}");
+    let status = body.lines().next().unwrap();
+    let expected = format!(
+        "❌ **{}** non-compliant (−1 since the last run) · ⚠️ **0** errors (−{} since the last run) · ",
+        non_compliant.len() - 1,
+        errored.len()
+    );
+    // A zero shows because it is news.
+    assert!(status.starts_with(&expected), "{status}");
     assert!(
         body.contains("**Newly failing** (1): [zz-new-service](#zz-new-service)"),
         "{body}"
     );
     assert!(
         body.contains(&format!(
-            "**Fixed** (2): [{0}](https://github.com/acme/{0})",
-            before[0]
+            "**Fixed** ({}): [{1}](https://github.com/acme/{1})",
+            2 + errored.len(),
+            (&non_compliant[0]).min(&errored[0])
         )),
         "{body}"
     );
     // The newly failing repository's section comes first.
-    let first_section = body.find("### ").map(|i| &body[i..i + 40]);
+    let details = body.find("## What to fix").expect("details");
     assert!(
-        body.find("[zz-new-service](https://github.com/acme/zz-new-service)")
-            < body.find(&format!("### [{}]", before[2])),
-        "{first_section:?}"
+        body[details..].starts_with(
+            "## What to fix\n\n### [zz-new-service](https://github.com/acme/zz-new-service)"
+        ),
+        "{}",
+        &body[details..details + 120]
     );
-    gfm_check(&body, &failing(&serde_json::json!({"repositories": []})));
+    gfm_check(&body, &failing(&second));
 }
 
 #[test]
