@@ -3,7 +3,7 @@
 
 use crate::ci::{Job, StepKind};
 use crate::policy::{Policy, Rule};
-use crate::report::finding::{Finding, FindingKind, Severity};
+use crate::report::finding::{Finding, FindingKind};
 
 /// The findings for job `index`: one per step it runs that the rule forbids.
 pub(super) fn job(_policy: &Policy, rule: &Rule, index: usize, job: &Job) -> Vec<Finding> {
@@ -13,19 +13,12 @@ pub(super) fn job(_policy: &Policy, rule: &Rule, index: usize, job: &Job) -> Vec
     job.steps
         .iter()
         .filter(|s| rule.matches(s))
-        .map(|step| Finding {
-            rule: rule.id.clone(),
-            kind: FindingKind::Forbidden,
-            severity: Severity::Error,
-            job: Some(index),
-            file: Some(step.file.clone().unwrap_or_else(|| job.path.clone())),
-            line: Some(step.line),
-            url: None,
-            why: None,
-            detail: Some(match &step.kind {
+        .map(|step| {
+            let detail = match &step.kind {
                 StepKind::Run(command) => command.trim().to_string(),
                 StepKind::Uses(name) => name.clone(),
-            }),
+            };
+            super::at_step(rule, FindingKind::Forbidden, index, job, step, detail)
         })
         .collect()
 }

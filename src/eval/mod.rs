@@ -11,9 +11,9 @@ type JobCheck = fn(&Policy, &Rule, usize, &Job) -> Vec<Finding>;
 /// Every such kind. A new kind is a module and a line here.
 const JOB_CHECKS: &[JobCheck] = &[required::job, forbidden::job, pinned::job];
 
-use crate::ci::{Job, JobKind, Pipeline, RepositoryCi};
+use crate::ci::{Job, JobKind, Pipeline, RepositoryCi, Step};
 use crate::policy::{Date, Policy, RepoFacts, Rule, Selector, UnusedJobs};
-use crate::report::finding::{Finding, Severity};
+use crate::report::finding::{Finding, FindingKind, Severity};
 use crate::report::{
     ExemptionNote, JobReport, NotRunReport, Problem, RepoReport, Report, RuleInfo, SCHEMA_VERSION,
     Skipped, Status, Summary, Wanted,
@@ -111,6 +111,34 @@ pub fn evaluate(policy: &Policy, repos: &[Repository], cx: &Context) -> Report {
         incomplete: cx.incomplete.clone(),
         repositories,
         skipped,
+    }
+}
+
+/// A finding about job `index`, at the job's line.
+fn at_job(rule: &Rule, kind: FindingKind, index: usize, job: &Job) -> Finding {
+    Finding {
+        job: Some(index),
+        file: Some(job.path.clone()),
+        line: Some(job.line),
+        ..Finding::new(&rule.id, kind)
+    }
+}
+
+/// A finding about job `index`, at `step`'s line (in a composite action's file when the step
+/// came from one), with what was found there.
+fn at_step(
+    rule: &Rule,
+    kind: FindingKind,
+    index: usize,
+    job: &Job,
+    step: &Step,
+    detail: String,
+) -> Finding {
+    Finding {
+        file: Some(step.file.clone().unwrap_or_else(|| job.path.clone())),
+        line: Some(step.line),
+        detail: Some(detail),
+        ..at_job(rule, kind, index, job)
     }
 }
 

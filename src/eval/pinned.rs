@@ -4,7 +4,7 @@
 
 use crate::ci::{Job, StepKind};
 use crate::policy::{Policy, Rule};
-use crate::report::finding::{Finding, FindingKind, Severity};
+use crate::report::finding::{Finding, FindingKind};
 
 /// The findings for job `index`: one per matching step that is not pinned.
 pub(super) fn job(_policy: &Policy, rule: &Rule, index: usize, job: &Job) -> Vec<Finding> {
@@ -20,15 +20,8 @@ pub(super) fn job(_policy: &Policy, rule: &Rule, index: usize, job: &Job) -> Vec
             };
             let why = unpinned(text, rule)?;
             Some(Finding {
-                rule: rule.id.clone(),
-                kind: FindingKind::Unpinned,
-                severity: Severity::Error,
-                job: Some(index),
-                file: Some(step.file.clone().unwrap_or_else(|| job.path.clone())),
-                line: Some(step.line),
-                url: None,
-                detail: Some(text.clone()),
                 why: Some(why),
+                ..super::at_step(rule, FindingKind::Unpinned, index, job, step, text.clone())
             })
         })
         .collect()

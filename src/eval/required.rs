@@ -5,7 +5,7 @@
 
 use crate::ci::{Job, Pipeline, StepKind};
 use crate::policy::{Policy, Require, Rule, Unverifiable, version};
-use crate::report::finding::{Finding, FindingKind, Severity};
+use crate::report::finding::{Finding, FindingKind};
 
 /// The finding for job `index` when it does not run an `every-job` rule's step (at an accepted
 /// version). A job whose steps cannot be seen misses it only under
@@ -14,20 +14,10 @@ pub(super) fn job(policy: &Policy, rule: &Rule, index: usize, job: &Job) -> Vec<
     if !rule.requires() || rule.require != Require::EveryJob {
         return Vec::new();
     }
-    let finding = |kind| Finding {
-        rule: rule.id.clone(),
-        kind,
-        severity: Severity::Error,
-        job: Some(index),
-        file: Some(job.path.clone()),
-        line: Some(job.line),
-        url: None,
-        detail: None,
-        why: None,
-    };
+    let missing = || vec![super::at_job(rule, FindingKind::Missing, index, job)];
     if !job.is_verifiable() {
         return match policy.unverifiable_jobs {
-            Unverifiable::Fail => vec![finding(FindingKind::Missing)],
+            Unverifiable::Fail => missing(),
             Unverifiable::Ignore => Vec::new(),
         };
     }
@@ -39,22 +29,20 @@ pub(super) fn job(policy: &Policy, rule: &Rule, index: usize, job: &Job) -> Vec<
         && let Some(step) = job.steps.iter().find(|s| rule.names(s))
     {
         let StepKind::Uses(text) = &step.kind else {
-            return vec![finding(FindingKind::Missing)];
+            return missing();
+        };
+        // As the config reads: a SHA with its comment, an orb step with its orb's version.
+        let detail = match &step.version {
+            Some(v) if text.contains('@') => format!("{text} # {v}"),
+            Some(v) => format!("{text}@{v}"),
+            None => text.clone(),
         };
         return vec![Finding {
-            file: Some(step.file.clone().unwrap_or_else(|| job.path.clone())),
-            line: Some(step.line),
-            // As the config reads: a SHA with its comment, an orb step with its orb's version.
-            detail: Some(match &step.version {
-                Some(v) if text.contains('@') => format!("{text} # {v}"),
-                Some(v) => format!("{text}@{v}"),
-                None => text.clone(),
-            }),
             why: version::seen(step).refusal(constraint),
-            ..finding(FindingKind::Version)
+            ..super::at_step(rule, FindingKind::Version, index, job, step, detail)
         }];
     }
-    vec![finding(FindingKind::Missing)]
+    missing()
 }
 
 /// The finding for a repository none of whose covered jobs runs an `any-job` rule's step.
@@ -70,15 +58,5 @@ pub(super) fn repository(rule: &Rule, judged: &[(&Pipeline, &Job)]) -> Option<Fi
         .peekable();
     covered.peek()?;
     let satisfied = covered.any(|(_, j)| j.steps.iter().any(|s| rule.matches(s)));
-    (!satisfied).then(|| Finding {
-        rule: rule.id.clone(),
-        kind: FindingKind::MissingEverywhere,
-        severity: Severity::Error,
-        job: None,
-        file: None,
-        line: None,
-        url: None,
-        detail: None,
-        why: None,
-    })
+    (!satisfied).then(|| Finding::new(&rule.id, FindingKind::MissingEverywhere))
 }

@@ -47,6 +47,22 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// A finding of `kind` about rule `rule`, with no place yet. Its severity is an error until
+    /// the evaluation sets the rule's severity on the day.
+    pub fn new(rule: &str, kind: FindingKind) -> Self {
+        Finding {
+            rule: rule.to_string(),
+            kind,
+            severity: Severity::Error,
+            job: None,
+            file: None,
+            line: None,
+            url: None,
+            detail: None,
+            why: None,
+        }
+    }
+
     /// The finding after its subject (a job's or a repository's name), for one-line outputs:
     /// "misses `checkout`", "no job runs `secret-scan`".
     pub fn summary(&self) -> String {
