@@ -164,9 +164,7 @@ fn job_url(repo: &Repository, job: &Job) -> Option<String> {
 
 /// Link to a file's line at the scanned commit, when the repository is on the web.
 fn line_url(repo: &Repository, file: &str, line: usize) -> Option<String> {
-    repo.blob_url
-        .as_ref()
-        .map(|b| format!("{b}/{file}#L{line}"))
+    crate::report::file_url(repo.blob_url.as_deref(), file, Some(line))
 }
 
 fn repo_unread(r: &RepoReport) -> bool {

@@ -210,6 +210,13 @@ pub struct RepoReport {
     pub exemptions: Vec<ExemptionNote>,
 }
 
+/// Link to `file` (at `line`) at the scanned commit, from the base of a repository's file
+/// links (`…/blob/{commit}`), when the repository is on the web.
+pub fn file_url(blob_base: Option<&str>, file: &str, line: Option<usize>) -> Option<String> {
+    let anchor = line.map(|l| format!("#L{l}")).unwrap_or_default();
+    blob_base.map(|base| format!("{base}/{file}{anchor}"))
+}
+
 impl RepoReport {
     /// The findings about job `index`.
     pub fn job_findings(&self, index: usize) -> impl Iterator<Item = &finding::Finding> {

@@ -40,11 +40,8 @@ pub(super) fn place(repo: &RepoReport, file: &str, line: Option<usize>) -> Strin
         Some(l) => inert(&format!("{file}:{l}")),
         None => inert(file),
     };
-    match &repo.blob_url {
-        Some(base) => {
-            let anchor = line.map(|l| format!("#L{l}")).unwrap_or_default();
-            link(&text, &format!("{base}/{file}{anchor}"))
-        }
+    match super::super::file_url(repo.blob_url.as_deref(), file, line) {
+        Some(url) => link(&text, &url),
         None => text,
     }
 }
