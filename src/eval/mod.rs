@@ -12,11 +12,11 @@ type JobCheck = fn(&Policy, &Rule, usize, &Job) -> Vec<Finding>;
 const JOB_CHECKS: &[JobCheck] = &[required::job, forbidden::job, pinned::job];
 
 use crate::ci::{Job, JobKind, Pipeline, RepositoryCi, Step};
-use crate::policy::{Date, Policy, RepoFacts, Rule, Selector, UnusedJobs};
+use crate::policy::{Date, Policy, RepoFacts, Rule, UnusedJobs};
 use crate::report::finding::{Finding, FindingKind, Severity};
 use crate::report::{
     ExemptionNote, JobReport, NotRunReport, Problem, RepoReport, Report, RuleInfo, SCHEMA_VERSION,
-    Skipped, Status, Summary, Wanted,
+    Skipped, Status, Summary,
 };
 
 /// One repository as a source delivers it: its facts and its CI, already parsed.
@@ -104,7 +104,8 @@ pub fn evaluate(policy: &Policy, repos: &[Repository], cx: &Context) -> Report {
                     .filter(|days| *days > 0),
                 fix: r.fix.clone(),
                 policy_line: r.line,
-                wanted: wanted(r),
+                step: r.selector.clone(),
+                version: r.version.clone(),
             })
             .collect(),
         partial: cx.incomplete.is_some() || repositories.iter().any(repo_unread),
@@ -139,21 +140,6 @@ fn at_step(
         line: Some(step.line),
         detail: Some(detail),
         ..at_job(rule, kind, index, job)
-    }
-}
-
-/// What a rule asks for, for the report's fix wording.
-fn wanted(rule: &Rule) -> Wanted {
-    match &rule.selector {
-        Selector::Run(m) => Wanted::Run {
-            mode: m.mode(),
-            text: m.text().to_string(),
-        },
-        Selector::Uses { name, version } => Wanted::Uses {
-            name: name.text.clone(),
-            glob: version.as_ref().map(|v| v.text.clone()),
-            constraint: rule.version.as_ref().map(|c| c.text.clone()),
-        },
     }
 }
 

@@ -148,39 +148,12 @@ pub struct RuleInfo {
     pub fix: Option<String>,
     /// Line of the rule in the policy file (0: implied by `[settings]`).
     pub policy_line: usize,
-    /// What the rule asks for, for wording a fix when the policy gives none.
+    /// The step the rule is about, for wording a fix when the policy gives none.
     #[serde(skip)]
-    pub wanted: Wanted,
-}
-
-/// What a rule's selector asks for, as a report words a fix.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Wanted {
-    /// A `uses` step: its name, with a version glob (`@v4*`) or a constraint (`>=4`).
-    Uses {
-        /// The name (maybe a glob).
-        name: String,
-        /// `@glob` as written.
-        glob: Option<String>,
-        /// A version constraint as written.
-        constraint: Option<String>,
-    },
-    /// A `run` step.
-    Run {
-        /// How the command is compared.
-        mode: crate::policy::MatchMode,
-        /// The command, text or pattern.
-        text: String,
-    },
-}
-
-impl Default for Wanted {
-    fn default() -> Self {
-        Wanted::Run {
-            mode: crate::policy::MatchMode::Exact,
-            text: String::new(),
-        }
-    }
+    pub step: crate::policy::Selector,
+    /// The versions it accepts, when it constrains them.
+    #[serde(skip)]
+    pub version: Option<crate::policy::version::Constraint>,
 }
 
 /// One repository's result.

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::super::finding::{Finding, FindingKind, Severity};
 use super::super::gfm::{code, inert, inline, link};
-use super::super::{RepoReport, Report, RuleInfo, Status, Wanted};
+use super::super::{RepoReport, Report, RuleInfo, Status};
 use super::RunInfo;
 
 /// One repository's section.
@@ -189,30 +189,26 @@ fn with_own(what: String, own: Option<String>) -> String {
 
 /// The fix worded from the rule's selector: "add `actions/checkout` at `>=4`".
 fn add(rule: Option<&RuleInfo>) -> String {
-    use crate::policy::MatchMode;
+    use crate::policy::{MatchMode, Selector};
     let Some(rule) = rule else {
         return "add the step".into();
     };
-    match &rule.wanted {
-        Wanted::Uses {
-            name,
-            glob,
-            constraint,
-        } => {
-            let step = match glob {
-                Some(g) => code(&format!("{name}@{g}")),
-                None => code(name),
+    match &rule.step {
+        Selector::Uses { name, version } => {
+            let step = match version {
+                Some(glob) => code(&format!("{}@{}", name.text, glob.text)),
+                None => code(&name.text),
             };
-            match constraint {
-                Some(c) => format!("add {step} at {}", code(c)),
+            match &rule.version {
+                Some(c) => format!("add {step} at {}", code(&c.text)),
                 None => format!("add {step}"),
             }
         }
-        Wanted::Run { mode, text } => match mode {
+        Selector::Run(m) => match m.mode() {
             MatchMode::Exact | MatchMode::Contains => {
-                format!("add a step running {}", code(text))
+                format!("add a step running {}", code(m.text()))
             }
-            MatchMode::Regex => format!("add a step whose command matches {}", code(text)),
+            MatchMode::Regex => format!("add a step whose command matches {}", code(m.text())),
         },
     }
 }
