@@ -121,15 +121,15 @@ impl Renderer {
             max_rows: 20,
             ..collapsed
         };
-        if let Some(n) = largest(failing, |n| Ok(try_trim(sections(n))?.is_some()))? {
-            return Ok(try_trim(sections(n))?.expect("fitted before"));
+        if let Some(out) = largest(failing, |n| try_trim(sections(n)))? {
+            return Ok(out);
         }
         let names = |n| Trim {
             max_index: n,
             ..sections(0)
         };
-        if let Some(n) = largest(failing, |n| Ok(try_trim(names(n))?.is_some()))? {
-            return Ok(try_trim(names(n))?.expect("fitted before"));
+        if let Some(out) = largest(failing, |n| try_trim(names(n)))? {
+            return Ok(out);
         }
         // Even the first screen alone is too long (a template that ignores trimming): cut it.
         let out = self.render(&View::new(report, changes, names(0), info))?;
@@ -141,25 +141,24 @@ impl Renderer {
     }
 }
 
-/// The largest `n` in `0..=max` for which `fits(n)`, by bisection (fitting shrinks as `n`
-/// grows); `None` when not even 0 fits.
+/// The rendering for the largest `n` in `0..=max` that fits (`render(n)` is `Some`), by
+/// bisection (fitting only gets harder as `n` grows); `None` when not even 0 fits.
 fn largest(
     max: usize,
-    fits: impl Fn(usize) -> Result<bool, TemplateError>,
-) -> Result<Option<usize>, TemplateError> {
-    if !fits(0)? {
+    render: impl Fn(usize) -> Result<Option<String>, TemplateError>,
+) -> Result<Option<String>, TemplateError> {
+    let Some(mut best) = render(0)? else {
         return Ok(None);
-    }
+    };
     let (mut lo, mut hi) = (0usize, max);
     while lo < hi {
         let mid = (lo + hi).div_ceil(2);
-        if fits(mid)? {
-            lo = mid;
-        } else {
-            hi = mid - 1;
+        match render(mid)? {
+            Some(out) => (lo, best) = (mid, out),
+            None => hi = mid - 1,
         }
     }
-    Ok(Some(lo))
+    Ok(Some(best))
 }
 
 /// Collapse runs of blank lines that conditional blocks leave behind.

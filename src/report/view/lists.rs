@@ -84,7 +84,7 @@ impl<'a> Lists<'a> {
             not_run,
             not_run_jobs: report.repositories.iter().map(|r| r.not_run.len()).sum(),
             warned: if keep { warned(report) } else { Vec::new() },
-            enforced_soon: soon(report, trim.max_sections.clamp(5, super::CHANGE_NAMES)),
+            enforced_soon: soon(report, trim.names_cap()),
         }
     }
 }

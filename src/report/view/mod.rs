@@ -28,6 +28,12 @@ pub struct Trim {
 }
 
 impl Trim {
+    /// Names a list of repositories shows before "and N more": [`CHANGE_NAMES`], fewer as
+    /// sections are trimmed, never under 5.
+    fn names_cap(self) -> usize {
+        self.max_sections.clamp(5, CHANGE_NAMES)
+    }
+
     /// Everything.
     pub const FULL: Trim = Trim {
         collapse: false,
@@ -201,7 +207,7 @@ impl<'a> View<'a> {
         let order = section_order(report, &new);
         let shown = order.len().min(trim.max_sections);
         let names = Names::new(report, &order[..shown]);
-        let cap = CHANGE_NAMES.min(trim.max_sections.max(5));
+        let cap = trim.names_cap();
         let (index, index_total, index_cut) = index(report, trim.max_index, &|n| names.section(n));
         View {
             report: super::json::document(report),
@@ -429,7 +435,11 @@ fn expiring(report: &Report, info: &RunInfo, name: &dyn Fn(&str) -> String) -> V
 
 /// "policy line N", linked to the line when the policy is on the web.
 pub(super) fn policy_line(info: &RunInfo, line: usize) -> String {
-    let text = format!("policy line {line}");
+    policy_link(info, format!("policy line {line}"), line)
+}
+
+/// Markdown `text` linked to the policy's `line` when the policy is on the web.
+fn policy_link(info: &RunInfo, text: String, line: usize) -> String {
     match &info.policy_url {
         Some(base) if line > 0 => link(&text, &format!("{base}#L{line}")),
         _ => text,
@@ -547,12 +557,7 @@ fn by_rule_views(report: &Report, info: &RunInfo) -> Vec<ByRuleView> {
                         .count()
                 })
                 .sum();
-            let id = match (&info.policy_url, rule.policy_line) {
-                (Some(base), line) if line > 0 => {
-                    link(&inert(&rule.id), &format!("{base}#L{line}"))
-                }
-                _ => inert(&rule.id),
-            };
+            let id = policy_link(info, inert(&rule.id), rule.policy_line);
             ByRuleView {
                 id,
                 description: inline(&rule.description),
