@@ -154,15 +154,20 @@ fn policy_checkout(dir: &Path, policy: &Path) -> PathBuf {
     to
 }
 
-/// Names of the failing and errored repositories in a JSON report.
-fn failing(report: &serde_json::Value) -> Vec<String> {
+/// Names of the repositories with one of `statuses` in a JSON report.
+fn with_status(report: &serde_json::Value, statuses: &[&str]) -> Vec<String> {
     report["repositories"]
         .as_array()
         .unwrap()
         .iter()
-        .filter(|r| matches!(r["status"].as_str(), Some("non-compliant" | "error")))
+        .filter(|r| statuses.iter().any(|s| r["status"] == *s))
         .map(|r| r["name"].as_str().unwrap().to_string())
         .collect()
+}
+
+/// Names of the failing and errored repositories in a JSON report.
+fn failing(report: &serde_json::Value) -> Vec<String> {
+    with_status(report, &["non-compliant", "error"])
 }
 
 /// A Python with cmarkgfm: `ORGCHECK_PYTHON`, which must have it (.ci/run sets it), else the
@@ -260,17 +265,8 @@ fn the_next_run_says_what_changed_with_links_and_counts() {
     let dir = tempfile::tempdir().unwrap();
     let policy = policy_checkout(dir.path(), &root().join("tests/fixtures/policy-13.toml"));
     let first = scan_and_publish(&fake, &policy, dir.path());
-    let with_status = |report: &serde_json::Value, status: &str| -> Vec<String> {
-        report["repositories"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|r| r["status"] == status)
-            .map(|r| r["name"].as_str().unwrap().to_string())
-            .collect()
-    };
-    let non_compliant = with_status(&first, "non-compliant");
-    let errored = with_status(&first, "error");
+    let non_compliant = with_status(&first, &["non-compliant"]);
+    let errored = with_status(&first, &["error"]);
     assert!(!errored.is_empty(), "the organization has errors to fix");
     // Two non-compliant repositories and every errored one lose their CI (so: no CI, fixed),
     // and a new repository fails.
