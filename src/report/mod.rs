@@ -318,6 +318,11 @@ impl Report {
         self.repositories.iter().filter(move |r| r.status == status)
     }
 
+    /// The rule with this id.
+    pub fn rule(&self, id: &str) -> Option<&RuleInfo> {
+        self.rules.iter().find(|r| r.id == id)
+    }
+
     /// True when nothing is non-compliant or errored.
     pub fn is_passing(&self) -> bool {
         self.summary.non_compliant == 0 && self.summary.error == 0

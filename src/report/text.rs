@@ -39,9 +39,7 @@ pub fn render(report: &Report) -> String {
             match finding.job.and_then(|i| repo.jobs.get(i)) {
                 Some(job) => {
                     let what = report
-                        .rules
-                        .iter()
-                        .find(|r| r.id == finding.rule)
+                        .rule(&finding.rule)
                         .map(|r| format!(" ({})", clean(&r.description)))
                         .unwrap_or_default();
                     let file = finding.file.as_deref().unwrap_or(&job.file);

@@ -61,13 +61,12 @@ pub(super) fn repo_view(
     max_rows: usize,
     info: &RunInfo,
 ) -> RepoView {
-    let rule = |id: &str| report.rules.iter().find(|r| r.id == id);
     let mut rows: Vec<RowView> = Vec::new();
     let mut others = 0;
     for (i, job) in repo.jobs.iter().enumerate() {
         let fixes: Vec<String> = repo
             .job_findings(i)
-            .map(|f| fix_line(rule(&f.rule), f))
+            .map(|f| fix_line(report.rule(&f.rule), f))
             .collect();
         if fixes.is_empty() {
             others += 1;
@@ -92,7 +91,7 @@ pub(super) fn repo_view(
     }
     let anywhere: Vec<String> = repo
         .repo_findings()
-        .map(|f| fix_line(rule(&f.rule), f))
+        .map(|f| fix_line(report.rule(&f.rule), f))
         .collect();
     if !anywhere.is_empty() {
         rows.push(RowView {
