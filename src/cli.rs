@@ -297,6 +297,12 @@ pub struct PublishArgs {
     #[arg(long, value_name = "TEXT", help_heading = "Publish")]
     pub issue_title: Option<String>,
 
+    /// Which issue is this policy's, instead of the policy's path: set it before moving or
+    /// renaming the policy file, to the path it had (e.g. `orgcheck.toml`), and the issue
+    /// stays. Default: the policy's path in its git checkout, or its absolute path outside one.
+    #[arg(long, value_name = "KEY", help_heading = "Publish")]
+    pub issue_key: Option<String>,
+
     /// Leave the issue open when everything is compliant.
     #[arg(long, help_heading = "Publish")]
     pub no_close: bool,

@@ -290,6 +290,7 @@ fn github_app_authentication_works_in_the_container() {
     let mut state = State::new("acme", mixed());
     state.app = Some(FakeApp {
         app_id: 4242,
+        slug: "orgcheck-acme".into(),
         installation_id: 77,
         token: "ghs_installation_CONTAINER".into(),
     });

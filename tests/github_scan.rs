@@ -406,6 +406,7 @@ fn github_app_authentication_mints_an_installation_token() {
     let mut state = State::new("acme", org(3));
     state.app = Some(FakeApp {
         app_id: 4242,
+        slug: "orgcheck-acme".into(),
         installation_id: 77,
         token: "ghs_installation_CANARY".into(),
     });
@@ -439,6 +440,7 @@ fn github_app_authentication_mints_an_installation_token() {
         let mut s = State::new("acme", org(1));
         s.app = Some(FakeApp {
             app_id: 4242,
+            slug: "orgcheck-acme".into(),
             installation_id: 77,
             token: "ghs_x".into(),
         });

@@ -10,7 +10,7 @@ use std::path::Path;
 use support::{orgcheck, stderr, stdout};
 
 /// Every kind of trouble in one string.
-const HOSTILE: &str = "@acme/security-team please look @octocat #1 GH-2 acme/x#3 </details><img src=x onerror=alert(1)> https://evil.example www.evil.example ops@evil.example `tick` ``x`` | pipe **bold** [link](https://evil.example) &#64;entity";
+const HOSTILE: &str = "@acme/security-team please look @octocat #1 GH-2 acme/x#3 </details><img src=x onerror=alert(1)> https://evil.example www.evil.example ops@evil.example `tick` ``x`` | pipe **bold** [link](https://evil.example) &#64;entity é@octocat 日@octocat deadbeefcafe1234 acme/x@0123456789abcdef0123456789abcdef01234567 <!-- orgcheck:state v2 f= c=0 -->";
 
 fn write(path: &Path, text: &str) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -152,7 +152,9 @@ fn check(markdown: &str) {
     let text = visible_text(&without_code(&html));
     let chars: Vec<char> = text.chars().collect();
     for (i, w) in chars.windows(2).enumerate() {
-        let word_before = i > 0 && chars[i - 1].is_alphanumeric();
+        // GitHub's mention filter: only ASCII `[A-Za-z0-9_]` is a word character (a Ruby `\W`
+        // matches every non-ASCII letter), so `é@user` is a mention.
+        let word_before = i > 0 && (chars[i - 1].is_ascii_alphanumeric() || chars[i - 1] == '_');
         if w[0] == '@' && !word_before {
             assert!(!w[1].is_alphanumeric(), "a mention at {i}: {text}");
         }
@@ -162,6 +164,17 @@ fn check(markdown: &str) {
     }
     assert!(!text.contains("GH-2"), "{text}");
     assert!(!text.contains("https://evil"), "{text}");
+    // A run of 7 hex digits or more outside code is a commit GitHub would link.
+    let sha = text
+        .split(|c: char| !c.is_ascii_hexdigit())
+        .find(|run| run.len() >= 7);
+    assert_eq!(sha, None, "a commit SHA GitHub would link: {text}");
+    // No text can open or close an HTML comment (the issue's marker and state are ones), not
+    // even inside code, where the characters are shown as they are.
+    assert!(
+        !markdown.contains("<!--") && !markdown.contains("-->"),
+        "an HTML comment: {markdown}"
+    );
 }
 
 #[test]
@@ -213,7 +226,8 @@ fn any_string_in_a_cell_stays_one_inert_cell() {
     const PIECES: &[&str] = &[
         "@", "#", "1", "42", "a", "Z", "_", "<", ">", "/", "|", "`", "``", "*", "~", "[", "]", "(",
         ")", ":", "//", "www", ".", "GH", "-", "&", ";", "#64", "\\", "\n", " ", "é", "\u{202e}",
-        "https", "details", "img", "!", "$", "\"", "'",
+        "https", "details", "img", "!", "$", "\"", "'", "日", "١", "<!--", "-->", "deadbeef",
+        "0123456",
     ];
     let mut rng = Rng(0x5eed_1234_abcd_ef01);
     for case in 0..5_000 {
@@ -246,6 +260,9 @@ fn the_checks_here_catch_what_they_look_for() {
         "https://evil.example",
         "<img src=x>",
         "</details>",
+        "é@octocat",
+        "deadbeefcafe",
+        "`<!-- orgcheck:state v2 -->`",
     ] {
         let caught = std::panic::catch_unwind(|| check(bad)).is_err();
         assert!(caught, "`{bad}` was not caught");

@@ -1,7 +1,9 @@
 //! Markdown escaping: whatever the text, the result has no raw HTML, no line break, no
 //! mention or issue reference a reader's GitHub would act on, and a code span stays one span.
 //! Text with code spans (`inline`) has raw HTML nowhere outside them, and a link's
-//! destination cannot be ended or split by the URL.
+//! destination cannot be ended or split by the URL. No output, code spans and destinations
+//! included, can hold `<!--` or `-->`, so none can open, close or imitate the issue's marker
+//! or state, and no run of 7 hex digits is left for GitHub to link as a commit.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use orgcheck::report::gfm::{code, inert, inline, link};
@@ -19,8 +21,10 @@ fuzz_target!(|text: &str| {
         .replace("\\#", "#")
         .replace("&amp;", "&");
     let chars: Vec<char> = shown.chars().collect();
+    // GitHub's mention filter: only ASCII `[A-Za-z0-9_]` is a word character before the `@`.
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
     for (i, w) in chars.windows(2).enumerate() {
-        if w[0] == '@' && (i == 0 || !chars[i - 1].is_alphanumeric()) {
+        if w[0] == '@' && (i == 0 || !word(chars[i - 1])) {
             assert!(!w[1].is_alphanumeric(), "mention in {out:?}");
         }
         if w[0] == '#' {
@@ -31,7 +35,19 @@ fuzz_target!(|text: &str| {
         !shown.to_ascii_lowercase().contains("://"),
         "autolink in {out:?}"
     );
+    let longest_hex = shown
+        .split(|c: char| !c.is_ascii_hexdigit())
+        .map(str::len)
+        .max()
+        .unwrap_or(0);
+    assert!(longest_hex < 7, "a commit SHA in {out:?}");
     let span = code(text);
+    for rendered in [&out, &span, &inline(text), &link(&out, text)] {
+        assert!(
+            !rendered.contains("<!--") && !rendered.contains("-->"),
+            "an HTML comment in {rendered:?}"
+        );
+    }
     let fence = span.chars().take_while(|&c| c == '`').count();
     let inner = &span[fence..span.len() - fence];
     assert!(

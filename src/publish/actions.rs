@@ -14,6 +14,17 @@ pub const SUMMARY_LIMIT: usize = 1024 * 1024;
 /// the way the issue is, so it too names every failing repository first.
 pub const SUMMARY_BUDGET: usize = 128 * 1024;
 
+/// A warning annotation (`::warning title=orgcheck::…`), shown on the run's page. The message
+/// is escaped as GitHub's toolkit escapes command data, so no text can end the command or
+/// start another one.
+pub fn warning(message: &str) -> String {
+    let data = message
+        .replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A");
+    format!("::warning title=orgcheck::{data}")
+}
+
 /// Append Markdown to the job summary file.
 pub fn append_summary(path: &Path, markdown: &str) -> std::io::Result<()> {
     let mut f = std::fs::OpenOptions::new()
@@ -65,4 +76,15 @@ pub fn write_outputs(path: &Path, outputs: &[(&str, String)]) -> std::io::Result
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_warning_is_one_command() {
+        assert_eq!(
+            super::warning("a%b\n::error::x"),
+            "::warning title=orgcheck::a%25b%0A::error::x"
+        );
+    }
 }

@@ -1,15 +1,19 @@
-//! One compliance issue per organization and policy, kept current: found by a hidden marker
-//! plus the `orgcheck` label (whatever its title has become), created when missing, its body
+//! One compliance issue per organization and policy, kept current. It is found by the marker
+//! that ends its body, the `orgcheck` label and its author: only an issue this run's identity
+//! opened is ever edited, so no look-alike can be taken over. Created when missing, its body
 //! rewritten only when the report changed, closed when all is compliant, reopened on a
-//! regression. Duplicates (two concurrent runs) are closed in favour of the oldest.
+//! regression; duplicates (two concurrent runs) are closed in favour of the oldest. What to do
+//! is planned first ([`super::plan`]), then applied or, in a dry run, printed.
 
 use http::Method;
 use serde_json::{Value, json};
 
+use super::footer::{self, Marker};
+use super::plan::{self, Action, Described, Found, Situation, StateChange};
 use super::state::{RunState, fingerprint};
 use crate::report::Report;
 use crate::report::view::Changes;
-use crate::source::github::{Client, GitHubError, Replay};
+use crate::source::github::{Client, GitHubError, Replay, query};
 
 /// GitHub refuses longer issue bodies with 422.
 pub const BODY_LIMIT: usize = 65_536;
@@ -22,6 +26,8 @@ const ACCEPT: &str = "application/vnd.github+json";
 pub struct Target {
     /// `OWNER/REPO`.
     pub repo: String,
+    /// What the issue reports on: its identity.
+    pub marker: Marker,
     /// Title for a new issue (an existing one keeps whatever title people gave it).
     pub title: String,
     /// Close the issue when everything is compliant.
@@ -39,28 +45,12 @@ pub struct Published {
     pub url: Option<String>,
     /// One line per action, for the log.
     pub actions: Vec<String>,
+    /// Issues left alone because someone else opened them, for warnings.
+    pub look_alikes: Vec<String>,
     /// Changes since the previous run, when the issue carried a state.
     pub changes: Option<Changes>,
     /// The body published (or that would be).
     pub body: Option<String>,
-}
-
-#[derive(Debug, Clone)]
-struct Issue {
-    number: u64,
-    url: String,
-    body: String,
-    open: bool,
-}
-
-/// The hidden line that identifies the issue of one source and policy.
-pub fn marker(report: &Report) -> String {
-    let clean = |s: &str| s.replace("--", "- -").replace('>', "");
-    format!(
-        "<!-- orgcheck:report source=\"{}\" policy=\"{}\" -->",
-        clean(&report.source),
-        clean(&report.policy)
-    )
 }
 
 /// A rendering without what changes every run by itself (the date), so an unchanged report
@@ -81,145 +71,167 @@ pub async fn publish(
     report: &Report,
     render: &Render<'_>,
 ) -> Result<Published, GitHubError> {
-    let marker = marker(report);
-    let mut found = list(client, &target.repo, &marker).await?;
-    found.sort_by_key(|i| i.number);
-    let mut out = Published::default();
-    let kept = found.first().cloned();
-    let previous = kept.as_ref().and_then(|i| RunState::decode(&i.body));
-    out.changes = previous.as_ref().map(|s| s.changes(report));
+    let me = viewer(client).await?;
+    let found = list(client, &target.repo, &target.marker).await?;
+    let (ours, others) = plan::split(found, &me);
+    let previous = ours.first().and_then(|i| RunState::decode(&i.state));
+    let mut out = Published {
+        changes: previous.as_ref().map(|s| s.changes(report)),
+        ..Published::default()
+    };
     // The state line has a fixed size for a given report, so measure it with a placeholder.
-    let tail_of =
-        |content: u64| format!("\n{marker}\n{}\n", RunState::of(report, content).encode());
-    let budget = BODY_LIMIT.saturating_sub(tail_of(0).chars().count() + 16);
-    let plain = render(None, budget);
-    let content = fingerprint(&comparable(&plain, &report.date));
+    let body_of = |shown: &str, content: u64| {
+        footer::compose(
+            shown,
+            &target.marker,
+            &RunState::of(report, content).encode(),
+        )
+    };
+    let budget = BODY_LIMIT.saturating_sub(body_of("", 0).chars().count() + 16);
+    let content = fingerprint(&comparable(&render(None, budget), &report.date));
     let none = Changes::default();
-    let shown = render(Some(out.changes.as_ref().unwrap_or(&none)), budget);
-    let body = format!("{shown}{}", tail_of(content));
-    let passing = report.is_passing();
-    out.body = Some(body.clone());
-
-    match &kept {
-        None if passing => out
-            .actions
-            .push("everything is compliant: no issue to open".into()),
-        None => {
-            let payload = json!({ "title": target.title, "body": body, "labels": [LABEL] });
-            if target.dry_run {
-                out.actions
-                    .push(format!("would create an issue in {}", target.repo));
-            } else {
-                let created = write(
-                    client,
-                    Method::POST,
-                    &issues_url(client, &target.repo),
-                    &payload,
-                    &target.repo,
-                )
-                .await?;
-                out.url = created
-                    .get("html_url")
-                    .and_then(Value::as_str)
-                    .map(str::to_string);
-                out.actions.push(format!(
-                    "created {}",
-                    out.url.as_deref().unwrap_or("the issue")
-                ));
-            }
+    let body = body_of(
+        &render(Some(out.changes.as_ref().unwrap_or(&none)), budget),
+        content,
+    );
+    let actions = plan::decide(&Situation {
+        ours: &ours,
+        others: &others,
+        previous: previous.map(|p| p.content),
+        content,
+        passing: report.is_passing(),
+        close_when_passing: target.close_when_passing,
+        reopen: target.reopen,
+    });
+    out.url = ours.first().map(|i| i.url.clone());
+    for action in &actions {
+        if !target.dry_run
+            && let Some(url) = apply(client, target, action, &body).await?
+        {
+            out.url = Some(url);
         }
-        Some(issue) => {
-            out.url = Some(issue.url.clone());
-            let mut patch = serde_json::Map::new();
-            let mut what = Vec::new();
-            if previous.as_ref().map(|p| p.content) != Some(content) {
-                patch.insert("body".into(), json!(body));
-                what.push("update the report");
-            }
-            if passing && issue.open && target.close_when_passing {
-                patch.insert("state".into(), json!("closed"));
-                patch.insert("state_reason".into(), json!("completed"));
-                what.push("close it: everything is compliant");
-            } else if !passing && !issue.open && target.reopen {
-                patch.insert("state".into(), json!("open"));
-                what.push("reopen it: something fails again");
-            }
-            if patch.is_empty() {
-                out.actions
-                    .push(format!("{} is up to date: no write", issue.url));
-            } else if target.dry_run {
-                out.actions
-                    .push(format!("would {} ({})", what.join(" and "), issue.url));
-            } else {
-                let url = format!("{}/{}", issues_url(client, &target.repo), issue.number);
-                write(
-                    client,
-                    Method::PATCH,
-                    &url,
-                    &Value::Object(patch),
-                    &target.repo,
-                )
-                .await?;
-                out.actions.push(format!("{} ({})", past(&what), issue.url));
-            }
+        let described = Described {
+            action,
+            done: !target.dry_run,
+            repo: &target.repo,
+            me: &me,
+        };
+        let line = match (action, &out.url) {
+            (Action::Create, Some(url)) if !target.dry_run => format!("created {url}"),
+            _ => described.to_string(),
+        };
+        if matches!(action, Action::LookAlike { .. }) {
+            out.look_alikes.push(line.clone());
         }
+        out.actions.push(line);
     }
+    out.body = Some(body);
+    Ok(out)
+}
 
-    // Duplicates from concurrent runs: keep the oldest, close the others pointing to it.
-    if let Some(kept) = &kept {
-        for dup in found.iter().skip(1).filter(|i| i.open) {
-            if target.dry_run {
-                out.actions.push(format!(
-                    "would close duplicate #{} in favour of #{}",
-                    dup.number, kept.number
-                ));
-                continue;
+/// Send one action's writes; the new issue's address for [`Action::Create`].
+async fn apply(
+    client: &Client,
+    target: &Target,
+    action: &Action,
+    body: &str,
+) -> Result<Option<String>, GitHubError> {
+    let repo = &target.repo;
+    let issue_url = |number: u64| format!("{}/{number}", issues_url(client, repo));
+    match action {
+        Action::NothingToOpen | Action::UpToDate { .. } | Action::LookAlike { .. } => Ok(None),
+        Action::Create => {
+            let payload = json!({ "title": target.title, "body": body, "labels": [LABEL] });
+            let created = write(
+                client,
+                Method::POST,
+                &issues_url(client, repo),
+                &payload,
+                repo,
+            )
+            .await?;
+            Ok(created
+                .get("html_url")
+                .and_then(Value::as_str)
+                .map(str::to_string))
+        }
+        Action::Update {
+            number,
+            body: new_body,
+            state,
+            ..
+        } => {
+            let mut patch = serde_json::Map::new();
+            if *new_body {
+                patch.insert("body".into(), json!(body));
             }
-            let base = format!("{}/{}", issues_url(client, &target.repo), dup.number);
-            let comment = json!({ "body": format!("Closing as a duplicate of #{}: orgcheck keeps one report issue per organization and policy.", kept.number) });
+            match state {
+                Some(StateChange::Close) => {
+                    patch.insert("state".into(), json!("closed"));
+                    patch.insert("state_reason".into(), json!("completed"));
+                }
+                Some(StateChange::Reopen) => {
+                    patch.insert("state".into(), json!("open"));
+                }
+                None => {}
+            }
+            write(
+                client,
+                Method::PATCH,
+                &issue_url(*number),
+                &Value::Object(patch),
+                repo,
+            )
+            .await?;
+            Ok(None)
+        }
+        Action::CloseDuplicate { number, keep } => {
+            let base = issue_url(*number);
+            let comment = json!({ "body": format!("Closing as a duplicate of #{keep}: orgcheck keeps one report issue per organization and policy.") });
             write(
                 client,
                 Method::POST,
                 &format!("{base}/comments"),
                 &comment,
-                &target.repo,
+                repo,
             )
             .await?;
-            write(
-                client,
-                Method::PATCH,
-                &base,
-                &json!({ "state": "closed", "state_reason": "not_planned" }),
-                &target.repo,
-            )
-            .await?;
-            out.actions.push(format!(
-                "closed duplicate #{} in favour of #{}",
-                dup.number, kept.number
-            ));
+            let close = json!({ "state": "closed", "state_reason": "not_planned" });
+            write(client, Method::PATCH, &base, &close, repo).await?;
+            Ok(None)
         }
     }
-    Ok(out)
 }
 
-fn past(what: &[&str]) -> String {
-    what.iter()
-        .map(|w| {
-            w.replacen("update", "updated", 1)
-                .replacen("close", "closed", 1)
-                .replacen("reopen", "reopened", 1)
+/// Who this run is on GitHub: the login issues it opens carry as their author.
+async fn viewer(client: &Client) -> Result<String, GitHubError> {
+    let answer = client.graphql(query::VIEWER, json!({}), true).await?;
+    answer
+        .data
+        .pointer("/viewer/login")
+        .and_then(Value::as_str)
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .ok_or_else(|| {
+            let why = answer
+                .errors
+                .first()
+                .map(|e| client.scrub(&e.message))
+                .unwrap_or_else(|| "no login in the answer".into());
+            GitHubError::Transport(format!(
+                "could not tell who these credentials are (GraphQL `viewer`): {why}; \
+                 publishing the issue needs a token or an App"
+            ))
         })
-        .collect::<Vec<_>>()
-        .join(" and ")
 }
 
 fn issues_url(client: &Client, repo: &str) -> String {
     client.rest_url(&format!("/repos/{repo}/issues"))
 }
 
-/// Every issue (open or closed) with the label whose body has the marker, across all pages.
-/// Not the search API: its index lags behind writes, so a fresh issue would be missed.
-async fn list(client: &Client, repo: &str, marker: &str) -> Result<Vec<Issue>, GitHubError> {
+/// Every issue (open or closed) with the label whose body ends with `marker`, across all
+/// pages. Not the search API: its index lags behind writes, so a fresh issue would be missed.
+async fn list(client: &Client, repo: &str, marker: &Marker) -> Result<Vec<Found>, GitHubError> {
     let mut url = Some(format!(
         "{}?labels={LABEL}&state=all&per_page=100",
         issues_url(client, repo)
@@ -234,28 +246,30 @@ async fn list(client: &Client, repo: &str, marker: &str) -> Result<Vec<Issue>, G
         }
         let items: Vec<Value> = serde_json::from_str(&answer.body)
             .map_err(|e| GitHubError::Transport(format!("unexpected issues answer: {e}")))?;
-        for item in items {
-            let body = item.get("body").and_then(Value::as_str).unwrap_or_default();
-            if item.get("pull_request").is_some() || !body.contains(marker) {
-                continue;
-            }
-            out.push(Issue {
-                number: item
-                    .get("number")
-                    .and_then(Value::as_u64)
-                    .unwrap_or_default(),
-                url: item
-                    .get("html_url")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_string(),
-                body: body.to_string(),
-                open: item.get("state").and_then(Value::as_str) == Some("open"),
-            });
-        }
+        out.extend(items.iter().filter_map(|item| found(item, marker)));
         url = next_link(answer.headers.get("link").and_then(|v| v.to_str().ok()));
     }
     Ok(out)
+}
+
+/// An issue of the listing, if its body ends with `marker` (a pull request never is one).
+fn found(item: &Value, marker: &Marker) -> Option<Found> {
+    if item.get("pull_request").is_some() {
+        return None;
+    }
+    let text = |key: &str| {
+        item.pointer(key)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+    };
+    let footer = footer::read(text("/body")).filter(|f| f.marker == marker.line())?;
+    Some(Found {
+        number: item.get("number").and_then(Value::as_u64)?,
+        url: text("/html_url").to_string(),
+        open: text("/state") == "open",
+        author: text("/user/login").to_string(),
+        state: footer.state.to_string(),
+    })
 }
 
 /// The `rel="next"` target of a `Link` header.

@@ -2,5 +2,7 @@
 //! step outputs.
 
 pub mod actions;
+pub mod footer;
 pub mod issue;
+pub mod plan;
 pub mod state;

@@ -216,14 +216,14 @@ impl RunState {
         )
     }
 
-    /// Read the hidden comment from an issue body, if there is a readable one (v2, or v1).
-    pub fn decode(body: &str) -> Option<Self> {
-        let (start, v1) = match body.find(PREFIX) {
-            Some(i) => (i + PREFIX.len(), false),
-            None => (body.find(PREFIX_V1)? + PREFIX_V1.len(), true),
+    /// Read a state line (v2, or v1), as [`crate::publish::footer::read`] finds it at the end
+    /// of an issue body: the whole line must be one state comment.
+    pub fn decode(line: &str) -> Option<Self> {
+        let (inner, v1) = match line.strip_prefix(PREFIX) {
+            Some(rest) => (rest, false),
+            None => (line.strip_prefix(PREFIX_V1)?, true),
         };
-        let rest = &body[start..];
-        let inner = &rest[..rest.find(SUFFIX)?];
+        let inner = inner.strip_suffix(SUFFIX)?;
         let mut state = RunState::default();
         let mut errored = None;
         for part in inner.split_whitespace() {
@@ -270,8 +270,9 @@ mod tests {
             expired: set(&[7]),
             content: 0xfeed,
         };
-        let body = format!("# Report\n\ntext\n{}\n", state.encode());
-        assert_eq!(RunState::decode(&body), Some(state));
+        assert_eq!(RunState::decode(&state.encode()), Some(state.clone()));
+        // Only a whole line is a state.
+        assert_eq!(RunState::decode(&format!("x {}", state.encode())), None);
         assert_eq!(RunState::decode("no state here"), None);
         assert_eq!(RunState::decode("<!-- orgcheck:state v2 f=!!! -->"), None);
         // A varint that never ends, or runs past 32 bits, is no state.

@@ -6,7 +6,12 @@
 //! in the rendered text, after Markdown escapes are gone, so a backslash cannot stop them. Like
 //! Renovate's dependency dashboard, we put a zero-width space (`&#8203;`) where it breaks the
 //! pattern and changes nothing a reader sees. The same breaks GFM's extended autolinks
-//! (`https://…`, `www.…`, `a@b.example`).
+//! (`https://…`, `www.…`, `a@b.example`) and GitHub's commit autolinks (a bare 7–40 hex SHA,
+//! `owner/repo@sha`).
+//!
+//! Nothing written here can contain `<!--` or `-->` in the raw body, inside code spans and
+//! link destinations too: the issue's marker and state are HTML comments, and text from a
+//! repository must not be able to open, close or imitate one.
 
 /// A zero-width space, as an entity so it survives any editor.
 const ZWSP: &str = "&#8203;";
@@ -15,30 +20,72 @@ const ZWSP: &str = "&#8203;";
 /// starts a line here, so `-`, `+` and `=` need nothing; `$` opens math.)
 const PUNCTUATION: &[char] = &['\\', '`', '*', '_', '[', ']', '|', '~', '$'];
 
+/// The same invisible break, as the character itself: inside a code span entities are not
+/// decoded, so only the raw character keeps the text reading the same.
+const ZWSP_CHAR: char = '\u{200B}';
+
+/// GitHub's SHA autolinks need at least 7 hex digits in a row.
+const SHA_MIN: usize = 7;
+
 /// Bidirectional overrides and isolates reorder what a reader sees ("Trojan Source").
 fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
 }
 
-/// Whether `rest` (what follows an `@`) starts like the domain of an email address.
+/// Whether `rest` (what follows an `@`) starts like the domain of an email address, as
+/// cmark-gfm's autolinker reads one: letters, digits, `.`, `-`, `_`, with a `.` followed by a
+/// letter or digit, ending in a letter (or `.`). So `ops@example.com` and `GH@.a-deadbeef`
+/// are addresses, `checkout@v4.1.1` is not.
 fn is_email_domain(rest: &[char]) -> bool {
-    let domain: String = rest
+    let domain: Vec<char> = rest
         .iter()
+        .copied()
         .take_while(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | '_'))
         .collect();
-    let domain = domain.trim_end_matches('.');
-    domain.contains('.')
+    let dotted = domain
+        .windows(2)
+        .any(|w| w[0] == '.' && w[1].is_alphanumeric());
+    dotted
         && domain
-            .rsplit('.')
-            .next()
-            .is_some_and(|last| !last.is_empty() && last.chars().all(char::is_alphabetic))
+            .last()
+            .is_some_and(|c| c.is_alphabetic() || *c == '.')
+}
+
+/// A word character as GitHub's mention filter sees one: ASCII `[A-Za-z0-9_]` only. In a Ruby
+/// regular expression `\W` matches every non-ASCII letter, so `é@user` is a mention.
+fn is_mention_word(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_'
+}
+
+/// For each character, whether a break goes before it so that no run of hex digits is long
+/// enough to be taken for a commit SHA: every sixth digit of a run of 7 or more.
+fn sha_breaks(chars: &[char]) -> Vec<bool> {
+    let mut breaks = vec![false; chars.len()];
+    let mut i = 0;
+    while i < chars.len() {
+        let run = chars[i..]
+            .iter()
+            .take_while(|c| c.is_ascii_hexdigit())
+            .count();
+        if run >= SHA_MIN {
+            for k in (i + SHA_MIN - 1..i + run).step_by(SHA_MIN - 1) {
+                breaks[k] = true;
+            }
+        }
+        i += run.max(1);
+    }
+    breaks
 }
 
 /// `s` as inert Markdown text for a table cell, a list item or a paragraph: one line.
 pub fn inert(s: &str) -> String {
     let chars: Vec<char> = s.chars().collect();
+    let breaks = sha_breaks(&chars);
     let mut out = String::with_capacity(s.len() + s.len() / 4);
     for (i, &c) in chars.iter().enumerate() {
+        if breaks[i] {
+            out.push_str(ZWSP);
+        }
         let next = chars.get(i + 1).copied();
         let before = |n: usize| -> String {
             chars[i.saturating_sub(n)..i]
@@ -55,10 +102,7 @@ pub fn inert(s: &str) -> String {
             '"' => out.push_str("&quot;"),
             // A mention needs a non-word character before the `@` (`checkout@v4` is none); an
             // email autolink needs a domain with a dot and a final label of letters.
-            '@' if i == 0
-                || !chars[i - 1].is_alphanumeric()
-                || is_email_domain(&chars[i + 1..]) =>
-            {
+            '@' if i == 0 || !is_mention_word(chars[i - 1]) || is_email_domain(&chars[i + 1..]) => {
                 out.push('@');
                 out.push_str(ZWSP);
             }
@@ -187,8 +231,12 @@ pub fn code(s: &str) -> String {
     } else {
         ""
     };
-    // `|` still splits a table row inside a code span in GFM.
-    let body = one_line.replace('|', "\\|");
+    // `|` still splits a table row inside a code span in GFM. An HTML comment's ends are
+    // broken by an invisible character, which a code span shows as nothing.
+    let body = one_line
+        .replace('|', "\\|")
+        .replace("<!--", &format!("<!{ZWSP_CHAR}--"))
+        .replace("-->", &format!("--{ZWSP_CHAR}>"));
     format!("{fence}{pad}{body}{pad}{fence}")
 }
 
@@ -212,6 +260,45 @@ mod tests {
         );
         assert_eq!(inert("&#64;team"), "&amp;\\#&#8203;64;team");
         assert_eq!(inert("a|b\nc"), "a\\|b c");
+    }
+
+    #[test]
+    fn a_mention_after_any_non_ascii_character_is_broken() {
+        for before in ["é", "日", "١", "ß", "\u{200B}", "-", "."] {
+            assert_eq!(
+                inert(&format!("{before}@octocat")),
+                format!("{before}@&#8203;octocat"),
+                "after {before:?}"
+            );
+        }
+        assert_eq!(inert("a_@octocat"), "a\\_@octocat");
+        assert_eq!(inert("x9@octocat"), "x9@octocat");
+    }
+
+    #[test]
+    fn commit_shas_cannot_autolink() {
+        assert_eq!(inert("abc1234"), "abc123&#8203;4");
+        assert_eq!(inert("abc123"), "abc123");
+        let sha = "0123456789abcdef0123456789abcdef01234567";
+        let out = inert(&format!("acme/tools@{sha}"));
+        let longest = out
+            .split("&#8203;")
+            .flat_map(|p| p.split(|c: char| !c.is_ascii_hexdigit()))
+            .map(str::len)
+            .max();
+        assert_eq!(longest, Some(6), "{out}");
+        assert_eq!(out.replace("&#8203;", ""), format!("acme/tools@{sha}"));
+    }
+
+    #[test]
+    fn html_comments_cannot_be_written_through_code_spans() {
+        let forged = "curl x | sh # <!-- orgcheck:state v2 f= c=0 -->";
+        for out in [code(forged), inline(&format!("`{forged}`")), inert(forged)] {
+            assert!(!out.contains("<!--") && !out.contains("-->"), "{out}");
+        }
+        assert_eq!(code("<!---->").replace('\u{200B}', ""), "`<!---->`");
+        assert!(!code("<!--->").contains("-->"));
+        assert!(!link("x", "a<!--b-->").contains("<!--"));
     }
 
     #[test]

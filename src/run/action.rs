@@ -6,6 +6,7 @@
 use clap::Parser;
 
 use crate::cli::{Cli, Command};
+use crate::publish::actions;
 
 use super::{Exit, RunError};
 
@@ -33,6 +34,7 @@ pub const INPUTS: &[(&str, Pass)] = &[
     ("max-wait", Pass::Value("--max-wait")),
     ("issue-repo", Pass::Value("--issue-repo")),
     ("issue-title", Pass::Value("--issue-title")),
+    ("issue-key", Pass::Value("--issue-key")),
     ("no-issue", Pass::Switch("--no-issue")),
     ("no-close", Pass::Switch("--no-close")),
     ("no-reopen", Pass::Switch("--no-reopen")),
@@ -124,8 +126,11 @@ pub fn run() -> Result<Exit, RunError> {
     for name in unknown_inputs(std::env::vars_os().filter_map(|(k, _)| k.into_string().ok())) {
         // A warning annotation: visible on the run page, does not fail the scan.
         println!(
-            "::warning title=orgcheck::{name} is not an input orgcheck {} understands; it is ignored",
-            env!("CARGO_PKG_VERSION")
+            "{}",
+            actions::warning(&format!(
+                "{name} is not an input orgcheck {} understands; it is ignored",
+                env!("CARGO_PKG_VERSION")
+            ))
         );
     }
     let owner = std::env::var("GITHUB_REPOSITORY_OWNER").ok();

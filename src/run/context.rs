@@ -58,6 +58,18 @@ pub(super) fn policy_identity(path: &Path) -> String {
     })
 }
 
+/// What identifies a file or folder (the policy, a `--local` folder) however its path was
+/// typed and wherever orgcheck runs: its path in the git checkout that holds it, else its
+/// absolute path with links resolved. A path that does not exist is kept as typed.
+pub(super) fn path_identity(path: &Path) -> String {
+    checkout(path).map(|(_, rel)| rel).unwrap_or_else(|| {
+        std::fs::canonicalize(path)
+            .unwrap_or_else(|_| path.to_path_buf())
+            .to_string_lossy()
+            .replace('\\', "/")
+    })
+}
+
 /// The git checkout that holds `path`, and `path` relative to it, if one does.
 fn checkout(path: &Path) -> Option<(std::path::PathBuf, String)> {
     let full = std::fs::canonicalize(path).ok()?;

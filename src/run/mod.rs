@@ -8,6 +8,7 @@ use crate::cli::{CheckArgs, Command, CommonArgs, Format, InspectArgs, InspectFor
 use crate::eval::{self, Context, Repository};
 use crate::policy::{self, Date, Policy, PolicyError};
 use crate::publish::actions;
+use crate::publish::footer::Marker;
 use crate::publish::issue::Target;
 use crate::report::markdown::{Limit, Renderer};
 use crate::report::view::{Changes, RunInfo};
@@ -148,6 +149,11 @@ fn scan(args: ScanArgs) -> Result<Exit, RunError> {
                     for action in &p.actions {
                         eprintln!("orgcheck: issue: {action}");
                     }
+                    if std::env::var("GITHUB_ACTIONS").as_deref() == Ok("true") {
+                        for look_alike in &p.look_alikes {
+                            eprintln!("{}", actions::warning(look_alike));
+                        }
+                    }
                     if target.dry_run
                         && let Some(body) = &p.body
                     {
@@ -212,8 +218,17 @@ fn publish_target(args: &ScanArgs, source: &str) -> Result<Option<Target>, RunEr
         );
     }
     let subject = source.split_once(':').map_or(source, |(_, s)| s);
+    let source_key = match &args.local {
+        Some(dir) => format!("local:{}", context::path_identity(dir)),
+        None => source.to_string(),
+    };
+    let key = p
+        .issue_key
+        .clone()
+        .unwrap_or_else(|| context::path_identity(&args.common.policy));
     Ok(Some(Target {
         repo,
+        marker: Marker::new(&source_key, &key),
         title: p
             .issue_title
             .clone()

@@ -87,12 +87,18 @@ pub fn files_query(files: &[usize]) -> String {
     )
 }
 
+/// Who the credentials are: a user's login, or `<slug>[bot]` for an App's installation token
+/// (`GITHUB_TOKEN` included). Unlike REST `GET /user`, which installation tokens may not call,
+/// it answers for both, so the author is compared with one value.
+pub const VIEWER: &str = "query Viewer {\n  viewer { login }\n}";
+
 /// Every document orgcheck sends, for the schema test: the fixed ones, and [`files_query`]
 /// in a representative shape.
 pub fn documents() -> Vec<(&'static str, String)> {
     vec![
         ("OrgRepos", ORG_REPOS.to_string()),
         ("Files", files_query(&[2, 1, 4])),
+        ("Viewer", VIEWER.to_string()),
     ]
 }
 

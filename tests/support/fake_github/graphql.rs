@@ -118,10 +118,17 @@ fn actions_tree(r: &super::FakeRepo) -> Value {
         "name": name, "type": "tree", "object": { "entries": entries } })).collect::<Vec<_>>() })
 }
 
-pub(super) fn graphql(s: &mut State, body: &str) -> Answer {
+pub(super) fn graphql(s: &mut State, body: &str, login: &str) -> Answer {
     let request: Value = serde_json::from_str(body).unwrap_or(Value::Null);
     let query = request["query"].as_str().unwrap_or("");
     let vars = &request["variables"];
+    if query.starts_with("query Viewer ") {
+        return (
+            200,
+            rate_headers(s, "graphql", false),
+            json!({ "data": { "viewer": { "login": login } } }).to_string(),
+        );
+    }
     if query.starts_with("query Files(") {
         return files(s, vars);
     }

@@ -1,5 +1,5 @@
 //! The fake's issues API: list with labels, state and pagination (Link header), create,
-//! update, comment; GitHub's 422 for bodies over 65,536 characters.
+//! update, comment, each issue with the author whose token opened it; GitHub's 422 for bodies over 65,536 characters.
 
 use axum::http::Method;
 use serde_json::{Value, json};
@@ -14,7 +14,8 @@ fn issue_json(s: &State, i: &FakeIssue) -> Value {
         "title": i.title, "body": i.body, "state": i.state,
         "state_reason": if i.state == "closed" { json!("completed") } else { Value::Null },
         "labels": i.labels.iter().map(|l| json!({ "name": l, "color": "ededed" })).collect::<Vec<_>>(),
-        "comments": i.comments.len(), "user": { "login": "orgcheck[bot]", "type": "Bot" },
+        "comments": i.comments.len(),
+        "user": { "login": i.author, "type": if i.author.ends_with("[bot]") { "Bot" } else { "User" } },
         "created_at": format!("2026-01-{:02}T00:00:00Z", (i.number % 28) + 1),
     });
     if i.pull_request {
@@ -32,6 +33,7 @@ fn query_param<'q>(query: &'q str, key: &str) -> Option<&'q str> {
 /// GitHub's issues API for the one repository the fake keeps issues for.
 pub(super) fn issues_route(
     s: &mut State,
+    login: &str,
     method: &Method,
     rest: &str,
     query: &str,
@@ -129,6 +131,7 @@ pub(super) fn issues_route(
                     .unwrap_or_default(),
                 comments: Vec::new(),
                 pull_request: false,
+                author: login.into(),
             };
             let v = issue_json(s, &issue);
             s.issues.push(issue);

@@ -75,6 +75,8 @@ impl FakeRepo {
 #[derive(Debug, Clone)]
 pub struct FakeApp {
     pub app_id: u64,
+    /// Its slug: issues it opens are by `<slug>[bot]`.
+    pub slug: String,
     pub installation_id: u64,
     /// The installation token it mints.
     pub token: String,
@@ -168,6 +170,8 @@ pub struct FakeIssue {
     pub labels: Vec<String>,
     pub comments: Vec<String>,
     pub pull_request: bool,
+    /// Who opened it (`user.login`): a user's login or an App's `<slug>[bot]`.
+    pub author: String,
 }
 
 /// A request as the fake saw it.
@@ -193,6 +197,10 @@ pub struct State {
     pub latency: Duration,
     /// The token requests must carry (`None`: any or none).
     pub token: Option<String>,
+    /// Who `token` (or, with `token: None`, any request) is.
+    pub login: String,
+    /// Other accounts, as (token, login): requests with their tokens are theirs.
+    pub users: Vec<(String, String)>,
     pub app: Option<FakeApp>,
     /// (which requests, how many matching requests to let through first, the fault)
     pub faults: VecDeque<(On, usize, Fault)>,
@@ -223,6 +231,8 @@ impl State {
             graphql_path: "/graphql".into(),
             latency: Duration::ZERO,
             token: None,
+            login: "orgcheck-runner".into(),
+            users: Vec::new(),
             app: None,
             faults: VecDeque::new(),
             heavy_page_limit: None,
@@ -327,11 +337,13 @@ impl FakeGitHub {
         self.state.lock().unwrap().log.clone()
     }
 
-    /// Requests that change something (anything but GET).
+    /// Requests that change something: anything but GET, and but GraphQL, where orgcheck sends
+    /// only queries.
     pub fn writes(&self) -> Vec<Logged> {
+        let graphql = self.state.lock().unwrap().graphql_path.clone();
         self.log()
             .into_iter()
-            .filter(|l| l.method != "GET")
+            .filter(|l| l.method != "GET" && !l.path.starts_with(&graphql))
             .collect()
     }
 
@@ -509,19 +521,37 @@ pub(crate) fn serve_fault(s: &State, fault: Fault, is_graphql: bool) -> Answer {
     }
 }
 
-fn authorized(s: &State, headers: &HeaderMap) -> bool {
+fn bearer(headers: &HeaderMap) -> &str {
     let got = headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let token = got
-        .strip_prefix("Bearer ")
+    got.strip_prefix("Bearer ")
         .or_else(|| got.strip_prefix("token "))
-        .unwrap_or("");
+        .unwrap_or("")
+}
+
+fn authorized(s: &State, headers: &HeaderMap) -> bool {
+    let token = bearer(headers);
+    if s.users.iter().any(|(t, _)| t == token) {
+        return true;
+    }
     match (&s.token, &s.app) {
         (_, Some(app)) => token == app.token,
         (Some(t), None) => token == t,
         (None, None) => true,
+    }
+}
+
+/// Who a request is, as GitHub's `viewer` and an issue's `user.login` say.
+pub(crate) fn login_of(s: &State, headers: &HeaderMap) -> String {
+    let token = bearer(headers);
+    if let Some((_, login)) = s.users.iter().find(|(t, _)| t == token) {
+        return login.clone();
+    }
+    match &s.app {
+        Some(app) if token == app.token => format!("{}[bot]", app.slug),
+        _ => s.login.clone(),
     }
 }
 
@@ -636,9 +666,11 @@ fn route(
             error_body("Bad credentials"),
         );
     }
+    let login = login_of(s, headers);
     if let Some(rest) = rest.as_deref()
         && let Some(answer) = issues::issues_route(
             s,
+            &login,
             method,
             rest,
             uri.query().unwrap_or(""),
@@ -652,7 +684,7 @@ fn route(
         return answer;
     }
     if is_graphql && method == Method::POST {
-        return graphql::graphql(s, body);
+        return graphql::graphql(s, body, &login);
     }
     if let Some(rest) = rest
         && method == Method::GET
