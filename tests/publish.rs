@@ -4,117 +4,11 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use support::fake_github::{FakeGitHub, FakeIssue, FakeRepo, State};
+use support::publish_env::{Env, TOKEN, copy_dir};
 use support::{code, root, stderr};
-
-const TOKEN: &str = "ghp_publish_CANARY_4242424242";
-const FIXED: &str = "version: 2.1\njobs:\n  build:\n    steps:\n      - checkout\n      - run: make test\n      - run: gitleaks detect\n";
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
-struct Env {
-    dir: tempfile::TempDir,
-    fake: FakeGitHub,
-}
-
-impl Env {
-    fn new() -> Self {
-        let mut state = State::new("acme", Vec::new());
-        state.token = Some(TOKEN.into());
-        let env = Env {
-            dir: tempfile::tempdir().unwrap(),
-            fake: FakeGitHub::start(state),
-        };
-        copy_dir(&root().join("examples/demo-org"), &env.org());
-        env
-    }
-    fn org(&self) -> PathBuf {
-        self.dir.path().join("org")
-    }
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-    /// `scan --local` of the copied demo org, publishing to acme/compliance.
-    fn run(&self, extra: &[&str]) -> Output {
-        let org = self.org();
-        let api = self.fake.api_url();
-        let summary = self.path("summary.md");
-        let outputs = self.path("outputs.txt");
-        let report = self.path("report.json");
-        let mut args = vec!["scan", "--local", org.to_str().unwrap()];
-        if !extra.contains(&"--policy") {
-            args.extend(["--policy", "policy.example.toml"]);
-        }
-        args.extend([
-            "--issue-repo",
-            "acme/compliance",
-            "--api-url",
-            &api,
-            "--format",
-            "json",
-        ]);
-        args.extend(["--output", report.to_str().unwrap()]);
-        args.extend_from_slice(extra);
-        let out = Command::new(env!("CARGO_BIN_EXE_orgcheck"))
-            .args(&args)
-            .current_dir(root())
-            .env("ORGCHECK_TODAY", "2026-11-27")
-            .env("ORGCHECK_WAIT_SCALE", "0.001")
-            .env("GITHUB_TOKEN", TOKEN)
-            .env("GITHUB_STEP_SUMMARY", &summary)
-            .env("GITHUB_OUTPUT", &outputs)
-            .env_remove("GITHUB_ACTIONS")
-            .env_remove("GITHUB_API_URL")
-            .env_remove("GITHUB_GRAPHQL_URL")
-            .output()
-            .unwrap();
-        for text in [
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr(&out),
-            self.read("summary.md"),
-            self.read("report.json"),
-        ] {
-            assert!(!text.contains(TOKEN), "the token leaked");
-        }
-        out
-    }
-    fn read(&self, name: &str) -> String {
-        std::fs::read_to_string(self.path(name)).unwrap_or_default()
-    }
-    /// Fix one demo repository: replace its CI with a compliant config.
-    fn fix(&self, name: &str) {
-        let dir = self.org().join(name);
-        std::fs::remove_dir_all(&dir).unwrap();
-        std::fs::create_dir_all(dir.join(".circleci")).unwrap();
-        std::fs::write(dir.join(".circleci/config.yml"), FIXED).unwrap();
-    }
-    /// Fix every failing demo repository.
-    fn make_compliant(&self) {
-        for bad in [
-            "payments",
-            "mobile-app",
-            "monorepo",
-            "old-reports",
-            "data-pipeline",
-        ] {
-            self.fix(bad);
-        }
-    }
-}
 
 #[test]
 fn creates_then_leaves_alone_then_updates() {

@@ -73,4 +73,5 @@ pub fn code(o: &Output) -> i32 {
 }
 pub mod fake_github;
 pub mod hostile;
+pub mod publish_env;
 pub mod tls;
