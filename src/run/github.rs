@@ -45,10 +45,12 @@ pub fn connection(args: &GitHubArgs) -> Result<Connection, GitHubError> {
         .clone()
         .or_else(|| env("ORGCHECK_APP_PRIVATE_KEY"));
     let auth = match (app_id, key) {
-        (Some(app_id), Some(key)) => Auth::App {
-            app_id,
-            key_pem: read_key(&key)?,
-        },
+        (Some(app_id), Some(key)) => {
+            let key_pem = read_key(&key)?;
+            // A key that cannot sign is a usage error now, not after a long scan.
+            github::check_app_key(&key_pem)?;
+            Auth::App { app_id, key_pem }
+        }
         (Some(_), None) => {
             return Err(GitHubError::Config(
                 "--app-id needs --app-private-key (or $ORGCHECK_APP_PRIVATE_KEY)".into(),
@@ -90,7 +92,7 @@ pub fn connection(args: &GitHubArgs) -> Result<Connection, GitHubError> {
 fn extra_roots(ca_cert: Option<&str>) -> Result<ExtraRoots, GitHubError> {
     let mut roots = ExtraRoots::default();
     if let Some(value) = ca_cert {
-        if value.trim_start().starts_with("-----BEGIN") {
+        if value.contains("-----BEGIN") {
             roots.add_pem(value.as_bytes(), "--ca-cert")?;
         } else {
             add_path(&mut roots, Path::new(value), "--ca-cert", true)?;
@@ -141,20 +143,40 @@ fn add_path(
     }
 }
 
-/// The PEM itself, or the file it is in.
+/// The PEM itself (anything with a `-----BEGIN` line, however its breaks were kept), or the
+/// file it is in.
 fn read_key(value: &str) -> Result<String, GitHubError> {
-    if value.trim_start().starts_with("-----BEGIN") {
+    if value.contains("-----BEGIN") {
         return Ok(value.to_string());
     }
-    std::fs::read_to_string(value).map_err(|e| {
-        // Only a short single-line value is shown: anything else may be key material.
-        let shown = if value.len() < 200 && !value.contains('\n') {
-            value
-        } else {
-            "(value)"
-        };
-        GitHubError::Config(format!("cannot read --app-private-key file {shown}: {e}"))
+    std::fs::read_to_string(value.trim()).map_err(|e| {
+        GitHubError::Config(format!(
+            "--app-private-key (or $ORGCHECK_APP_PRIVATE_KEY) is neither a PEM key (no -----BEGIN \
+             line) nor a file that can be read{}: {e}",
+            shown_path(value)
+        ))
     })
+}
+
+/// ` (PATH)` when `value` looks like a path and like nothing else: short, one word, and
+/// without the long runs of letters and digits that key material is made of (a path's `/`,
+/// `.`, `-` and `_` break them). Otherwise nothing, since a key pasted without its BEGIN line
+/// must not be printed.
+fn shown_path(value: &str) -> String {
+    let longest_base64_run = value
+        .split(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '=')))
+        .map(str::len)
+        .max()
+        .unwrap_or(0);
+    let path_like = value.len() <= 120
+        && !value.contains(char::is_whitespace)
+        && !value.contains('\\')
+        && longest_base64_run < 24;
+    if path_like {
+        format!(" ({value})")
+    } else {
+        String::new()
+    }
 }
 
 /// A connection to GitHub with its own runtime (the only async part of orgcheck).

@@ -107,8 +107,12 @@ fn scan(args: ScanArgs) -> Result<Exit, RunError> {
         (None, Some(org)) => format!("org:{org}"),
         (None, None) => unreachable!("clap requires --local or --org"),
     };
-    // Usage problems surface before a long scan, not after it.
+    // Usage problems surface before a long scan, not after it: the target, and credentials
+    // (an App key that cannot sign) when GitHub will be used.
     let target = publish_target(&args, &source)?;
+    if target.is_some() || args.org.is_some() {
+        github::connection(&args.github)?;
+    }
     let mut session: Option<github::Session> = None;
     let (repos, incomplete) = match (&args.local, &args.org) {
         (Some(dir), _) => (source::local::scan_dir(dir)?, None),

@@ -106,6 +106,12 @@ impl std::fmt::Debug for Auth {
     }
 }
 
+/// Whether `pem` is a private key an App can sign with; the error says why not, quoting none
+/// of it.
+pub fn check_app_key(pem: &str) -> Result<(), GitHubError> {
+    jwt::AppKey::from_pem(pem).map(|_| ())
+}
+
 /// The GraphQL URL that belongs to a REST base, following GitHub's layouts: `…/graphql` on
 /// github.com, `https://HOST/api/graphql` for GHES's `https://HOST/api/v3`.
 pub fn graphql_url_for(api_url: &str) -> String {

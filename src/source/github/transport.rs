@@ -36,8 +36,9 @@ impl ExtraRoots {
         for cert in CertificateDer::pem_slice_iter(pem) {
             let cert = cert.map_err(|e| {
                 GitHubError::Config(format!(
-                    "{origin}: not a PEM certificate file ({e}); give a file of \
-                     -----BEGIN CERTIFICATE----- blocks"
+                    "{origin}: not a PEM certificate file ({}); give a file of \
+                     -----BEGIN CERTIFICATE----- blocks",
+                    pem_problem(&e)
                 ))
             })?;
             self.0.push(cert);
@@ -107,4 +108,17 @@ pub fn build(base: &str, token: Option<&str>, extra: &ExtraRoots) -> Result<Octo
         .with_auth(AuthState::None)
         .build()
         .map_err(|e| GitHubError::Config(format!("cannot set up the HTTP client: {e}")))
+}
+
+/// What is wrong with a PEM file, in fixed words: rustls's own messages quote the offending
+/// line as decimal bytes, and a private key passed here by mistake must not reach a log.
+fn pem_problem(e: &rustls::pki_types::pem::Error) -> &'static str {
+    use rustls::pki_types::pem::Error;
+    match e {
+        Error::MissingSectionEnd { .. } => "a -----BEGIN block has no -----END line",
+        Error::IllegalSectionStart { .. } => "a -----BEGIN line is malformed",
+        Error::Base64Decode(_) => "a block is not base64",
+        Error::SectionTooLarge => "a block is too large",
+        _ => "it cannot be read as PEM",
+    }
 }
