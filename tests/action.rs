@@ -195,3 +195,37 @@ fn every_output_is_written() {
         );
     }
 }
+
+/// The README's workflow, between its ```yaml fence and the next fence.
+fn readme_workflow() -> String {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let start = readme
+        .find("```yaml\nname: CI compliance\n")
+        .expect("the README shows the workflow")
+        + "```yaml\n".len();
+    let end = start + readme[start..].find("```\n").unwrap();
+    readme[start..end].to_string()
+}
+
+#[test]
+fn the_readme_workflow_is_the_example_and_pins_the_action_by_commit() {
+    let example = std::fs::read_to_string(root().join("examples/workflows/orgcheck.yml")).unwrap();
+    let body: String = example
+        .lines()
+        .skip_while(|l| l.starts_with('#'))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_eq!(readme_workflow(), body, "README and example differ");
+    // `uses: orgcheck/orgcheck-action@<40 hex> # vX.Y.Z`: zizmor's and orgcheck's own
+    // pinning rules accept it, and Dependabot keeps it current.
+    let line = body
+        .lines()
+        .find(|l| l.contains("orgcheck/orgcheck-action@"))
+        .expect("the workflow uses the Action");
+    let pin = regex::Regex::new(r"uses: orgcheck/orgcheck-action@[0-9a-f]{40} # v\d+\.\d+\.\d+$")
+        .unwrap();
+    assert!(
+        pin.is_match(line),
+        "not pinned by commit with its tag: {line}"
+    );
+}
