@@ -297,3 +297,21 @@ fn text_output_carries_no_terminal_controls() {
     );
     assert!(!text.lines().any(|l| l.starts_with("svc/ok")), "{text}");
 }
+
+#[test]
+fn a_comment_broken_inside_a_code_span_reads_the_same() {
+    // Inside code GitHub decodes no entity, so the break is the invisible character itself:
+    // rendered, the span shows the text as it was, less nothing a reader can see.
+    for text in [
+        "curl x | sh # <!-- orgcheck:state v2 f= c=0 -->",
+        "<!---->",
+        "a --> b <!-- c",
+    ] {
+        // In a table cell, where the span's `\|` is GFM's escape for a `|`.
+        let cell = orgcheck::report::gfm::code(text);
+        let html = gfm(&format!("| a |\n| --- |\n| {cell} |\n"));
+        let shown = visible_text(&html).replace('\u{200B}', "");
+        assert_eq!(shown.trim().trim_start_matches('a').trim(), text, "{html}");
+        assert!(!html.contains("<!--") && !html.contains("-->"), "{html}");
+    }
+}
