@@ -28,11 +28,13 @@ fn write(path: &Path, bytes: &[u8]) {
     std::fs::write(path, bytes).unwrap();
 }
 
-fn main() {
-    let base = std::env::temp_dir().join(format!("orgcheck-hostile-{}", std::process::id()));
+type Make = Box<dyn Fn(&Path)>;
+
+// A table of cases, one entry each: split, it would no longer read as one table.
+#[allow(clippy::too_many_lines)]
+fn cases() -> Vec<(&'static str, Make)> {
     let circle = |repo: &Path, text: &[u8]| write(&repo.join(".circleci/config.yml"), text);
-    type Make = Box<dyn Fn(&Path)>;
-    let cases: Vec<(&str, Make)> = vec![
+    vec![
         (
             "byte-order mark",
             Box::new(move |r: &Path| circle(r, format!("\u{feff}{GOOD}").as_bytes())),
@@ -140,7 +142,12 @@ fn main() {
                 std::os::unix::fs::symlink(".", r.join(".github/workflows")).unwrap();
             }),
         ),
-    ];
+    ]
+}
+
+fn main() {
+    let base = std::env::temp_dir().join(format!("orgcheck-hostile-{}", std::process::id()));
+    let cases = cases();
     let bin = env!("CARGO_BIN_EXE_orgcheck");
     let timed = Path::new("/usr/bin/time").exists();
     println!("| input | result | wall | peak RSS |\n|---|---|---:|---:|");

@@ -6,6 +6,7 @@
 #[path = "../tests/support/fake_github/mod.rs"]
 mod fake_github;
 
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -79,6 +80,20 @@ fn main() {
         let _ = std::fs::remove_dir_all(&store);
     }
 
+    let starts = time_starts(&image, &dir);
+    println!(
+        "image bench: {image}: {:.1} MB ({:.1} MB gzipped); load {:.0} ms; start to first request {:.0} ms (medians of {RUNS})",
+        size as f64 / 1e6,
+        gz.parse::<f64>().unwrap_or(0.0) / 1e6,
+        median(loads).as_secs_f64() * 1e3,
+        median(starts).as_secs_f64() * 1e3,
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Start the Action's container `RUNS` times as GitHub's runner does, against a fake GitHub,
+/// and time each start to its first request.
+fn time_starts(image: &str, dir: &Path) -> Vec<Duration> {
     let fake = FakeGitHub::start(State::new(
         "bench",
         vec![FakeRepo::new("a").circleci("version: 2.1\njobs:\n  b:\n    steps: [checkout]\n")],
@@ -114,7 +129,7 @@ fn main() {
                 "INPUT_NO-ISSUE=true",
             ])
             .args(["-e", &format!("GITHUB_API_URL={}", fake.origin())])
-            .arg(&image)
+            .arg(image)
             .arg("action")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -130,12 +145,5 @@ fn main() {
         starts.push(start.elapsed());
         child.wait().unwrap();
     }
-    println!(
-        "image bench: {image}: {:.1} MB ({:.1} MB gzipped); load {:.0} ms; start to first request {:.0} ms (medians of {RUNS})",
-        size as f64 / 1e6,
-        gz.parse::<f64>().unwrap_or(0.0) / 1e6,
-        median(loads).as_secs_f64() * 1e3,
-        median(starts).as_secs_f64() * 1e3,
-    );
-    let _ = std::fs::remove_dir_all(&dir);
+    starts
 }

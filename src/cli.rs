@@ -116,6 +116,7 @@ pub enum PolicyCommand {
         /// The rule's id. `--id NEW` renames it (exemptions that name it follow).
         #[arg(value_name = "ID")]
         rule: String,
+        /// The rule fields to set.
         #[command(flatten)]
         fields: RuleArgs,
     },
@@ -173,6 +174,7 @@ pub enum PolicyCommand {
         /// Judge both policies on a GitHub organization.
         #[arg(long, value_name = "ORG")]
         org: Option<String>,
+        /// How to reach GitHub.
         #[command(flatten)]
         github: GitHubArgs,
         /// Output format.
@@ -259,6 +261,36 @@ pub enum DiffFormat {
     Json,
 }
 
+/// Where a scan's repositories come from: one of `--local` and `--org`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScanSource {
+    /// A folder whose subfolders are repositories.
+    Local(PathBuf),
+    /// A GitHub organization.
+    Org(String),
+}
+
+impl ScanSource {
+    /// `local:DIR` or `org:NAME`, as reports name what they scanned.
+    pub fn label(&self) -> String {
+        match self {
+            ScanSource::Local(dir) => format!("local:{}", dir.display()),
+            ScanSource::Org(org) => format!("org:{org}"),
+        }
+    }
+}
+
+impl ScanArgs {
+    /// The source, which clap's `source` group makes exactly one of `--local` and `--org`.
+    pub fn source(&self) -> ScanSource {
+        match (&self.local, &self.org) {
+            (Some(dir), _) => ScanSource::Local(dir.clone()),
+            (None, Some(org)) => ScanSource::Org(org.clone()),
+            (None, None) => unreachable!("clap requires --local or --org"),
+        }
+    }
+}
+
 /// Where the repositories of a scan come from.
 #[derive(Debug, Args)]
 #[command(group(clap::ArgGroup::new("source").required(true).args(["local", "org"])))]
@@ -271,12 +303,15 @@ pub struct ScanArgs {
     #[arg(long, value_name = "ORG", help_heading = "Source")]
     pub org: Option<String>,
 
+    /// How to reach GitHub.
     #[command(flatten)]
     pub github: GitHubArgs,
 
+    /// Where the report is published.
     #[command(flatten)]
     pub publish: PublishArgs,
 
+    /// Options every report-writing command takes.
     #[command(flatten)]
     pub common: CommonArgs,
 }
@@ -415,6 +450,7 @@ pub struct CheckArgs {
     #[arg(default_value = ".")]
     pub path: PathBuf,
 
+    /// Options every report-writing command takes.
     #[command(flatten)]
     pub common: CommonArgs,
 }

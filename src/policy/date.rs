@@ -30,14 +30,9 @@ impl Date {
         .then_some(date)
     }
 
-    /// Today in UTC, or `ORGCHECK_TODAY` (YYYY-MM-DD) when set, so runs can be reproduced.
+    /// Today in UTC, by the system clock. (`ORGCHECK_TODAY` is read where the environment is,
+    /// in `run`.)
     pub fn today() -> Date {
-        if let Some(d) = std::env::var("ORGCHECK_TODAY")
-            .ok()
-            .and_then(|s| Date::parse(&s))
-        {
-            return d;
-        }
         let secs = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs())

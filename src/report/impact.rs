@@ -177,40 +177,48 @@ pub fn render_markdown(diff: &PolicyDiff, impact: Option<&Impact>) -> String {
         out.push('\n');
     }
     if let Some(impact) = impact {
-        out.push_str(&format!(
-            "### Impact on {} repositories\n\n",
-            impact.repositories
-        ));
-        if impact.changes.is_empty() {
-            out.push_str("No repository or job changes status.\n");
-        } else {
-            out.push_str("| Repository | Before | After | Jobs |\n| --- | --- | --- | --- |\n");
-            for c in &impact.changes {
-                let jobs: Vec<String> = c
-                    .jobs
-                    .iter()
-                    .map(|j| {
-                        let mut parts = Vec::new();
-                        if !j.newly_missing.is_empty() {
-                            parts.push(format!("now fails {}", j.newly_missing.join(", ")));
-                        }
-                        if !j.no_longer_missing.is_empty() {
-                            parts.push(format!(
-                                "no longer fails {}",
-                                j.no_longer_missing.join(", ")
-                            ));
-                        }
-                        format!("{}: {}", esc(&j.job), parts.join("; "))
-                    })
-                    .collect();
-                out.push_str(&format!(
-                    "| {} | {} | {} | {} |\n",
-                    esc(&c.name),
-                    status(c.old),
-                    status(c.new),
-                    jobs.join("<br>")
-                ));
-            }
+        out.push_str(&impact_markdown(impact));
+    }
+    out
+}
+
+/// Which repositories and jobs change status, as a table.
+fn impact_markdown(impact: &Impact) -> String {
+    let esc = super::markdown::escape;
+    let mut out = String::new();
+    out.push_str(&format!(
+        "### Impact on {} repositories\n\n",
+        impact.repositories
+    ));
+    if impact.changes.is_empty() {
+        out.push_str("No repository or job changes status.\n");
+    } else {
+        out.push_str("| Repository | Before | After | Jobs |\n| --- | --- | --- | --- |\n");
+        for c in &impact.changes {
+            let jobs: Vec<String> = c
+                .jobs
+                .iter()
+                .map(|j| {
+                    let mut parts = Vec::new();
+                    if !j.newly_missing.is_empty() {
+                        parts.push(format!("now fails {}", j.newly_missing.join(", ")));
+                    }
+                    if !j.no_longer_missing.is_empty() {
+                        parts.push(format!(
+                            "no longer fails {}",
+                            j.no_longer_missing.join(", ")
+                        ));
+                    }
+                    format!("{}: {}", esc(&j.job), parts.join("; "))
+                })
+                .collect();
+            out.push_str(&format!(
+                "| {} | {} | {} | {} |\n",
+                esc(&c.name),
+                status(c.old),
+                status(c.new),
+                jobs.join("<br>")
+            ));
         }
     }
     out

@@ -5,7 +5,9 @@ use std::path::{Component, Path};
 use std::time::Instant;
 
 use crate::cli::CommonArgs;
+use crate::policy::Date;
 use crate::report::view::RunInfo;
+use crate::source::SourceError;
 
 /// The run's links and facts. In GitHub Actions: the workflow run
 /// (`$GITHUB_SERVER_URL/$GITHUB_REPOSITORY/actions/runs/$GITHUB_RUN_ID`), and the policy file at
@@ -56,6 +58,20 @@ pub(super) fn policy_identity(path: &Path) -> String {
             .collect();
         parts.join("/").replace("//", "/")
     })
+}
+
+/// The day policies are judged on: `$ORGCHECK_TODAY` (YYYY-MM-DD) when set, so a run can be
+/// reproduced, else today in UTC. A value that is no date is refused rather than ignored.
+pub(super) fn today() -> Result<Date, SourceError> {
+    match std::env::var("ORGCHECK_TODAY") {
+        Ok(text) if !text.trim().is_empty() => Date::parse(text.trim()).ok_or_else(|| {
+            SourceError::Invalid(format!(
+                "$ORGCHECK_TODAY is `{}`, not a date: give YYYY-MM-DD, or unset it",
+                text.trim()
+            ))
+        }),
+        _ => Ok(Date::today()),
+    }
 }
 
 /// What identifies a file or folder (the policy, a `--local` folder) however its path was

@@ -4,12 +4,14 @@
 use std::io::Write;
 use std::path::Path;
 
-use crate::cli::{CheckArgs, Command, CommonArgs, Format, InspectArgs, InspectFormat, ScanArgs};
+use crate::cli::{
+    CheckArgs, Command, CommonArgs, Format, InspectArgs, InspectFormat, ScanArgs, ScanSource,
+};
 use crate::eval::{self, Context, Repository};
-use crate::policy::{self, Date, Policy, PolicyError};
+use crate::policy::{self, Policy, PolicyError};
 use crate::publish::actions;
 use crate::publish::footer::Marker;
-use crate::publish::issue::Target;
+use crate::publish::issue::{Published, Target};
 use crate::report::markdown::{Limit, Renderer};
 use crate::report::view::{Changes, RunInfo};
 use crate::report::{self, Report, inspect::FileView};
@@ -102,76 +104,32 @@ fn scan(args: ScanArgs) -> Result<Exit, RunError> {
     let policy = load_policy(&args.common.policy)?;
     let renderer = renderer(&args.common)?;
     let quiet = args.common.quiet;
-    let source = match (&args.local, &args.org) {
-        (Some(dir), _) => format!("local:{}", dir.display()),
-        (None, Some(org)) => format!("org:{org}"),
-        (None, None) => unreachable!("clap requires --local or --org"),
-    };
+    context::today()?;
+    let scanned = args.source();
+    let source = scanned.label();
     // Usage problems surface before a long scan, not after it: the target, and credentials
     // (an App key that cannot sign) when GitHub will be used.
     let target = publish_target(&args, &source)?;
-    if target.is_some() || args.org.is_some() {
+    if target.is_some() || matches!(scanned, ScanSource::Org(_)) {
         github::connection(&args.github)?;
     }
-    let mut session: Option<github::Session> = None;
-    let (repos, incomplete) = match (&args.local, &args.org) {
-        (Some(dir), _) => (source::local::scan_dir(dir)?, None),
-        (_, Some(org)) => {
+    let (repos, incomplete, session) = match &scanned {
+        ScanSource::Local(dir) => (source::local::scan_dir(dir)?, None, None),
+        ScanSource::Org(org) => {
             let s =
                 github::Session::start(&args.github, &format!("/orgs/{org}/installation"), quiet)?;
             let read = s.read_org(org, &policy, quiet)?;
-            session = Some(s);
-            (read.repos, read.incomplete)
+            (read.repos, read.incomplete, Some(s))
         }
-        (None, None) => unreachable!("clap requires --local or --org"),
     };
-    let report = evaluate(&policy, &repos, source, incomplete, &args.common);
+    let report = evaluate(&policy, &repos, source, incomplete, &args.common)?;
     let info = context::run_info(&args.common, started);
     write_report(&report, &args.common, Format::Markdown, &renderer, &info)?;
 
-    let mut failed = None;
-    let mut published = None;
-    if let Some(target) = &target {
-        if session.is_none() {
-            let owner_repo = format!("/repos/{}/installation", target.repo);
-            match github::Session::start(&args.github, &owner_repo, quiet) {
-                Ok(s) => session = Some(s),
-                Err(e) => failed = Some(e),
-            }
-        }
-        if let Some(s) = &session {
-            let stable = info.stable();
-            let render = |changes: Option<&Changes>, budget: usize| {
-                // `None` asks for the comparable rendering (see `issue::Render`).
-                let info = if changes.is_some() { &info } else { &stable };
-                renderer
-                    .render_fitting(&report, changes, Limit::Chars(budget), info)
-                    .unwrap_or_else(|e| format!("orgcheck could not render the report: {e}"))
-            };
-            match s.publish(target, &report, &render) {
-                Ok(p) => {
-                    for action in &p.actions {
-                        eprintln!("orgcheck: issue: {action}");
-                    }
-                    if std::env::var("GITHUB_ACTIONS").as_deref() == Ok("true") {
-                        for look_alike in &p.look_alikes {
-                            eprintln!("{}", actions::warning(look_alike));
-                        }
-                    }
-                    if target.dry_run
-                        && let Some(body) = &p.body
-                    {
-                        eprintln!(
-                            "----- issue body ({} characters) -----\n{body}\n----- end of issue body -----",
-                            body.chars().count()
-                        );
-                    }
-                    published = Some(p);
-                }
-                Err(e) => failed = Some(e),
-            }
-        }
-    }
+    let (published, failed, session) = match &target {
+        Some(target) => publish_issue(&args, target, session, &report, &renderer, &info),
+        None => (None, None, session),
+    };
     let changes = published.as_ref().and_then(|p| p.changes.as_ref());
     let issue_url = published.as_ref().and_then(|p| p.url.as_deref());
     actions_runtime(&report, &renderer, changes, issue_url, &args.common, &info)?;
@@ -201,6 +159,62 @@ fn scan(args: ScanArgs) -> Result<Exit, RunError> {
     })
 }
 
+/// Publish the issue through `session` (a new one for a local scan), logging what was done.
+/// Returns what was published or why it failed, and the session for the request count.
+fn publish_issue(
+    args: &ScanArgs,
+    target: &Target,
+    session: Option<github::Session>,
+    report: &Report,
+    renderer: &Renderer,
+    info: &RunInfo,
+) -> (
+    Option<Published>,
+    Option<GitHubError>,
+    Option<github::Session>,
+) {
+    let session = match session {
+        Some(s) => s,
+        None => {
+            let owner_repo = format!("/repos/{}/installation", target.repo);
+            match github::Session::start(&args.github, &owner_repo, args.common.quiet) {
+                Ok(s) => s,
+                Err(e) => return (None, Some(e), None),
+            }
+        }
+    };
+    let stable = info.stable();
+    let render = |changes: Option<&Changes>, budget: usize| {
+        // `None` asks for the comparable rendering (see `issue::Render`).
+        let info = if changes.is_some() { info } else { &stable };
+        renderer
+            .render_fitting(report, changes, Limit::Chars(budget), info)
+            .unwrap_or_else(|e| format!("orgcheck could not render the report: {e}"))
+    };
+    match session.publish(target, report, &render) {
+        Ok(p) => {
+            for action in &p.actions {
+                eprintln!("orgcheck: issue: {action}");
+            }
+            if std::env::var("GITHUB_ACTIONS").as_deref() == Ok("true") {
+                for look_alike in &p.look_alikes {
+                    eprintln!("{}", actions::warning(look_alike));
+                }
+            }
+            if target.dry_run
+                && let Some(body) = &p.body
+            {
+                eprintln!(
+                    "----- issue body ({} characters) -----\n{body}\n----- end of issue body -----",
+                    body.chars().count()
+                );
+            }
+            (Some(p), None, Some(session))
+        }
+        Err(e) => (None, Some(e), Some(session)),
+    }
+}
+
 /// The issue to keep current, if any: `--issue-repo`, or in GitHub Actions the workflow's
 /// own repository, unless `--no-issue`.
 fn publish_target(args: &ScanArgs, source: &str) -> Result<Option<Target>, RunError> {
@@ -222,9 +236,9 @@ fn publish_target(args: &ScanArgs, source: &str) -> Result<Option<Target>, RunEr
         );
     }
     let subject = source.split_once(':').map_or(source, |(_, s)| s);
-    let source_key = match &args.local {
-        Some(dir) => format!("local:{}", context::path_identity(dir)),
-        None => source.to_string(),
+    let source_key = match args.source() {
+        ScanSource::Local(dir) => format!("local:{}", context::path_identity(&dir)),
+        ScanSource::Org(org) => format!("org:{org}"),
     };
     let key = p
         .issue_key
@@ -287,7 +301,7 @@ fn check(args: CheckArgs) -> Result<Exit, RunError> {
     }
     let repo = source::local::read_repo(&args.path, None);
     let source = format!("check:{}", args.path.display());
-    let report = evaluate(&policy, &[repo], source, None, &args.common);
+    let report = evaluate(&policy, &[repo], source, None, &args.common)?;
     let info = context::run_info(&args.common, started);
     write_report(&report, &args.common, Format::Text, &renderer, &info)?;
     actions_runtime(&report, &renderer, None, None, &args.common, &info)?;
@@ -305,14 +319,14 @@ fn evaluate(
     source: String,
     incomplete: Option<String>,
     common: &CommonArgs,
-) -> Report {
+) -> Result<Report, RunError> {
     let cx = Context {
         source,
         policy_path: context::policy_identity(&common.policy),
-        today: Date::today(),
+        today: context::today()?,
         incomplete,
     };
-    eval::evaluate(policy, repos, &cx)
+    Ok(eval::evaluate(policy, repos, &cx))
 }
 
 fn verdict(report: &Report, common: &CommonArgs) -> Exit {

@@ -34,72 +34,20 @@ pub fn run(args: PolicyArgs) -> Result<Exit, RunError> {
         PolicyCommand::Init { force } => init(path, force),
         PolicyCommand::List { format } => {
             let p = load(path)?;
-            write_output(None, &list(&p, format))?;
+            write_output(None, &list(&p, format, super::context::today()?))?;
             Ok(Exit::Ok)
         }
-        PolicyCommand::Show { id, format } => {
-            let p = load(path)?;
-            let rule = p.rules.iter().find(|r| r.id == id).ok_or_else(|| {
-                SourceError::Invalid(format!(
-                    "no rule has id `{id}`; `orgcheck policy list` shows the ids"
-                ))
-            })?;
-            let text = match format {
-                ListFormat::Json => json_line(&rule_json(rule)),
-                ListFormat::Table => rule_text(rule),
-            };
-            write_output(None, &text)?;
-            Ok(Exit::Ok)
-        }
-        PolicyCommand::Add(fields) => {
-            let missing: Vec<&str> = [
-                ("--id", fields.id.is_none()),
-                ("--description", fields.description.is_none()),
-            ]
-            .into_iter()
-            .filter(|(_, m)| *m)
-            .map(|(f, _)| f)
-            .chain((fields.run.is_none() && fields.uses.is_none()).then_some("--run or --uses"))
-            .collect();
-            if !missing.is_empty() {
-                return Err(SourceError::Invalid(format!(
-                    "policy add needs {}",
-                    missing.join(", ")
-                ))
-                .into());
-            }
-            let id = fields.id.clone().unwrap_or_default();
-            apply(
-                path,
-                &Edit::AddRule(rule_fields(&fields)),
-                &format!("added rule `{id}`"),
-            )
-        }
-        PolicyCommand::Edit { rule, fields } => {
-            let changes = rule_fields(&fields);
-            if changes_nothing(&fields) {
-                return Err(SourceError::Invalid(
-                    "policy edit: name at least one field to change (see --help)".into(),
-                )
-                .into());
-            }
-            apply(
-                path,
-                &Edit::EditRule(rule.clone(), changes),
-                &format!("edited rule `{rule}`"),
-            )
-        }
+        PolicyCommand::Show { id, format } => show(path, &id, format),
+        PolicyCommand::Add(fields) => add(path, &fields),
+        PolicyCommand::Edit { rule, fields } => edit_rule(path, rule, &fields),
         PolicyCommand::Remove {
             id,
             prune_exemptions,
-        } => apply(
-            path,
-            &Edit::RemoveRule {
-                id: id.clone(),
-                prune: prune_exemptions,
-            },
-            &format!("removed rule `{id}`"),
-        ),
+        } => {
+            let what = format!("removed rule `{id}`");
+            let prune = prune_exemptions;
+            apply(path, &Edit::RemoveRule { id, prune }, &what)
+        }
         PolicyCommand::Exempt {
             repositories,
             rules,
@@ -109,22 +57,15 @@ pub fn run(args: PolicyArgs) -> Result<Exit, RunError> {
             let what = format!(
                 "exempted {} from {}",
                 repositories.join(", "),
-                if rules.is_empty() {
-                    "every rule".into()
-                } else {
-                    rules.join(", ")
-                }
+                rules_named(&rules)
             );
-            apply(
-                path,
-                &Edit::Exempt {
-                    repositories,
-                    rules,
-                    reason,
-                    expires,
-                },
-                &what,
-            )
+            let edit = Edit::Exempt {
+                repositories,
+                rules,
+                reason,
+                expires,
+            };
+            apply(path, &edit, &what)
         }
         PolicyCommand::Unexempt {
             repositories,
@@ -140,16 +81,7 @@ pub fn run(args: PolicyArgs) -> Result<Exit, RunError> {
                 &what,
             )
         }
-        PolicyCommand::Validate => {
-            let p = load(path)?;
-            eprintln!(
-                "{}: valid ({} rules, {} exemptions)",
-                path.display(),
-                p.rules.len(),
-                p.exemptions.len()
-            );
-            Ok(Exit::Ok)
-        }
+        PolicyCommand::Validate => validate(path),
         PolicyCommand::Schema => {
             write_output(None, &schema::json_schema_text())?;
             Ok(Exit::Ok)
@@ -169,6 +101,79 @@ pub fn run(args: PolicyArgs) -> Result<Exit, RunError> {
             format,
         ),
     }
+}
+
+/// An exemption's rules in words: empty means every rule.
+fn rules_named(rules: &[String]) -> String {
+    if rules.is_empty() {
+        "every rule".into()
+    } else {
+        rules.join(", ")
+    }
+}
+
+/// `policy edit ID`: only the fields named change.
+fn edit_rule(path: &Path, rule: String, fields: &RuleArgs) -> Result<Exit, RunError> {
+    if changes_nothing(fields) {
+        return Err(SourceError::Invalid(
+            "policy edit: name at least one field to change (see --help)".into(),
+        )
+        .into());
+    }
+    let what = format!("edited rule `{rule}`");
+    apply(path, &Edit::EditRule(rule, rule_fields(fields)), &what)
+}
+
+/// `policy show ID`.
+fn show(path: &Path, id: &str, format: ListFormat) -> Result<Exit, RunError> {
+    let p = load(path)?;
+    let rule = p.rules.iter().find(|r| r.id == id).ok_or_else(|| {
+        SourceError::Invalid(format!(
+            "no rule has id `{id}`; `orgcheck policy list` shows the ids"
+        ))
+    })?;
+    let text = match format {
+        ListFormat::Json => json_line(&rule_json(rule)),
+        ListFormat::Table => rule_text(rule),
+    };
+    write_output(None, &text)?;
+    Ok(Exit::Ok)
+}
+
+/// `policy add`: the fields a rule cannot do without are named together.
+fn add(path: &Path, fields: &RuleArgs) -> Result<Exit, RunError> {
+    let missing: Vec<&str> = [
+        ("--id", fields.id.is_none()),
+        ("--description", fields.description.is_none()),
+    ]
+    .into_iter()
+    .filter(|(_, m)| *m)
+    .map(|(f, _)| f)
+    .chain((fields.run.is_none() && fields.uses.is_none()).then_some("--run or --uses"))
+    .collect();
+    if !missing.is_empty() {
+        return Err(
+            SourceError::Invalid(format!("policy add needs {}", missing.join(", "))).into(),
+        );
+    }
+    let id = fields.id.clone().unwrap_or_default();
+    apply(
+        path,
+        &Edit::AddRule(rule_fields(fields)),
+        &format!("added rule `{id}`"),
+    )
+}
+
+/// `policy validate`.
+fn validate(path: &Path) -> Result<Exit, RunError> {
+    let p = load(path)?;
+    eprintln!(
+        "{}: valid ({} rules, {} exemptions)",
+        path.display(),
+        p.rules.len(),
+        p.exemptions.len()
+    );
+    Ok(Exit::Ok)
 }
 
 fn load(path: &Path) -> Result<Policy, RunError> {
@@ -362,24 +367,9 @@ fn rule_text(r: &policy::Rule) -> String {
         .collect()
 }
 
-fn list(p: &Policy, format: ListFormat) -> String {
+fn list(p: &Policy, format: ListFormat, today: Date) -> String {
     if format == ListFormat::Json {
-        let exemptions: Vec<serde_json::Value> = p
-            .exemptions
-            .iter()
-            .map(|e| {
-                serde_json::json!({
-                    "repositories": e.repositories.iter().map(|r| r.text.as_str()).collect::<Vec<_>>(),
-                    "rules": e.rules,
-                    "reason": e.reason,
-                    "expires": e.expires.map(|d| d.to_string()),
-                    "expired": e.is_expired(Date::today()),
-                })
-            })
-            .collect();
-        return json_line(
-            &serde_json::json!({ "rules": p.rules.iter().map(rule_json).collect::<Vec<_>>(), "exemptions": exemptions }),
-        );
+        return list_json(p, today);
     }
     let rows: Vec<[String; 4]> = p
         .rules
@@ -421,27 +411,50 @@ fn list(p: &Policy, format: ListFormat) -> String {
             w2 = widths[2]
         ));
     }
-    if !p.exemptions.is_empty() {
-        out.push_str("\nEXEMPTIONS\n");
-        let today = Date::today();
-        for e in &p.exemptions {
-            let repos: Vec<&str> = e.repositories.iter().map(|r| r.text.as_str()).collect();
-            let rules = if e.rules.is_empty() {
-                "every rule".into()
-            } else {
-                e.rules.join(", ")
-            };
-            let until = match e.expires {
-                Some(d) if e.is_expired(today) => format!(" (expired {d})"),
-                Some(d) => format!(" (until {d})"),
-                None => String::new(),
-            };
-            out.push_str(&format!(
-                "{} from {rules}{until}: {}\n",
-                repos.join(", "),
-                e.reason
-            ));
-        }
+    out.push_str(&exemptions_text(p, today));
+    out
+}
+
+/// `policy list --format json`.
+fn list_json(p: &Policy, today: Date) -> String {
+    let exemptions: Vec<serde_json::Value> = p
+        .exemptions
+        .iter()
+        .map(|e| {
+            serde_json::json!({
+                "repositories": e.repositories.iter().map(|r| r.text.as_str()).collect::<Vec<_>>(),
+                "rules": e.rules,
+                "reason": e.reason,
+                "expires": e.expires.map(|d| d.to_string()),
+                "expired": e.is_expired(today),
+            })
+        })
+        .collect();
+    json_line(&serde_json::json!({
+        "rules": p.rules.iter().map(rule_json).collect::<Vec<_>>(),
+        "exemptions": exemptions,
+    }))
+}
+
+/// The exemptions under `policy list`'s table, when there are any.
+fn exemptions_text(p: &Policy, today: Date) -> String {
+    if p.exemptions.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("\nEXEMPTIONS\n");
+    for e in &p.exemptions {
+        let repos: Vec<&str> = e.repositories.iter().map(|r| r.text.as_str()).collect();
+        let rules = rules_named(&e.rules);
+        let until = match e.expires {
+            Some(d) if e.is_expired(today) => format!(" (expired {d})"),
+            Some(d) => format!(" (until {d})"),
+            None => String::new(),
+        };
+        out.push_str(&format!(
+            "{} from {rules}{until}: {}\n",
+            repos.join(", "),
+            e.reason
+        ));
     }
     out
 }
@@ -486,6 +499,8 @@ fn diff_cmd(
     gh: &GitHubArgs,
     format: DiffFormat,
 ) -> Result<Exit, RunError> {
+    // A bad $ORGCHECK_TODAY is refused before reading anything.
+    let today = super::context::today()?;
     let new = load(path)?;
     let (shown, text) = read_base(base)?;
     let old = policy::parse(&shown, &text)?;
@@ -511,7 +526,7 @@ fn diff_cmd(
         let cx = Context {
             source: label.to_string(),
             policy_path: label.to_string(),
-            today: Date::today(),
+            today,
             incomplete: None,
         };
         eval::evaluate(p, repos, &cx)

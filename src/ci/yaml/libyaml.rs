@@ -2,6 +2,8 @@
 //!
 //! We read events ourselves, not through serde_yaml, because we need the line of every node,
 //! duplicate keys where the last one wins, and our own limits on aliases and depth.
+// The crate denies unsafe code; this file is the one exception: libyaml's C API.
+#![allow(unsafe_code)]
 
 use std::ffi::{CStr, c_char};
 use std::mem::MaybeUninit;

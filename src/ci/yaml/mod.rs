@@ -71,8 +71,13 @@ pub struct Entry {
 /// Node content.
 #[derive(Debug, Clone)]
 pub enum Value {
-    /// A scalar; `plain` is false when it was quoted or tagged (then `null` is a string).
-    Scalar { text: String, plain: bool },
+    /// A scalar.
+    Scalar {
+        /// Its text.
+        text: String,
+        /// False when it was quoted or tagged (then `null` is a string).
+        plain: bool,
+    },
     /// A sequence.
     Seq(Vec<Node>),
     /// A mapping in file order, keys unique.

@@ -223,45 +223,13 @@ pub async fn scan_org(
     let mut pending: Vec<Pending> = Vec::new();
     let mut cursor: Option<String> = None;
     let mut size = PAGE_SIZE;
-    let mut failures = 0;
     let mut read = 0;
     loop {
-        let vars = json!({ "org": org, "first": size, "after": cursor });
-        let answer = match client.graphql(query::ORG_REPOS, vars, false).await {
-            Ok(a) => a,
-            Err(e) if is_transient(&e) && failures + 1 < PAGE_ATTEMPTS => {
-                // GitHub cuts heavy queries off after ~10 s with a 502/504: ask for less.
-                failures += 1;
-                size = (size / 2).max(MIN_PAGE_SIZE);
-                match client
-                    .wait(Duration::from_millis(500 * 2u64.pow(failures)))
-                    .await
-                {
-                    Ok(()) => continue,
-                    Err(e) if read == 0 => return Err(e),
-                    Err(e) => {
-                        scan.incomplete = Some(not_read(&e, &scan, read));
-                        break;
-                    }
-                }
-            }
+        let (answer, data) = match fetch_page(&client, org, cursor.as_deref(), &mut size).await {
+            Ok(page) => page,
+            Err(e) if read == 0 => return Err(e),
             Err(e) => {
-                if read == 0 {
-                    return Err(e);
-                }
-                scan.incomplete = Some(not_read(&e, &scan, read));
-                break;
-            }
-        };
-        failures = 0;
-        let data: OrgReposData = match serde_json::from_value(answer.data) {
-            Ok(d) => d,
-            Err(e) => {
-                // A malformed page is not guessed at: what was read so far is the report.
-                let e = GitHubError::Transport(format!("unexpected GraphQL answer: {e}"));
-                if read == 0 {
-                    return Err(e);
-                }
+                // What was read so far is the report, marked partial.
                 scan.incomplete = Some(not_read(&e, &scan, read));
                 break;
             }
@@ -279,32 +247,9 @@ pub async fn scan_org(
         let page = organization.repositories;
         scan.total = page.total_count;
         for (i, node) in page.nodes.into_iter().enumerate() {
-            let node_errors: Vec<String> = answer
-                .errors
-                .iter()
-                .filter(|e| e.path.get(3).and_then(|v| v.as_u64()) == Some(i as u64))
-                .map(|e| e.message.clone())
-                .collect();
             read += 1;
-            let Some(node) = node else {
-                scan.repos.push(Repository {
-                    name: format!("(repository #{} of the listing)", read),
-                    read_error: Some(format!(
-                        "GitHub could not return this repository: {}",
-                        node_errors.join("; ")
-                    )),
-                    ..Repository::default()
-                });
-                continue;
-            };
-            let mut p = pending_from(node, in_scope);
-            if !node_errors.is_empty() {
-                p.repo.read_error = Some(format!("GitHub reported: {}", node_errors.join("; ")));
-            }
-            match settle(&mut p) {
-                Some(repo) => scan.repos.push(repo),
-                None => pending.push(p),
-            }
+            let errors = node_errors(&answer.errors, i);
+            take_node(node, errors, read, in_scope, &mut scan, &mut pending);
         }
         progress(Progress {
             read,
@@ -332,9 +277,92 @@ pub async fn scan_org(
         // Pages that worked at a smaller size grow back, so one slow page does not slow the rest.
         size = (size * 2).min(PAGE_SIZE);
     }
+    follow_actions(&client, org, pending, &mut scan).await;
+    Ok(scan)
+}
+
+/// One page of repositories after `cursor`. GitHub cuts heavy queries off after ~10 s with a
+/// 502/504: those are asked again for fewer repositories (`size` shrinks), with backoff.
+async fn fetch_page(
+    client: &Client,
+    org: &str,
+    cursor: Option<&str>,
+    size: &mut usize,
+) -> Result<(client::GraphqlAnswer, OrgReposData), GitHubError> {
+    let mut failures = 0;
+    loop {
+        let vars = json!({ "org": org, "first": *size, "after": cursor });
+        match client.graphql(query::ORG_REPOS, vars, false).await {
+            Ok(answer) => {
+                // A malformed page is not guessed at.
+                let data: OrgReposData =
+                    serde_json::from_value(answer.data.clone()).map_err(|e| {
+                        GitHubError::Transport(format!("unexpected GraphQL answer: {e}"))
+                    })?;
+                return Ok((answer, data));
+            }
+            Err(e) if is_transient(&e) && failures + 1 < PAGE_ATTEMPTS => {
+                failures += 1;
+                *size = (*size / 2).max(MIN_PAGE_SIZE);
+                client
+                    .wait(Duration::from_millis(500 * 2u64.pow(failures)))
+                    .await?;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// The GraphQL errors about node `i` of a page.
+fn node_errors(errors: &[client::GraphqlError], i: usize) -> Vec<String> {
+    errors
+        .iter()
+        .filter(|e| e.path.get(3).and_then(|v| v.as_u64()) == Some(i as u64))
+        .map(|e| e.message.clone())
+        .collect()
+}
+
+/// One repository of a page: done when it needs nothing more, else pending on its actions.
+fn take_node(
+    node: Option<query::RepoNode>,
+    errors: Vec<String>,
+    read: usize,
+    in_scope: &(dyn Fn(&RepoFacts<'_>) -> bool + Sync),
+    scan: &mut OrgScan,
+    pending: &mut Vec<Pending>,
+) {
+    let Some(node) = node else {
+        scan.repos.push(Repository {
+            name: format!("(repository #{read} of the listing)"),
+            read_error: Some(format!(
+                "GitHub could not return this repository: {}",
+                errors.join("; ")
+            )),
+            ..Repository::default()
+        });
+        return;
+    };
+    let mut p = pending_from(node, in_scope);
+    if !errors.is_empty() {
+        p.repo.read_error = Some(format!("GitHub reported: {}", errors.join("; ")));
+    }
+    match settle(&mut p) {
+        Some(repo) => scan.repos.push(repo),
+        None => pending.push(p),
+    }
+}
+
+/// Fetch the local actions and truncated files pending repositories name, one round per
+/// nesting level, and add every repository to the scan.
+async fn follow_actions(
+    client: &Arc<Client>,
+    org: &str,
+    mut pending: Vec<Pending>,
+    scan: &mut OrgScan,
+) {
     for round in 0..ACTION_ROUNDS {
-        fetch_actions(&client, org, &mut pending).await;
-        fetch_files(&client, org, &mut pending).await;
+        fetch_actions(client, org, &mut pending).await;
+        fetch_files(client, org, &mut pending).await;
         let mut again = Vec::new();
         for mut p in pending {
             match settle(&mut p) {
@@ -345,7 +373,6 @@ pub async fn scan_org(
         }
         pending = again;
     }
-    Ok(scan)
 }
 
 fn not_read(e: &GitHubError, scan: &OrgScan, read: usize) -> String {

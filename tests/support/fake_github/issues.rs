@@ -30,6 +30,19 @@ fn query_param<'q>(query: &'q str, key: &str) -> Option<&'q str> {
         .find_map(|kv| kv.strip_prefix(key)?.strip_prefix('='))
 }
 
+/// Whether a request's body is over GitHub's limit.
+fn too_long(request: &Value) -> bool {
+    request["body"]
+        .as_str()
+        .is_some_and(|t| t.chars().count() > 65_536)
+}
+
+/// GitHub's 422 for a body over the limit.
+fn invalid() -> String {
+    json!({ "message": "Validation Failed", "errors": [{ "resource": "Issue", "code": "custom", "field": "body",
+        "message": "body is too long (maximum is 65536 characters)" }], "documentation_url": "https://docs.github.com/rest/issues/issues" }).to_string()
+}
+
 /// GitHub's issues API for the one repository the fake keeps issues for.
 pub(super) fn issues_route(
     s: &mut State,
@@ -67,76 +80,9 @@ pub(super) fn issues_route(
         return Some((status, rate_headers(s, "core", false), body.to_string()));
     }
     let request: Value = serde_json::from_str(body).unwrap_or(Value::Null);
-    let too_long = |b: &Value| {
-        b["body"]
-            .as_str()
-            .is_some_and(|t| t.chars().count() > 65_536)
-    };
-    let invalid = || {
-        json!({ "message": "Validation Failed", "errors": [{ "resource": "Issue", "code": "custom", "field": "body",
-        "message": "body is too long (maximum is 65536 characters)" }], "documentation_url": "https://docs.github.com/rest/issues/issues" }).to_string()
-    };
     match (method.clone(), sub) {
-        (Method::GET, "") => {
-            let labels: Vec<&str> = query_param(query, "labels")
-                .map(|l| l.split(',').collect())
-                .unwrap_or_default();
-            let state = query_param(query, "state").unwrap_or("open");
-            let per_page: usize = query_param(query, "per_page")
-                .and_then(|p| p.parse().ok())
-                .unwrap_or(30)
-                .min(s.issues_page);
-            let page: usize = query_param(query, "page")
-                .and_then(|p| p.parse().ok())
-                .unwrap_or(1);
-            let matching: Vec<&FakeIssue> = s
-                .issues
-                .iter()
-                .rev() // newest first, as GitHub sorts by default
-                .filter(|i| labels.iter().all(|l| i.labels.iter().any(|x| x == l)))
-                .filter(|i| state == "all" || i.state == state)
-                .collect();
-            let items: Vec<Value> = matching
-                .iter()
-                .skip((page - 1) * per_page)
-                .take(per_page)
-                .map(|i| issue_json(s, i))
-                .collect();
-            let mut h = rate_headers(s, "core", false);
-            if page * per_page < matching.len() {
-                // GitHub's next links may use the repository id form.
-                h.push(("link".into(), format!(
-                    "<http://{host}{}/repositories/1/issues?labels={}&state={state}&per_page={per_page}&page={}>; rel=\"next\"",
-                    s.rest_prefix, labels.join(","), page + 1)));
-            }
-            Some((200, h, Value::Array(items).to_string()))
-        }
-        (Method::POST, "") => {
-            if too_long(&request) {
-                return Some((422, rate_headers(s, "core", false), invalid()));
-            }
-            let number = s.issues.iter().map(|i| i.number).max().unwrap_or(0) + 1;
-            let issue = FakeIssue {
-                number,
-                title: request["title"].as_str().unwrap_or_default().into(),
-                body: request["body"].as_str().unwrap_or_default().into(),
-                state: "open".into(),
-                labels: request["labels"]
-                    .as_array()
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(|l| l.as_str().map(String::from))
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-                comments: Vec::new(),
-                pull_request: false,
-                author: login.into(),
-            };
-            let v = issue_json(s, &issue);
-            s.issues.push(issue);
-            Some((201, rate_headers(s, "core", false), v.to_string()))
-        }
+        (Method::GET, "") => list(s, query, host),
+        (Method::POST, "") => create(s, login, &request),
         (Method::PATCH, n) => {
             let number: u64 = n.trim_start_matches('/').parse().ok()?;
             if too_long(&request) {
@@ -174,4 +120,69 @@ pub(super) fn issues_route(
         }
         _ => None,
     }
+}
+
+/// `GET /repos/{o}/{r}/issues`: filtered by labels and state, newest first, paginated with a
+/// `Link` header.
+fn list(s: &State, query: &str, host: &str) -> Option<Answer> {
+    let labels: Vec<&str> = query_param(query, "labels")
+        .map(|l| l.split(',').collect())
+        .unwrap_or_default();
+    let state = query_param(query, "state").unwrap_or("open");
+    let per_page: usize = query_param(query, "per_page")
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(30)
+        .min(s.issues_page);
+    let page: usize = query_param(query, "page")
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(1);
+    let matching: Vec<&FakeIssue> = s
+        .issues
+        .iter()
+        .rev() // newest first, as GitHub sorts by default
+        .filter(|i| labels.iter().all(|l| i.labels.iter().any(|x| x == l)))
+        .filter(|i| state == "all" || i.state == state)
+        .collect();
+    let items: Vec<Value> = matching
+        .iter()
+        .skip((page - 1) * per_page)
+        .take(per_page)
+        .map(|i| issue_json(s, i))
+        .collect();
+    let mut h = rate_headers(s, "core", false);
+    if page * per_page < matching.len() {
+        // GitHub's next links may use the repository id form.
+        h.push(("link".into(), format!(
+            "<http://{host}{}/repositories/1/issues?labels={}&state={state}&per_page={per_page}&page={}>; rel=\"next\"",
+            s.rest_prefix, labels.join(","), page + 1)));
+    }
+    Some((200, h, Value::Array(items).to_string()))
+}
+
+/// `POST /repos/{o}/{r}/issues`: the issue is by whoever the token is.
+fn create(s: &mut State, login: &str, request: &Value) -> Option<Answer> {
+    if too_long(request) {
+        return Some((422, rate_headers(s, "core", false), invalid()));
+    }
+    let number = s.issues.iter().map(|i| i.number).max().unwrap_or(0) + 1;
+    let issue = FakeIssue {
+        number,
+        title: request["title"].as_str().unwrap_or_default().into(),
+        body: request["body"].as_str().unwrap_or_default().into(),
+        state: "open".into(),
+        labels: request["labels"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|l| l.as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        comments: Vec::new(),
+        pull_request: false,
+        author: login.into(),
+    };
+    let v = issue_json(s, &issue);
+    s.issues.push(issue);
+    Some((201, rate_headers(s, "core", false), v.to_string()))
 }
