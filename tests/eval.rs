@@ -410,8 +410,9 @@ fn warnings_never_fail_and_enforce_from_turns_them_into_errors() {
 #[test]
 fn pinned_rules_constrain_the_steps_they_match_and_require_none() {
     let sha = "11bd71901bbe5b1630ceea73d27597364c9af683";
+    let digest = "a".repeat(64);
     let workflow = format!(
-        "on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      - uses: actions/checkout@v4\n      - uses: third/party@v2\n      - uses: third/other@{sha} # v1\n      - uses: third/branch@main\n      - uses: ./local\n      - uses: docker://alpine:3\n      - uses: docker://alpine@sha256:0123\n  b:\n    runs-on: x\n    steps:\n      - run: make\n"
+        "on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      - uses: actions/checkout@v4\n      - uses: third/party@v2\n      - uses: third/other@{sha} # v1\n      - uses: third/branch@main\n      - uses: ./local\n      - uses: docker://alpine:3\n      - uses: docker://alpine@sha256:0123\n      - uses: docker://alpine@sha256:{digest}\n  b:\n    runs-on: x\n    steps:\n      - run: make\n"
     );
     let files = [(".github/workflows/ci.yml", workflow.as_str())];
     let unpinned = |policy: &str| -> Vec<String> {
@@ -423,14 +424,20 @@ fn pinned_rules_constrain_the_steps_they_match_and_require_none() {
             .collect()
     };
     let rule = "[[rule]]\nid = \"pin\"\ndescription = \"d\"\nuses = \"*\"\npinned = \"sha\"\nallow-unpinned = [\"actions/*\"]\n";
-    // Job `b` runs no action: it passes. Tags, branches and image tags are unpinned.
+    // Job `b` runs no action: it passes. Tags, branches, image tags and a digest cut short
+    // are unpinned; a whole digest (sha256, 64 hex digits) is pinned.
     assert_eq!(
         unpinned(rule),
-        ["third/party@v2", "third/branch@main", "docker://alpine:3"]
+        [
+            "third/party@v2",
+            "third/branch@main",
+            "docker://alpine:3",
+            "docker://alpine@sha256:0123"
+        ]
     );
     // The same as a whole-policy setting, named `pinned-actions` for exemptions.
     let settings = "[settings]\npinned = \"sha\"\nallow-unpinned = \"actions/*\"\n";
-    assert_eq!(unpinned(settings).len(), 3);
+    assert_eq!(unpinned(settings).len(), 4);
     let exempt = format!(
         "{settings}[[exemption]]\nrepositories = \"r\"\nrules = [\"pinned-actions\"]\nreason = \"migrating\"\n"
     );

@@ -27,13 +27,21 @@ pub(super) fn job(_policy: &Policy, rule: &Rule, index: usize, job: &Job) -> Vec
         .collect()
 }
 
+/// Whether an image reference ends in a whole digest: `@sha256:` and 64 hex digits, as the
+/// OCI image spec writes one. `@sha256:0123` names nothing and pins nothing.
+pub(crate) fn is_digest_pinned(image: &str) -> bool {
+    image.rsplit_once("@sha256:").is_some_and(|(name, digest)| {
+        !name.is_empty() && digest.len() == 64 && digest.bytes().all(|b| b.is_ascii_hexdigit())
+    })
+}
+
 /// Why a `uses` reference is not pinned, or `None` when it is (or needs no pin).
 fn unpinned(text: &str, rule: &Rule) -> Option<String> {
     if text.starts_with("./") {
         return None;
     }
     if let Some(image) = text.strip_prefix("docker://") {
-        return (!image.contains("@sha256:"))
+        return (!is_digest_pinned(image))
             .then(|| "a Docker image by tag can change; pin its digest (@sha256:...)".to_string());
     }
     // CircleCI steps and commands have no ref to pin; orbs are pinned in `orbs:`.
@@ -45,4 +53,23 @@ fn unpinned(text: &str, rule: &Rule) -> Option<String> {
     (!sha).then(|| {
         format!("{reference} can move; pin the full commit SHA, with {reference} as a comment")
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_digest_pinned;
+
+    #[test]
+    fn a_digest_is_sha256_and_64_hex_digits() {
+        let digest = "a".repeat(64);
+        assert!(is_digest_pinned(&format!("alpine@sha256:{digest}")));
+        assert!(is_digest_pinned(&format!("ghcr.io/o/i:3@sha256:{digest}")));
+        assert!(!is_digest_pinned("alpine@sha256:0123"));
+        assert!(!is_digest_pinned(&format!(
+            "alpine@sha256:{}",
+            "g".repeat(64)
+        )));
+        assert!(!is_digest_pinned(&format!("@sha256:{digest}")));
+        assert!(!is_digest_pinned("alpine:3"));
+    }
 }
