@@ -2,14 +2,12 @@
 //! matching step is its own finding, at the step's file and line.
 
 use crate::ci::{Job, StepKind};
-use crate::policy::{Policy, Rule};
+use crate::policy::{Forbidden, Rule};
 use crate::report::finding::{Finding, FindingKind};
 
-/// The findings for job `index`: one per step it runs that the rule forbids.
-pub(super) fn job(_policy: &Policy, rule: &Rule, index: usize, job: &Job) -> Vec<Finding> {
-    if !rule.forbid {
-        return Vec::new();
-    }
+/// The findings for job `index`: one per step it runs that the rule forbids (at the versions
+/// it names, which [`Rule::matches`] applies).
+pub(super) fn job(rule: &Rule, _forbidden: &Forbidden, index: usize, job: &Job) -> Vec<Finding> {
     job.steps
         .iter()
         .filter(|s| rule.matches(s))

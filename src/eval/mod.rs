@@ -4,15 +4,24 @@ mod forbidden;
 mod pinned;
 mod required;
 
-/// A rule kind that judges one job at a time: its findings for one rule and one job the rule
-/// covers (the job's index in the repository's jobs).
-type JobCheck = fn(&Policy, &Rule, usize, &Job) -> Vec<Finding>;
-
-/// Every such kind. A new kind is a module and a line here.
-const JOB_CHECKS: &[JobCheck] = &[required::job, forbidden::job, pinned::job];
+/// The findings of one of `rule`'s kinds about one job the rule covers (the job's index in
+/// the repository's jobs). Every kind is here: a new kind is a module and a line.
+fn job_findings(
+    policy: &Policy,
+    rule: &Rule,
+    check: &Check,
+    index: usize,
+    job: &Job,
+) -> Vec<Finding> {
+    match check {
+        Check::Require(required) => required::job(policy, rule, required, index, job),
+        Check::Forbid(forbidden) => forbidden::job(rule, forbidden, index, job),
+        Check::Pin(pinned) => pinned::job(rule, pinned, index, job),
+    }
+}
 
 use crate::ci::{Job, JobKind, Pipeline, RepositoryCi, Step};
-use crate::policy::{Date, Policy, RepoFacts, Rule, UnusedJobs};
+use crate::policy::{Check, Date, Policy, RepoFacts, Rule, UnusedJobs};
 use crate::report::finding::{Finding, FindingKind, Severity};
 use crate::report::{
     ExemptionNote, JobReport, NotRunReport, Problem, RepoReport, Report, RuleInfo, SCHEMA_VERSION,
@@ -93,9 +102,9 @@ pub fn evaluate(policy: &Policy, repos: &[Repository], cx: &Context) -> Report {
                 id: r.id.clone(),
                 description: r.description.clone(),
                 selector: r.selector_text(),
-                require: r.require,
-                forbid: r.forbid,
-                pinned: r.pinned,
+                require: r.require(),
+                forbid: r.forbidden().is_some(),
+                pinned: r.pinned().map(|p| p.pinning),
                 severity: r.severity_on(cx.today),
                 enforce_from: r.enforce_from.map(|d| d.to_string()),
                 enforced_in_days: r
@@ -105,7 +114,7 @@ pub fn evaluate(policy: &Policy, repos: &[Repository], cx: &Context) -> Report {
                 fix: r.fix.clone(),
                 policy_line: r.line,
                 step: r.selector.clone(),
-                version: r.version.clone(),
+                version: r.version().cloned(),
             })
             .collect(),
         partial: cx.incomplete.is_some() || repositories.iter().any(repo_unread),
@@ -269,8 +278,8 @@ fn findings(
     };
     for (index, &(pipeline, job)) in judged.iter().enumerate() {
         for rule in policy.rules.iter().filter(|r| r.applies_to(pipeline, job)) {
-            for check in JOB_CHECKS {
-                add(rule, check(policy, rule, index, job));
+            for check in &rule.checks {
+                add(rule, job_findings(policy, rule, check, index, job));
             }
         }
     }

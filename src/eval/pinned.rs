@@ -3,14 +3,11 @@
 //! actions (`./path`) run the repository's own code and need no pin.
 
 use crate::ci::{Job, StepKind};
-use crate::policy::{Policy, Rule};
+use crate::policy::{Pinned, Rule};
 use crate::report::finding::{Finding, FindingKind};
 
 /// The findings for job `index`: one per matching step that is not pinned.
-pub(super) fn job(_policy: &Policy, rule: &Rule, index: usize, job: &Job) -> Vec<Finding> {
-    if rule.pinned.is_none() {
-        return Vec::new();
-    }
+pub(super) fn job(rule: &Rule, pinned: &Pinned, index: usize, job: &Job) -> Vec<Finding> {
     job.steps
         .iter()
         .filter(|s| rule.names(s))
@@ -18,7 +15,7 @@ pub(super) fn job(_policy: &Policy, rule: &Rule, index: usize, job: &Job) -> Vec
             let StepKind::Uses(text) = &step.kind else {
                 return None;
             };
-            let why = unpinned(text, rule)?;
+            let why = unpinned(text, pinned)?;
             Some(Finding {
                 why: Some(why),
                 ..super::at_step(rule, FindingKind::Unpinned, index, job, step, text.clone())
@@ -36,7 +33,7 @@ pub(crate) fn is_digest_pinned(image: &str) -> bool {
 }
 
 /// Why a `uses` reference is not pinned, or `None` when it is (or needs no pin).
-fn unpinned(text: &str, rule: &Rule) -> Option<String> {
+fn unpinned(text: &str, pinned: &Pinned) -> Option<String> {
     if text.starts_with("./") {
         return None;
     }
@@ -46,7 +43,7 @@ fn unpinned(text: &str, rule: &Rule) -> Option<String> {
     }
     // CircleCI steps and commands have no ref to pin; orbs are pinned in `orbs:`.
     let (name, reference) = text.split_once('@')?;
-    if rule.allow_unpinned.iter().any(|p| p.is_match(name)) {
+    if pinned.allow_unpinned.iter().any(|p| p.is_match(name)) {
         return None;
     }
     let sha = reference.len() == 40 && reference.bytes().all(|b| b.is_ascii_hexdigit());

@@ -4,14 +4,20 @@
 //! step is missing.
 
 use crate::ci::{Job, Pipeline, StepKind};
-use crate::policy::{Policy, Require, Rule, Unverifiable, version};
+use crate::policy::{Policy, Require, Required, Rule, Unverifiable, version};
 use crate::report::finding::{Finding, FindingKind};
 
 /// The finding for job `index` when it does not run an `every-job` rule's step (at an accepted
 /// version). A job whose steps cannot be seen misses it only under
 /// `unverifiable-jobs = "fail"`.
-pub(super) fn job(policy: &Policy, rule: &Rule, index: usize, job: &Job) -> Vec<Finding> {
-    if !rule.requires() || rule.require != Require::EveryJob {
+pub(super) fn job(
+    policy: &Policy,
+    rule: &Rule,
+    required: &Required,
+    index: usize,
+    job: &Job,
+) -> Vec<Finding> {
+    if required.require != Require::EveryJob {
         return Vec::new();
     }
     let missing = || vec![super::at_job(rule, FindingKind::Missing, index, job)];
@@ -25,7 +31,7 @@ pub(super) fn job(policy: &Policy, rule: &Rule, index: usize, job: &Job) -> Vec<
         return Vec::new();
     }
     // The step is there at a version the rule refuses: say which, where, and why.
-    if let Some(constraint) = &rule.version
+    if let Some(constraint) = &required.version
         && let Some(step) = job.steps.iter().find(|s| rule.names(s))
     {
         let StepKind::Uses(text) = &step.kind else {
@@ -49,7 +55,7 @@ pub(super) fn job(policy: &Policy, rule: &Rule, index: usize, job: &Job) -> Vec<
 /// Jobs whose steps cannot be seen neither satisfy nor count; a repository with no covered job
 /// has nothing to judge.
 pub(super) fn repository(rule: &Rule, judged: &[(&Pipeline, &Job)]) -> Option<Finding> {
-    if !rule.requires() || rule.require != Require::AnyJob {
+    if rule.required()?.require != Require::AnyJob {
         return None;
     }
     let mut covered = judged

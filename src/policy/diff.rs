@@ -67,9 +67,7 @@ fn rule_fields(r: &Rule) -> Vec<(&'static str, String)> {
         ("selector", r.selector_text()),
         (
             "version",
-            r.version
-                .as_ref()
-                .map_or("(any)".into(), |c| c.text.clone()),
+            r.version().map_or("(any)".into(), |c| c.text.clone()),
         ),
         (
             "ci",
@@ -80,12 +78,13 @@ fn rule_fields(r: &Rule) -> Vec<(&'static str, String)> {
             list(r.jobs.iter().map(|p| p.text.clone()).collect()),
         ),
         ("events", list(r.events.clone())),
-        ("require", r.require.id().to_string()),
-        ("forbid", r.forbid.to_string()),
+        ("require", r.require().id().to_string()),
+        ("forbid", r.forbidden().is_some().to_string()),
         ("severity", r.severity.id().to_string()),
         (
             "pinned",
-            r.pinned.map_or("(no)".into(), |p| p.id().to_string()),
+            r.pinned()
+                .map_or("(no)".into(), |p| p.pinning.id().to_string()),
         ),
         (
             "enforce-from",

@@ -205,26 +205,54 @@ pub struct Rule {
     /// GitHub events the rule applies to: a GitHub Actions job is covered when its workflow is
     /// triggered by one of them. Empty means every workflow. CircleCI jobs are not filtered.
     pub events: Vec<String>,
-    /// Where the step must be.
-    pub require: Require,
-    /// The step must not run: every job the rule covers is checked for it.
-    pub forbid: bool,
-    /// The versions a `uses` step may run (`>=4`); the job must run a matching step at one.
-    pub version: Option<version::Constraint>,
+    /// What the rule asks of the steps it selects: its kinds, each checked by its own module
+    /// of `eval/`. One for most rules; a pinned rule with a `version` is also a requirement.
+    pub checks: Vec<Check>,
     /// How much its findings matter once it is enforced.
     pub severity: Severity,
     /// Until this day the rule's findings are warnings; from it, `severity` applies.
     pub enforce_from: Option<Date>,
-    /// Matching `uses` steps must be pinned so; the rule then constrains the steps it matches
-    /// and requires none (unless it also has a `version`).
-    pub pinned: Option<Pinning>,
-    /// Owners or actions (globs on the name before `@`) that may use tags anyway.
-    pub allow_unpinned: Vec<Pattern>,
     /// How to fix a finding, in the policy's words (reports derive one from the selector when
     /// there is none).
     pub fix: Option<String>,
     /// Line of its `[[rule]]` header in the policy file (0 for the rule `[settings]` implies).
     pub line: usize,
+}
+
+/// One kind of rule: what it asks of the steps its selector matches.
+#[derive(Debug, Clone)]
+pub enum Check {
+    /// Jobs must run a matching step (`src/eval/required.rs`).
+    Require(Required),
+    /// No job may run a matching step (`forbid = true`, `src/eval/forbidden.rs`).
+    Forbid(Forbidden),
+    /// Matching `uses` steps must be pinned (`pinned = "sha"`, `src/eval/pinned.rs`).
+    Pin(Pinned),
+}
+
+/// [`Check::Require`]: where the step must be, and at which versions.
+#[derive(Debug, Clone)]
+pub struct Required {
+    /// In every covered job, or in one of them.
+    pub require: Require,
+    /// The versions a `uses` step may run (`>=4`); the job must run a matching step at one.
+    pub version: Option<version::Constraint>,
+}
+
+/// [`Check::Forbid`]: the step must not run, at the versions given (all when none).
+#[derive(Debug, Clone)]
+pub struct Forbidden {
+    /// Only steps at these versions are forbidden.
+    pub version: Option<version::Constraint>,
+}
+
+/// [`Check::Pin`]: how matching `uses` steps must be pinned.
+#[derive(Debug, Clone)]
+pub struct Pinned {
+    /// To what.
+    pub pinning: Pinning,
+    /// Owners or actions (globs on the name before `@`) that may use tags anyway.
+    pub allow_unpinned: Vec<Pattern>,
 }
 
 crate::choice::choice! {
@@ -316,10 +344,41 @@ impl RunMatch {
 }
 
 impl Rule {
-    /// Whether jobs must run the rule's step: not for a forbidden step, nor for a rule that
-    /// only says how steps are pinned (a `pinned` rule without a `version`).
-    pub fn requires(&self) -> bool {
-        !self.forbid && (self.pinned.is_none() || self.version.is_some())
+    /// What the rule requires, when it requires its step: not for a forbidden step, nor for a
+    /// rule that only says how steps are pinned (a `pinned` rule without a `version`).
+    pub fn required(&self) -> Option<&Required> {
+        self.checks.iter().find_map(|c| match c {
+            Check::Require(r) => Some(r),
+            _ => None,
+        })
+    }
+
+    /// What the rule forbids, when it is a forbidden rule.
+    pub fn forbidden(&self) -> Option<&Forbidden> {
+        self.checks.iter().find_map(|c| match c {
+            Check::Forbid(f) => Some(f),
+            _ => None,
+        })
+    }
+
+    /// How the rule pins the steps it matches, when it does.
+    pub fn pinned(&self) -> Option<&Pinned> {
+        self.checks.iter().find_map(|c| match c {
+            Check::Pin(p) => Some(p),
+            _ => None,
+        })
+    }
+
+    /// Where the step must be: the requirement's, else the default (for reports).
+    pub fn require(&self) -> Require {
+        self.required().map_or(Require::EveryJob, |r| r.require)
+    }
+
+    /// The versions a matching step may run (or, for a forbidden step, is forbidden at).
+    pub fn version(&self) -> Option<&version::Constraint> {
+        self.required()
+            .and_then(|r| r.version.as_ref())
+            .or_else(|| self.forbidden().and_then(|f| f.version.as_ref()))
     }
 
     /// The severity of the rule's findings on `today`: a warning before `enforce-from`.
@@ -348,8 +407,7 @@ impl Rule {
     pub fn matches(&self, step: &Step) -> bool {
         self.names(step)
             && self
-                .version
-                .as_ref()
+                .version()
                 .is_none_or(|c| version::seen(step).refusal(c).is_none())
     }
 
@@ -391,7 +449,7 @@ impl Rule {
             Selector::Uses {
                 name,
                 version: None,
-            } => match &self.version {
+            } => match self.version() {
                 Some(c) => format!("uses: {} {}", name.text, c.text),
                 None => format!("uses: {}", name.text),
             },

@@ -13,8 +13,8 @@ mod rule_fields;
 use super::names::{closest, is_kebab};
 use super::schema;
 use super::{
-    Date, Exemption, PINNED_RULE, Pattern, Pinning, Policy, Require, Rule, Scope, Selector,
-    Severity, UnusedJobs, Unverifiable,
+    Check, Date, Exemption, Forbidden, PINNED_RULE, Pattern, Pinned, Pinning, Policy, Require,
+    Required, Rule, Scope, Selector, Severity, UnusedJobs, Unverifiable,
 };
 use crate::choice::Choice;
 use crate::ci::CiSystem;
@@ -31,15 +31,45 @@ fn pinned_rule(pinning: Pinning, allow_unpinned: Vec<Pattern>) -> Rule {
         ci: vec![CiSystem::GithubActions],
         jobs: Vec::new(),
         events: Vec::new(),
-        require: Require::EveryJob,
-        forbid: false,
-        version: None,
+        checks: vec![Check::Pin(Pinned {
+            pinning,
+            allow_unpinned,
+        })],
         severity: Severity::Error,
         enforce_from: None,
-        pinned: Some(pinning),
-        allow_unpinned,
         fix: None,
         line: 0,
+    }
+}
+
+/// A rule's kinds from its keys: `forbid` makes it forbidden, `pinned` a pinning rule (and a
+/// requirement too when it has a `version`); otherwise it requires its step.
+fn checks(
+    require: Require,
+    forbid: bool,
+    version: Option<super::version::Constraint>,
+    pinned: Option<Pinning>,
+    allow_unpinned: Vec<Pattern>,
+) -> Vec<Check> {
+    if forbid {
+        return vec![Check::Forbid(Forbidden { version })];
+    }
+    let Some(pinning) = pinned else {
+        return vec![Check::Require(Required { require, version })];
+    };
+    let pin = Check::Pin(Pinned {
+        pinning,
+        allow_unpinned,
+    });
+    match version {
+        Some(version) => vec![
+            Check::Require(Required {
+                require,
+                version: Some(version),
+            }),
+            pin,
+        ],
+        None => vec![pin],
     }
 }
 
@@ -355,13 +385,9 @@ impl<'t> Walker<'t> {
             ci,
             jobs,
             events,
-            require,
-            forbid,
-            version,
+            checks: checks(require, forbid, version, pinned, allow_unpinned),
             severity: severity.unwrap_or(Severity::Error),
             enforce_from,
-            pinned,
-            allow_unpinned,
             fix: t
                 .get("fix")
                 .and_then(|v| self.string(v))

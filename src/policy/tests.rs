@@ -20,9 +20,9 @@ fn example_policy_is_valid_and_complete() {
     let p = example();
     assert_eq!(p.rules.len(), 7);
     assert_eq!(p.exemptions.len(), 2);
-    assert_eq!(p.rules[3].require, Require::AnyJob);
-    assert!(p.rules[4].forbid);
-    assert!(p.rules[5].pinned.is_some());
+    assert_eq!(p.rules[3].require(), Require::AnyJob);
+    assert!(p.rules[4].forbidden().is_some());
+    assert!(p.rules[5].pinned().is_some());
     assert!(p.rules[6].enforce_from.is_some());
     assert_eq!(p.rules[0].ci, [crate::ci::CiSystem::Circleci]);
     assert!(p.scope.skip_archived && p.scope.skip_forks);

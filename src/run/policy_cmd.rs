@@ -281,7 +281,7 @@ fn rule_json(r: &policy::Rule) -> serde_json::Value {
         "description": r.description,
         "ci": r.ci.iter().map(|c| c.id()).collect::<Vec<_>>(),
         "jobs": r.jobs.iter().map(|p| p.text.as_str()).collect::<Vec<_>>(),
-        "require": r.require.id(),
+        "require": r.require().id(),
     });
     v[kind] = selector.into();
     if let Some(m) = mode {
@@ -290,17 +290,17 @@ fn rule_json(r: &policy::Rule) -> serde_json::Value {
     if !r.events.is_empty() {
         v["events"] = r.events.clone().into();
     }
-    if r.forbid {
+    if r.forbidden().is_some() {
         v["forbid"] = true.into();
     }
-    if let Some(c) = &r.version {
+    if let Some(c) = r.version() {
         v["version"] = c.text.clone().into();
     }
     if r.severity != policy::Severity::Error {
         v["severity"] = r.severity.id().into();
     }
-    if let Some(p) = r.pinned {
-        v["pinned"] = p.id().into();
+    if let Some(p) = r.pinned() {
+        v["pinned"] = p.pinning.id().into();
     }
     if let Some(d) = r.enforce_from {
         v["enforce-from"] = d.to_string().into();
@@ -333,23 +333,23 @@ fn rule_text(r: &policy::Rule) -> String {
                 jobs.join(", ")
             },
         ),
-        ("require", r.require.id().to_string()),
+        ("require", r.require().id().to_string()),
     ];
     // Shown only when set, so rules that do not use them read as before.
-    if let Some(c) = &r.version {
+    if let Some(c) = r.version() {
         lines.push(("version", c.text.clone()));
     }
     if !r.events.is_empty() {
         lines.push(("events", r.events.join(", ")));
     }
-    if r.forbid {
+    if r.forbidden().is_some() {
         lines.push(("forbid", "yes: no job it covers may run the step".into()));
     }
     if r.severity != policy::Severity::Error {
         lines.push(("severity", r.severity.id().to_string()));
     }
-    if let Some(p) = r.pinned {
-        lines.push(("pinned", p.id().to_string()));
+    if let Some(p) = r.pinned() {
+        lines.push(("pinned", p.pinning.id().to_string()));
     }
     if let Some(d) = r.enforce_from {
         lines.push(("enforce-from", d.to_string()));
@@ -378,7 +378,7 @@ fn list(p: &Policy, format: ListFormat, today: Date) -> String {
             [
                 r.id.clone(),
                 r.selector_text(),
-                r.require.id().to_string(),
+                r.require().id().to_string(),
                 r.description.clone(),
             ]
         })
