@@ -252,3 +252,206 @@ fn an_issue_api_that_refuses_writes_still_leaves_the_report() {
     assert!(stderr(&out).contains("422"), "{}", stderr(&out));
     assert!(report.is_file(), "the report is written before publishing");
 }
+
+/// A repository node as the OrgRepos query answers it: an empty repository, which costs no
+/// more request.
+fn empty_node(i: usize) -> serde_json::Value {
+    serde_json::json!({ "name": format!("r{i}"), "url": format!("https://github.com/acme/r{i}"),
+        "isArchived": false, "isFork": false, "isEmpty": true, "defaultBranchRef": null,
+        "repositoryTopics": { "nodes": [] }, "circleci": null, "workflows": null })
+}
+
+/// An OrgRepos page that always says there is a next page after `cursor`.
+fn endless_page(i: usize, total: usize, cursor: &str) -> Fault {
+    let body = serde_json::json!({ "data": {
+        "rateLimit": { "cost": 1, "remaining": 4000, "resetAt": "2099-01-01T00:00:00Z" },
+        "organization": { "repositories": { "totalCount": total,
+            "pageInfo": { "hasNextPage": true, "endCursor": cursor },
+            "nodes": [empty_node(i)] } } } });
+    Fault::Raw {
+        status: 200,
+        headers: vec![("content-type".into(), "application/json".into())],
+        body: body.to_string(),
+    }
+}
+
+#[test]
+fn a_listing_whose_cursor_repeats_ends_partial() {
+    let fake = fake(3);
+    for i in 0..200 {
+        fake.fault(On::GraphQl, endless_page(i, 153, "Y3Vyc29yOjUw"));
+    }
+    let out = scan(&fake.api_url(), &[]);
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    let report = partial(&out);
+    assert!(
+        report["incomplete"]
+            .as_str()
+            .unwrap()
+            .contains("returned a page cursor it had returned before"),
+        "{report}"
+    );
+    assert!(fake.log().len() <= 3, "{} requests", fake.log().len());
+}
+
+#[test]
+fn a_listing_longer_than_its_count_ends_partial() {
+    let fake = fake(3);
+    for i in 0..200 {
+        fake.fault(On::GraphQl, endless_page(i, 2, &format!("c{i}")));
+    }
+    let out = scan(&fake.api_url(), &[]);
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    let report = partial(&out);
+    assert!(
+        report["incomplete"]
+            .as_str()
+            .unwrap()
+            .contains("said the organization has 2"),
+        "{report}"
+    );
+    assert!(fake.log().len() < 60, "{} requests", fake.log().len());
+}
+
+#[test]
+fn a_body_over_the_cap_is_refused_and_retried_then_reported() {
+    let fake = fake(3);
+    // 65 MiB of JSON whitespace: valid, had it been read whole.
+    let huge = format!("{}{{}}", " ".repeat(65 << 20));
+    for _ in 0..10 {
+        fake.fault(
+            On::GraphQl,
+            Fault::Raw {
+                status: 200,
+                headers: vec![("content-type".into(), "application/json".into())],
+                body: huge.clone(),
+            },
+        );
+    }
+    let out = scan(&fake.api_url(), &[]);
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("larger than 64 MiB"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(fake.log().len() > 1, "retried as a server fault");
+}
+
+/// `scan --local` of three repositories publishing to the fake, whose issue list answers with
+/// `link` as its `Link` header.
+fn publish_with_link(fake: &FakeGitHub, link: String) -> Output {
+    for _ in 0..20 {
+        fake.fault(
+            On::Rest,
+            Fault::Raw {
+                status: 200,
+                headers: vec![
+                    ("content-type".into(), "application/json".into()),
+                    ("link".into(), link.clone()),
+                ],
+                body: "[]".into(),
+            },
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("svc/.circleci");
+    std::fs::create_dir_all(&repo).unwrap();
+    std::fs::write(
+        repo.join("config.yml"),
+        "version: 2.1\njobs:\n  build:\n    steps: [{run: make}]\n",
+    )
+    .unwrap();
+    let report = dir.path().join("report.json");
+    Command::new(env!("CARGO_BIN_EXE_orgcheck"))
+        .args(["scan", "--local", dir.path().to_str().unwrap()])
+        .args([
+            "--policy",
+            "policy.example.toml",
+            "--issue-repo",
+            "acme/compliance",
+        ])
+        .args([
+            "--api-url",
+            &fake.api_url(),
+            "--output",
+            report.to_str().unwrap(),
+        ])
+        .current_dir(root())
+        .env("GITHUB_TOKEN", TOKEN)
+        .env_remove("GITHUB_GRAPHQL_URL")
+        .env_remove("GITHUB_ACTIONS")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn an_issue_list_that_links_to_itself_ends() {
+    let fake = fake(0);
+    let own = format!(
+        "<{}/repos/acme/compliance/issues?labels=orgcheck&state=all&per_page=100>; rel=\"next\"",
+        fake.api_url()
+    );
+    let out = publish_with_link(&fake, own);
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("links back to a page"),
+        "{}",
+        stderr(&out)
+    );
+    let lists = fake
+        .log()
+        .iter()
+        .filter(|l| l.path.contains("/issues"))
+        .count();
+    assert_eq!(lists, 1, "the loop was seen at once");
+}
+
+#[test]
+fn an_issue_list_link_to_another_host_is_not_followed() {
+    let fake = fake(0);
+    let visited = Arc::new(Mutex::new(0));
+    let count = Arc::clone(&visited);
+    let elsewhere = raw_server(move |mut conn| {
+        *count.lock().unwrap() += 1;
+        read_request(&mut conn);
+        let _ = conn.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n[]");
+    });
+    let out = publish_with_link(&fake, format!("<{elsewhere}/steal?page=2>; rel=\"next\""));
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("links to another host"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        *visited.lock().unwrap(),
+        0,
+        "nothing reached the other host"
+    );
+}
+
+#[test]
+fn an_endless_body_without_a_length_is_cut_at_the_cap() {
+    // Chunked, no `content-length`: only reading it tells how big it is.
+    let api = raw_server(|mut conn| {
+        read_request(&mut conn);
+        let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n";
+        if conn.write_all(head.as_bytes()).is_err() {
+            return;
+        }
+        let chunk = format!("{:x}\r\n{}\r\n", 1 << 20, " ".repeat(1 << 20));
+        for _ in 0..200 {
+            if conn.write_all(chunk.as_bytes()).is_err() {
+                return; // the client hung up, as it should
+            }
+        }
+    });
+    let out = scan(&api, &[]);
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("larger than 64 MiB"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -237,7 +237,21 @@ async fn list(client: &Client, repo: &str, marker: &Marker) -> Result<Vec<Found>
         issues_url(client, repo)
     ));
     let mut out = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     while let Some(next) = url.take() {
+        // A `Link` that loops would page forever; one to another host would get the token.
+        if !seen.insert(next.clone()) {
+            return Err(GitHubError::Transport(
+                "GitHub's issue list links back to a page it already gave: stopped paging".into(),
+            ));
+        }
+        if !same_origin(&next, &issues_url(client, repo)) {
+            return Err(GitHubError::Transport(
+                "GitHub's issue list links to another host: not followed, so the credentials \
+                 go nowhere else"
+                    .into(),
+            ));
+        }
         let answer = client
             .request(Method::GET, &next, None, ACCEPT, Replay::Safe, true)
             .await?;
@@ -270,6 +284,19 @@ fn found(item: &Value, marker: &Marker) -> Option<Found> {
         author: text("/user/login").to_string(),
         state: footer.state.to_string(),
     })
+}
+
+/// Whether two URLs have one scheme, host and port.
+fn same_origin(a: &str, b: &str) -> bool {
+    let origin = |u: &str| {
+        let uri: http::Uri = u.parse().ok()?;
+        Some((
+            uri.scheme_str()?.to_ascii_lowercase(),
+            uri.host()?.to_ascii_lowercase(),
+            uri.port_u16(),
+        ))
+    };
+    origin(a).is_some() && origin(a) == origin(b)
 }
 
 /// The `rel="next"` target of a `Link` header.
@@ -331,7 +358,20 @@ fn explain(client: &Client, status: u16, message: &str, repo: &str) -> GitHubErr
 
 #[cfg(test)]
 mod tests {
-    use super::next_link;
+    use super::{next_link, same_origin};
+
+    #[test]
+    fn only_links_to_the_same_origin_are_followed() {
+        let base = "https://api.github.com/repos/a/b/issues";
+        assert!(same_origin(
+            "https://API.github.com/repositories/1/issues?page=2",
+            base
+        ));
+        assert!(!same_origin("https://evil.example/repos/a/b/issues", base));
+        assert!(!same_origin("http://api.github.com/repos/a/b/issues", base));
+        assert!(!same_origin("https://api.github.com:8443/x", base));
+        assert!(!same_origin("/relative", base));
+    }
 
     #[test]
     fn follows_the_next_link() {

@@ -186,15 +186,14 @@ impl Client {
         let headers = response.headers().clone();
         // A body may be a few MiB of raw file: twice the time of the answer's start.
         let body_timeout = self.timeout.saturating_mul(2);
-        let body = tokio::time::timeout(body_timeout, self.crab.body_to_string(response))
+        let body = tokio::time::timeout(body_timeout, read_capped(response, BODY_CAP))
             .await
             .map_err(|_| {
                 format!(
                     "the answer did not arrive in full within {}s",
                     body_timeout.as_secs_f64()
                 )
-            })?
-            .map_err(|e| describe(&e))?;
+            })??;
         if let Some(r) = headers
             .get("x-ratelimit-remaining")
             .and_then(|v| v.to_str().ok())
@@ -438,4 +437,39 @@ fn describe(e: &octocrab::Error) -> String {
         );
     }
     out
+}
+
+/// The most an answer's body may hold: far above any answer orgcheck asks for (a GraphQL
+/// page of 50 repositories' CI files, a raw file GraphQL truncated), far below what would
+/// hurt. A larger body is a server fault: retried like one, then reported.
+pub const BODY_CAP: usize = 64 * 1024 * 1024;
+
+/// An answer's body as text, read frame by frame and refused once it passes `cap` (or says,
+/// in `content-length`, that it will), so an endless or huge body costs at most `cap`.
+async fn read_capped(
+    response: http::Response<http_body_util::combinators::BoxBody<bytes::Bytes, octocrab::Error>>,
+    cap: usize,
+) -> Result<String, String> {
+    use http_body_util::BodyExt;
+    let too_large = || format!("the answer is larger than {} MiB", cap >> 20);
+    let declared = response
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > cap as u64) {
+        return Err(too_large());
+    }
+    let mut body = response.into_body();
+    let mut bytes = Vec::new();
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| describe(&e))?;
+        if let Ok(data) = frame.into_data() {
+            if bytes.len() + data.len() > cap {
+                return Err(too_large());
+            }
+            bytes.extend_from_slice(&data);
+        }
+    }
+    String::from_utf8(bytes).map_err(|_| "the answer is not UTF-8 text".to_string())
 }

@@ -224,6 +224,8 @@ pub async fn scan_org(
     let mut cursor: Option<String> = None;
     let mut size = PAGE_SIZE;
     let mut read = 0;
+    // A server that repeats a cursor, or lists more than it counts, would page forever.
+    let mut cursors = std::collections::HashSet::new();
     loop {
         let (answer, data) = match fetch_page(&client, org, cursor.as_deref(), &mut size).await {
             Ok(page) => page,
@@ -262,7 +264,13 @@ pub async fn scan_org(
                 .or(client.rate_remaining()),
         });
         match (page.page_info.has_next_page, page.page_info.end_cursor) {
-            (true, Some(next)) => cursor = Some(next),
+            (true, Some(next)) => {
+                if let Some(why) = endless(&mut cursors, &next, read, scan.total) {
+                    scan.incomplete = Some(not_read(&GitHubError::Transport(why), &scan, read));
+                    break;
+                }
+                cursor = Some(next);
+            }
             _ => break,
         }
         // Too few points left for another page like this one: wait for the reset instead of
@@ -279,6 +287,23 @@ pub async fn scan_org(
     }
     follow_actions(&client, org, pending, &mut scan).await;
     Ok(scan)
+}
+
+/// Why paging must stop although GitHub says there is a next page, if it must: the cursor
+/// came before (the listing loops), or more repositories came than the organization has, with
+/// a page of slack for repositories created during the scan.
+fn endless(
+    cursors: &mut std::collections::HashSet<String>,
+    next: &str,
+    read: usize,
+    total: usize,
+) -> Option<String> {
+    if !cursors.insert(next.to_string()) {
+        return Some("GitHub's repository listing returned a page cursor it had returned before, so it would never end".into());
+    }
+    (read > total + PAGE_SIZE).then(|| {
+        format!("GitHub's repository listing went on past {read} repositories, but said the organization has {total}")
+    })
 }
 
 /// One page of repositories after `cursor`. GitHub cuts heavy queries off after ~10 s with a
