@@ -136,6 +136,48 @@ fn cases() -> Vec<(&'static str, Make)> {
             }),
         ),
         (
+            "a 1 MB scalar aliased 1,000 times",
+            Box::new(move |r: &Path| {
+                circle(r, hostile::big_scalar_aliases(1 << 20, 1_000).as_bytes())
+            }),
+        ),
+        (
+            "a 3 MB scalar as `run: *a` in 20,000 steps",
+            Box::new(move |r: &Path| circle(r, hostile::aliased_steps(3 << 20, 20_000).as_bytes())),
+        ),
+        (
+            "200 workflow files of 499,000 nodes each",
+            Box::new(move |r: &Path| {
+                let text = hostile::workflow_of_nodes(499_000);
+                for i in 0..200 {
+                    write(
+                        &r.join(format!(".github/workflows/w{i}.yml")),
+                        text.as_bytes(),
+                    );
+                }
+            }),
+        ),
+        (
+            "300 jobs calling a 38,000-step composite action",
+            Box::new(move |r: &Path| {
+                let (workflow, action) = hostile::composite_fan_out(300, 38_000);
+                write(&r.join(".github/workflows/ci.yml"), workflow.as_bytes());
+                write(&r.join("x/action.yml"), action.as_bytes());
+            }),
+        ),
+        (
+            "80,000 duplicate job keys",
+            Box::new(move |r: &Path| circle(r, hostile::duplicate_jobs(80_000).as_bytes())),
+        ),
+        (
+            "a FIFO as a workflow",
+            Box::new(move |r: &Path| {
+                std::fs::create_dir_all(r.join(".github/workflows")).unwrap();
+                let fifo = r.join(".github/workflows/ci.yml");
+                Command::new("mkfifo").arg(&fifo).status().unwrap();
+            }),
+        ),
+        (
             "symlink loop as .github/workflows",
             Box::new(move |r: &Path| {
                 std::fs::create_dir_all(r.join(".github")).unwrap();

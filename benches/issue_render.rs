@@ -38,7 +38,8 @@ fn main() {
             )
             .unwrap();
         }
-        let repos = orgcheck::source::local::scan_dir(&dir).expect("the org reads");
+        let repos =
+            orgcheck::source::local::scan_dir(&dir, Default::default()).expect("the org reads");
         let cx = Context {
             source: "org:bench".into(),
             policy_path: "orgcheck.toml".into(),

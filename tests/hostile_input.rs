@@ -304,3 +304,123 @@ fn what_runs_cannot_multiply_nest_or_escape() {
     );
     assert!(error_of(&report, "continuation-escape").contains("which is not in the repository"));
 }
+
+#[test]
+fn one_budget_per_repository_holds_against_composed_shapes() {
+    use support::hostile::{
+        aliased_steps, big_scalar_aliases, composite_fan_out, duplicate_jobs, workflow_of_nodes,
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let org = dir.path().join("org");
+    circle(&org, "fine", GOOD.as_bytes());
+    // Each shape stays under every per-file limit; what the repository expands to does not.
+    circle(
+        &org,
+        "big-scalar",
+        big_scalar_aliases(1 << 20, 1_000).as_bytes(),
+    );
+    circle(
+        &org,
+        "aliased-steps",
+        aliased_steps(3 << 20, 20_000).as_bytes(),
+    );
+    for i in 0..3 {
+        let path = format!("many-files/.github/workflows/w{i}.yml");
+        write(&org.join(path), workflow_of_nodes(400_000).as_bytes());
+    }
+    let (workflow, action) = composite_fan_out(300, 38_000);
+    write(
+        &org.join("composite/.github/workflows/ci.yml"),
+        workflow.as_bytes(),
+    );
+    write(&org.join("composite/x/action.yml"), action.as_bytes());
+    circle(&org, "duplicates", duplicate_jobs(80_000).as_bytes());
+    let (report, err) = scan(&org);
+    assert_eq!(repo(&report, "fine")["status"], "compliant", "{err}");
+    for name in ["big-scalar", "aliased-steps", "many-files", "composite"] {
+        let message = error_of(&report, name);
+        assert!(
+            message.contains("the repository's CI expands to more than 500000 nodes or 16 MiB"),
+            "{name}: {message}"
+        );
+        assert_eq!(
+            repo(&report, name)["errors"].as_array().unwrap().len(),
+            1,
+            "{name}: one error, not one per file"
+        );
+    }
+    let message = error_of(&report, "duplicates");
+    assert!(
+        message.contains("nodes (keys and values) in one file") && !message.contains("alias"),
+        "{message}"
+    );
+}
+
+#[test]
+fn the_budget_is_the_policys_to_raise() {
+    use support::hostile::workflow_of_nodes;
+    let dir = tempfile::tempdir().unwrap();
+    let org = dir.path().join("org");
+    write(
+        &org.join("big/.github/workflows/ci.yml"),
+        workflow_of_nodes(50_000).as_bytes(),
+    );
+    let policy = dir.path().join("policy.toml");
+    let run = |settings: &str| {
+        std::fs::write(&policy, format!("{settings}{POLICY}")).unwrap();
+        let out = orgcheck(&[
+            "scan",
+            "--local",
+            org.to_str().unwrap(),
+            "--policy",
+            policy.to_str().unwrap(),
+            "--format",
+            "json",
+        ]);
+        serde_json::from_str::<Value>(&stdout(&out))
+            .unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)))
+    };
+    assert_eq!(repo(&run(""), "big")["status"], "compliant");
+    let tight = run("[settings]\nmax-repository-nodes = 10000\n");
+    assert!(error_of(&tight, "big").contains("more than 10000 nodes"));
+    let out = orgcheck(&["policy", "--policy", policy.to_str().unwrap(), "validate"]);
+    assert_eq!(support::code(&out), 0, "{}", stderr(&out));
+    std::fs::write(
+        &policy,
+        format!("[settings]\nmax-repository-mib = 0\n{POLICY}"),
+    )
+    .unwrap();
+    let out = orgcheck(&["policy", "--policy", policy.to_str().unwrap(), "validate"]);
+    assert_eq!(support::code(&out), 2);
+    assert!(
+        stderr(&out).contains("2:22: expected a whole number of at least 1"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn pipes_devices_and_link_loops_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let org = dir.path().join("org");
+    let wf = |repo: &str| {
+        let d = org.join(repo).join(".github/workflows");
+        std::fs::create_dir_all(&d).unwrap();
+        d.join("ci.yml")
+    };
+    let fifo = wf("fifo");
+    let status = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    std::os::unix::fs::symlink("/dev/zero", wf("device")).unwrap();
+    let looped = wf("loop");
+    std::os::unix::fs::symlink(&looped, &looped).unwrap();
+    std::os::unix::fs::symlink("missing.yml", wf("dangling")).unwrap();
+    let (report, _) = scan(&org);
+    assert!(error_of(&report, "fifo").contains("a named pipe (FIFO)"));
+    assert!(error_of(&report, "device").contains("a device"));
+    assert!(error_of(&report, "loop").contains("loops back on itself"));
+    assert!(error_of(&report, "dangling").contains("leads nowhere"));
+}

@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::budget::Budget;
 use super::{CiError, Step, StepKind};
 
 /// How deep composite actions may call each other (GitHub stops at ten levels).
@@ -54,12 +55,15 @@ pub struct Actions<'f> {
     pub errors: Vec<CiError>,
     /// The file of the job being expanded.
     job_path: String,
+    /// The repository's budget: every step an expansion produces is charged to it.
+    budget: &'f Budget,
 }
 
 impl<'f> Actions<'f> {
     /// Over a repository's files, by path.
-    pub fn new(files: &'f BTreeMap<&'f str, &'f str>) -> Self {
+    pub fn new(files: &'f BTreeMap<&'f str, &'f str>, budget: &'f Budget) -> Self {
         Actions {
+            budget,
             files,
             parsed: BTreeMap::new(),
             wanted: BTreeSet::new(),
@@ -94,6 +98,10 @@ impl<'f> Actions<'f> {
                          orgcheck stops here"
                     ),
                 );
+                return false;
+            }
+            if self.budget.charge(1, step.text_len()).is_err() {
+                self.problem(step, self.budget.refusal());
                 return false;
             }
             out.push(step.clone());
@@ -143,7 +151,7 @@ impl<'f> Actions<'f> {
                 .into_iter()
                 .find_map(|p| self.files.get(p.as_str()).map(|text| (p, *text)));
             let parsed = match found {
-                Some((path, text)) => Some(parse(&path, text)),
+                Some((path, text)) => Some(parse(&path, text, self.budget)),
                 None => {
                     self.wanted.insert(dir.to_string());
                     None
@@ -174,8 +182,8 @@ impl<'f> Actions<'f> {
 
 /// Parse an action file: its steps when `runs.using` is `composite`, each pointing into the
 /// file.
-pub fn parse(path: &str, text: &str) -> Parsed {
-    let root = super::load_root(path, text)?;
+pub fn parse(path: &str, text: &str, budget: &Budget) -> Parsed {
+    let root = super::load_root(path, text, budget)?;
     let Some(runs) = root.get("runs") else {
         return Ok(None);
     };

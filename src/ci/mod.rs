@@ -4,6 +4,7 @@
 //! this model as early as possible; everything downstream sees only [`Pipeline`].
 
 mod action;
+pub mod budget;
 pub mod circleci;
 pub mod github;
 mod params;
@@ -13,7 +14,7 @@ pub mod yaml;
 use serde::Serialize;
 
 pub use action::{action_files, local_dir};
-pub use repo::{RepositoryCi, load_repository};
+pub use repo::{RepositoryCi, load_repository, load_repository_within};
 
 crate::choice::choice! {
     /// Which CI system a file belongs to. Identifiers are stable: they appear in policies and
@@ -213,6 +214,12 @@ impl Step {
             file: None,
         }
     }
+
+    /// Bytes of text it holds, for the repository's budget.
+    pub fn text_len(&self) -> usize {
+        let (StepKind::Run(text) | StepKind::Uses(text)) = &self.kind;
+        text.len() + self.version.as_ref().map_or(0, String::len)
+    }
 }
 
 /// A step's action.
@@ -281,33 +288,68 @@ pub fn detect(path: &str, root: Option<&yaml::Node>) -> CiSystem {
     }
 }
 
-/// Parse one config file whose CI system is known.
+/// Parse one config file whose CI system is known, alone (with a budget of its own).
 pub fn parse(path: &str, ci: CiSystem, text: &str) -> Result<Pipeline, CiError> {
-    let root = load_root(path, text)?;
-    match ci {
-        CiSystem::Circleci => circleci::parse(path, &root),
-        CiSystem::GithubActions => github::parse(path, &root, text),
+    parse_within(path, ci, text, &budget::Budget::default())
+}
+
+/// Parse one config file of a repository, charging what it expands to to the repository's
+/// `budget`.
+pub fn parse_within(
+    path: &str,
+    ci: CiSystem,
+    text: &str,
+    budget: &budget::Budget,
+) -> Result<Pipeline, CiError> {
+    let root = load_root(path, text, budget)?;
+    parse_root(path, ci, &root, text, budget)
+}
+
+fn parse_root(
+    path: &str,
+    ci: CiSystem,
+    root: &yaml::Node,
+    text: &str,
+    budget: &budget::Budget,
+) -> Result<Pipeline, CiError> {
+    let pipeline = match ci {
+        CiSystem::Circleci => circleci::parse_within(path, root, budget),
+        CiSystem::GithubActions => github::parse(path, root, text),
+    }?;
+    // What a workflow expanded to: every job and step, and the steps' text. (CircleCI's
+    // steps were charged as they were expanded.)
+    if ci == CiSystem::Circleci {
+        return Ok(pipeline);
     }
+    let (nodes, bytes) = pipeline
+        .jobs
+        .iter()
+        .chain(pipeline.not_run.iter().map(|n| &n.job))
+        .fold((0, 0), |(n, b), job| {
+            let text: usize = job.steps.iter().map(Step::text_len).sum();
+            (n + 1 + job.steps.len(), b + text)
+        });
+    budget
+        .charge(nodes, bytes)
+        .map_err(|_| CiError::new(path, None, budget.refusal()))?;
+    Ok(pipeline)
 }
 
 /// Parse one file of unknown CI system, detecting it first.
 pub fn parse_detect(path: &str, text: &str) -> (CiSystem, Result<Pipeline, CiError>) {
-    match load_root(path, text) {
+    let budget = budget::Budget::default();
+    match load_root(path, text, &budget) {
         Ok(root) => {
             let ci = detect(path, Some(&root));
-            let parsed = match ci {
-                CiSystem::Circleci => circleci::parse(path, &root),
-                CiSystem::GithubActions => github::parse(path, &root, text),
-            };
-            (ci, parsed)
+            (ci, parse_root(path, ci, &root, text, &budget))
         }
         Err(e) => (detect(path, None), Err(e)),
     }
 }
 
 /// Load the YAML and insist on a mapping at the top, the shape every CI config has.
-fn load_root(path: &str, text: &str) -> Result<yaml::Node, CiError> {
-    let root = yaml::load(text)
+fn load_root(path: &str, text: &str, budget: &budget::Budget) -> Result<yaml::Node, CiError> {
+    let root = yaml::load_within(text, budget)
         .map_err(|e| CiError::new(path, e.mark.map(|m| m.line), e.message))?
         .ok_or_else(|| CiError::new(path, None, "the file is empty"))?;
     if root.as_map().is_none() {

@@ -1,58 +1,16 @@
 //! CircleCI `<< parameters.x >>` substitution over YAML nodes, splicing `steps`-typed values,
-//! within one per-file [`Budget`].
+//! within the repository's [`Budget`].
 
-use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 use regex::Regex;
 
+use super::budget::{Budget, Exhausted};
 use super::yaml::{Entry, Node, Value};
 
 /// Parameter values by name, already substituted in the caller's context.
 pub type Params = BTreeMap<String, Node>;
-
-/// What one file may expand to, counted together: the nodes the YAML loader made (alias
-/// expansion included), the nodes parameter substitution and command expansion produce, and
-/// the text substitution builds. Commands that pass a parameter on twice double it at every
-/// level, so a 2 KB file can ask for gigabytes; the budget refuses it in milliseconds.
-#[derive(Debug)]
-pub struct Budget {
-    nodes: Cell<usize>,
-    bytes: Cell<usize>,
-}
-
-/// The budget ran out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Exhausted;
-
-impl Budget {
-    /// Nodes in all (the loaded file's count first), and bytes of text substitution may build.
-    pub const NODES: usize = super::yaml::MAX_NODES;
-    /// Four times the largest file: room for real substitution, not for doubling.
-    pub const BYTES: usize = 4 * super::yaml::MAX_BYTES;
-
-    /// A budget for a file whose loaded tree holds `loaded` nodes.
-    pub fn after_loading(loaded: usize) -> Self {
-        Budget {
-            nodes: Cell::new(Self::NODES.saturating_sub(loaded)),
-            bytes: Cell::new(Self::BYTES),
-        }
-    }
-
-    /// Spend `n` nodes.
-    pub fn nodes(&self, n: usize) -> Result<(), Exhausted> {
-        let left = self.nodes.get().checked_sub(n).ok_or(Exhausted)?;
-        self.nodes.set(left);
-        Ok(())
-    }
-
-    fn bytes(&self, n: usize) -> Result<(), Exhausted> {
-        let left = self.bytes.get().checked_sub(n).ok_or(Exhausted)?;
-        self.bytes.set(left);
-        Ok(())
-    }
-}
 
 static PLACEHOLDER: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"<<\s*parameters\.([A-Za-z0-9_-]+)\s*>>").expect("valid regex"));

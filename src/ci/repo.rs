@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::action::Actions;
+use super::budget::{Budget, Limits};
 use super::{CiError, CiSystem, Continuation, Job, JobKind, NotRun, Pipeline, StepKind};
 
 /// How deep local reusable workflows may call each other (GitHub allows four levels).
@@ -44,6 +45,16 @@ impl RepositoryCi {
 /// parsed; other files (CircleCI continuation configs, local actions) are read when a config
 /// refers to them.
 pub fn load_repository<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> RepositoryCi {
+    load_repository_within(files, Limits::DEFAULT)
+}
+
+/// [`load_repository`] within `limits`: everything the repository's files expand to is
+/// charged to one budget, and a repository that spends it is refused with that error alone.
+pub fn load_repository_within<'a>(
+    files: impl IntoIterator<Item = (&'a str, &'a str)>,
+    limits: Limits,
+) -> RepositoryCi {
+    let budget = Budget::new(limits);
     let files: BTreeMap<&str, &str> = files.into_iter().collect();
     let mut parsed: BTreeMap<String, Pipeline> = BTreeMap::new();
     let mut errors = Vec::new();
@@ -58,11 +69,14 @@ pub fn load_repository<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) 
         if Some(path) == shadowed {
             continue;
         }
-        match super::parse(path, ci, text) {
+        match super::parse_within(path, ci, text, &budget) {
             Ok(p) => {
                 parsed.insert(path.to_string(), p);
             }
             Err(e) => errors.push(e),
+        }
+        if budget.is_spent() {
+            return spent(errors);
         }
     }
     continuations(&mut parsed, &files, &mut errors);
@@ -77,6 +91,7 @@ pub fn load_repository<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) 
             errors: &mut errors,
             chain: vec![pipeline.path.clone()],
             jobs: 0,
+            budget: &budget,
         };
         match calls.resolve(&pipeline.jobs) {
             Ok(jobs) => resolved.jobs = jobs,
@@ -87,13 +102,30 @@ pub fn load_repository<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) 
         }
         pipelines.push(resolved);
     }
-    let wanted = expand_actions(&mut pipelines, &files, &mut errors);
+    if budget.is_spent() {
+        return spent(errors);
+    }
+    let wanted = expand_actions(&mut pipelines, &files, &mut errors, &budget);
+    if budget.is_spent() {
+        return spent(errors);
+    }
     errors.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
     errors.dedup();
     RepositoryCi {
         pipelines,
         errors,
         wanted,
+    }
+}
+
+/// A repository that spent its budget: no pipeline (what was read is cut short, so judging it
+/// would mislead), and the errors, the budget's first.
+fn spent(mut errors: Vec<CiError>) -> RepositoryCi {
+    errors.dedup();
+    RepositoryCi {
+        pipelines: Vec::new(),
+        errors,
+        wanted: Vec::new(),
     }
 }
 
@@ -162,8 +194,9 @@ fn expand_actions(
     pipelines: &mut [Pipeline],
     files: &BTreeMap<&str, &str>,
     errors: &mut Vec<CiError>,
+    budget: &Budget,
 ) -> Vec<String> {
-    let mut actions = Actions::new(files);
+    let mut actions = Actions::new(files, budget);
     let calls_local = |job: &Job| {
         job.steps
             .iter()
@@ -178,6 +211,9 @@ fn expand_actions(
             .iter_mut()
             .chain(pipeline.not_run.iter_mut().map(|n| &mut n.job));
         for job in jobs.filter(|j| calls_local(j)) {
+            if budget.is_spent() {
+                break;
+            }
             job.steps = actions.expand(&job.path, &job.steps);
         }
     }
@@ -193,6 +229,8 @@ struct Calls<'p, 'e> {
     chain: Vec<String>,
     /// Jobs produced so far, against [`MAX_RESOLVED_JOBS`].
     jobs: usize,
+    /// The repository's budget: each job copied from a called workflow is charged.
+    budget: &'p Budget,
 }
 
 impl Calls<'_, '_> {
@@ -245,6 +283,14 @@ impl Calls<'_, '_> {
     }
 
     fn count(&mut self, job: &Job) -> Result<(), CiError> {
+        let text: usize = job.steps.iter().map(super::Step::text_len).sum();
+        if self.budget.charge(1 + job.steps.len(), text).is_err() {
+            return Err(CiError::new(
+                &job.path,
+                Some(job.line),
+                self.budget.refusal(),
+            ));
+        }
         self.jobs += 1;
         if self.jobs > MAX_RESOLVED_JOBS {
             return Err(CiError::new(

@@ -12,6 +12,7 @@ pub mod version;
 use globset::{GlobBuilder, GlobMatcher};
 use regex::Regex;
 
+use crate::ci::budget::Limits;
 use crate::ci::{CiSystem, Job, Pipeline, Step, StepKind};
 
 pub use date::Date;
@@ -26,6 +27,8 @@ pub struct Policy {
     pub unverifiable_jobs: Unverifiable,
     /// Whether jobs that never run are judged.
     pub unused_jobs: UnusedJobs,
+    /// What one repository's CI may expand to (`[settings] max-repository-nodes`, `-mib`).
+    pub limits: Limits,
     /// Rules (required and forbidden steps), in file order.
     pub rules: Vec<Rule>,
     /// Exemptions, in file order.

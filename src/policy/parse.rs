@@ -18,6 +18,7 @@ use super::{
 };
 use crate::choice::Choice;
 use crate::ci::CiSystem;
+use crate::ci::budget::Limits;
 
 /// The rule `[settings] pinned = "sha"` stands for: every GitHub Actions `uses` step pinned.
 fn pinned_rule(pinning: Pinning, allow_unpinned: Vec<Pattern>) -> Rule {
@@ -236,6 +237,7 @@ impl<'t> Walker<'t> {
             scope: Scope::default(),
             unverifiable_jobs: Unverifiable::Ignore,
             unused_jobs: UnusedJobs::Ignore,
+            limits: Limits::DEFAULT,
             rules: Vec::new(),
             exemptions: Vec::new(),
         };
@@ -247,27 +249,7 @@ impl<'t> Walker<'t> {
         if let Some(item) = root.get("settings")
             && let Some(t) = self.table(item, "settings")
         {
-            self.known_keys(
-                t,
-                "[settings]",
-                &schema::keys(schema::SETTINGS),
-                span_of(item),
-            );
-            if let Some(v) = t.get("unverifiable-jobs") {
-                policy.unverifiable_jobs = self.choice(v).unwrap_or_default();
-            }
-            if let Some(v) = t.get("unused-jobs") {
-                policy.unused_jobs = self.choice(v).unwrap_or_default();
-            }
-            if let Some(pinning) = t.get("pinned").and_then(|v| self.choice::<Pinning>(v)) {
-                let allow = t.get("allow-unpinned").map(|v| self.patterns(v));
-                settings_pin = Some((pinning, allow.unwrap_or_default()));
-            } else if let Some(v) = t.get("allow-unpinned") {
-                self.error(
-                    span_of(v),
-                    "`allow-unpinned` needs `pinned = \"sha\"` beside it",
-                );
-            }
+            settings_pin = self.settings(t, span_of(item), &mut policy);
         }
         let mut first_line: BTreeMap<String, usize> = BTreeMap::new();
         if settings_pin.is_some() {
@@ -308,6 +290,44 @@ impl<'t> Walker<'t> {
             }
         }
         policy
+    }
+
+    /// `[settings]`, into `policy`; the pinning it asks of every action, if any.
+    fn settings(
+        &mut self,
+        t: &dyn TableLike,
+        span: Range<usize>,
+        policy: &mut Policy,
+    ) -> Option<(Pinning, Vec<Pattern>)> {
+        let mut settings_pin = None;
+        self.known_keys(
+            t,
+            "[settings]",
+            &schema::keys(schema::SETTINGS),
+            span.clone(),
+        );
+        if let Some(v) = t.get("unverifiable-jobs") {
+            policy.unverifiable_jobs = self.choice(v).unwrap_or_default();
+        }
+        if let Some(v) = t.get("unused-jobs") {
+            policy.unused_jobs = self.choice(v).unwrap_or_default();
+        }
+        if let Some(n) = t.get("max-repository-nodes").and_then(|v| self.count(v)) {
+            policy.limits.nodes = n;
+        }
+        if let Some(n) = t.get("max-repository-mib").and_then(|v| self.count(v)) {
+            policy.limits.bytes = n.saturating_mul(1 << 20);
+        }
+        if let Some(pinning) = t.get("pinned").and_then(|v| self.choice::<Pinning>(v)) {
+            let allow = t.get("allow-unpinned").map(|v| self.patterns(v));
+            settings_pin = Some((pinning, allow.unwrap_or_default()));
+        } else if let Some(v) = t.get("allow-unpinned") {
+            self.error(
+                span_of(v),
+                "`allow-unpinned` needs `pinned = \"sha\"` beside it",
+            );
+        }
+        settings_pin
     }
 
     fn scope(&mut self, t: &dyn TableLike, span: Range<usize>) -> Scope {
@@ -522,6 +542,24 @@ impl<'t> Walker<'t> {
                 Some((s, s_span))
             }
         }
+    }
+
+    /// A whole number of at least 1.
+    fn count(&mut self, item: &Item) -> Option<usize> {
+        let n = item
+            .as_integer()
+            .filter(|n| *n >= 1)
+            .and_then(|n| usize::try_from(n).ok());
+        if n.is_none() {
+            self.error(
+                span_of(item),
+                format!(
+                    "expected a whole number of at least 1, found {}",
+                    item.type_name()
+                ),
+            );
+        }
+        n
     }
 
     fn boolean(&mut self, item: &Item) -> Option<bool> {

@@ -5,6 +5,7 @@
 use super::{MatchMode, Pinning, Require, Severity, UnusedJobs, Unverifiable};
 use crate::choice::Choice;
 use crate::ci::CiSystem;
+use crate::ci::budget::Limits;
 use serde_json::{Map, Value, json};
 
 /// A field's type.
@@ -24,6 +25,8 @@ pub enum Kind {
     EnumStrings(&'static [&'static str]),
     /// A date, `YYYY-MM-DD` (a TOML date or a string).
     Date,
+    /// A whole number of at least 1, with its default.
+    Count(usize),
 }
 
 /// One key of a table.
@@ -105,6 +108,18 @@ pub const SETTINGS: &[Field] = &[
         Kind::Enum(UnusedJobs::IDS),
         false,
         "Jobs that never run (no workflow lists them, or `if: false`): `ignore` lists them as not run, `judge` judges them like jobs that run.",
+    ),
+    f(
+        "max-repository-nodes",
+        Kind::Count(Limits::DEFAULT.nodes),
+        false,
+        "Most YAML nodes, jobs and steps one repository's CI may expand to (aliases, parameters, commands, composite actions and copies counted together); a repository past it is an error.",
+    ),
+    f(
+        "max-repository-mib",
+        Kind::Count(Limits::DEFAULT.bytes >> 20),
+        false,
+        "Most text, in MiB, one repository's CI may expand to (a scalar reached through k aliases counts k times); a repository past it is an error.",
     ),
 ];
 
@@ -250,6 +265,7 @@ fn field_schema(field: &Field) -> Value {
             { "type": "array", "items": { "type": "string", "enum": values } }
         ] }),
         Kind::Date => json!({ "type": "string", "format": "date" }),
+        Kind::Count(default) => json!({ "type": "integer", "minimum": 1, "default": default }),
     };
     s["description"] = json!(field.doc);
     s

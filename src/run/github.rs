@@ -251,6 +251,7 @@ impl Session {
             Arc::clone(&self.client),
             org,
             &in_scope,
+            policy.limits,
             &mut progress,
         ));
         if show {

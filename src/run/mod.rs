@@ -4,6 +4,7 @@
 use std::io::Write;
 use std::path::Path;
 
+use crate::ci::budget::Limits;
 use crate::cli::{
     CheckArgs, Command, CommonArgs, Format, InspectArgs, InspectFormat, ScanArgs, ScanSource,
 };
@@ -114,7 +115,7 @@ fn scan(args: ScanArgs) -> Result<Exit, RunError> {
         github::connection(&args.github)?;
     }
     let (repos, incomplete, session) = match &scanned {
-        ScanSource::Local(dir) => (source::local::scan_dir(dir)?, None, None),
+        ScanSource::Local(dir) => (source::local::scan_dir(dir, policy.limits)?, None, None),
         ScanSource::Org(org) => {
             let s =
                 github::Session::start(&args.github, &format!("/orgs/{org}/installation"), quiet)?;
@@ -299,7 +300,7 @@ fn check(args: CheckArgs) -> Result<Exit, RunError> {
         ))
         .into());
     }
-    let repo = source::local::read_repo(&args.path, None);
+    let repo = source::local::read_repo(&args.path, None, policy.limits);
     let source = format!("check:{}", args.path.display());
     let report = evaluate(&policy, &[repo], source, None, &args.common)?;
     let info = context::run_info(&args.common, started);
@@ -412,7 +413,7 @@ fn inspect(args: InspectArgs) -> Result<Exit, RunError> {
         let shown = path.display().to_string();
         if path.is_dir() {
             // A repository: judged as a whole, as `check` sees it.
-            let repo = crate::source::local::read_repo(path, None);
+            let repo = crate::source::local::read_repo(path, None, Limits::DEFAULT);
             let repo_views = FileView::of_repository(&shown, repo.ci);
             failed |= repo_views.iter().any(|v| v.error.is_some());
             views.extend(repo_views);

@@ -506,7 +506,7 @@ fn diff_cmd(
     let old = policy::parse(&shown, &text)?;
     let d = diff::diff(&old, &new);
     let repos = match (local, org) {
-        (Some(dir), _) => Some(source::local::scan_dir(dir)?),
+        (Some(dir), _) => Some(source::local::scan_dir(dir, new.limits)?),
         (None, Some(org)) => {
             // Scope may differ between the policies: read with no scope, judge with each.
             let everything = Policy {

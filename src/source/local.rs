@@ -3,11 +3,12 @@
 use std::path::{Path, PathBuf};
 
 use super::SourceError;
+use crate::ci::budget::Limits;
 use crate::ci::{self, yaml::MAX_BYTES, yaml::too_large};
 use crate::eval::Repository;
 
 /// Every subdirectory of `dir` is one repository, in name order. Hidden folders are ignored.
-pub fn scan_dir(dir: &Path) -> Result<Vec<Repository>, SourceError> {
+pub fn scan_dir(dir: &Path, limits: Limits) -> Result<Vec<Repository>, SourceError> {
     let io = |source| SourceError::Io {
         path: dir.display().to_string(),
         source,
@@ -35,7 +36,7 @@ pub fn scan_dir(dir: &Path) -> Result<Vec<Repository>, SourceError> {
         }
     }
     dirs.sort();
-    let mut repos: Vec<Repository> = dirs.iter().map(|d| read_repo(d, None)).collect();
+    let mut repos: Vec<Repository> = dirs.iter().map(|d| read_repo(d, None, limits)).collect();
     for (name, e) in unreadable {
         let mut ci = crate::ci::RepositoryCi::default();
         ci.errors
@@ -50,8 +51,8 @@ pub fn scan_dir(dir: &Path) -> Result<Vec<Repository>, SourceError> {
     Ok(repos)
 }
 
-/// One repository checkout. Its name is the folder's name.
-pub fn read_repo(dir: &Path, name: Option<&str>) -> Repository {
+/// One repository checkout, its CI within `limits`. Its name is the folder's name.
+pub fn read_repo(dir: &Path, name: Option<&str>, limits: Limits) -> Repository {
     let name = name.map(str::to_string).unwrap_or_else(|| {
         std::fs::canonicalize(dir)
             .ok()
@@ -64,16 +65,34 @@ pub fn read_repo(dir: &Path, name: Option<&str>) -> Repository {
     // to), and the workflows.
     let mut candidates = yaml_files(dir, ".circleci");
     candidates.extend(yaml_files(dir, ".github/workflows"));
+    // The files' text counts against the repository's budget before any is parsed: 200 files
+    // just under every per-file limit are refused here, not held in memory.
+    let mut read = 0usize;
     for rel in candidates {
         match read_text(dir, &rel) {
-            Ok(Some(text)) => files.push((rel, text)),
+            Ok(Some(text)) if read + text.len() > limits.bytes => {
+                problems.push(ci::CiError::new(
+                    &rel,
+                    None,
+                    ci::budget::Budget::new(limits).refusal(),
+                ));
+                break;
+            }
+            Ok(Some(text)) => {
+                read += text.len();
+                files.push((rel, text));
+            }
             Ok(None) => {}
             // A broken file that is not a config is an error only if a config refers to it.
             Err(e) if ci::CiSystem::of_repo_path(&rel).is_some() => problems.push(e),
             Err(_) => {}
         }
     }
-    let mut parsed = ci::load_repository(files.iter().map(|(p, t)| (p.as_str(), t.as_str())));
+    let load = |files: &[(String, String)]| {
+        let files = files.iter().map(|(p, t)| (p.as_str(), t.as_str()));
+        ci::load_repository_within(files, limits)
+    };
+    let mut parsed = load(&files);
     // Local composite actions are read as jobs name them, then the repository is loaded again,
     // until no new action is named (each round goes one level deeper).
     let mut tried = std::collections::BTreeSet::new();
@@ -96,7 +115,7 @@ pub fn read_repo(dir: &Path, name: Option<&str>) -> Repository {
                 }
             }
         }
-        parsed = ci::load_repository(files.iter().map(|(p, t)| (p.as_str(), t.as_str())));
+        parsed = load(&files);
     }
     parsed.errors.extend(problems);
     Repository {
@@ -111,9 +130,11 @@ fn yaml_files(dir: &Path, sub: &str) -> Vec<String> {
     let Ok(entries) = std::fs::read_dir(dir.join(sub)) else {
         return Vec::new();
     };
+    // Not only regular files: a pipe, a device or a broken link named like a config is that
+    // repository's error (see `read_text`), not a config that silently is not there.
     let mut names: Vec<String> = entries
         .filter_map(Result::ok)
-        .filter(|e| e.path().is_file())
+        .filter(|e| !e.path().is_dir())
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .filter(|n| n.ends_with(".yml") || n.ends_with(".yaml"))
         .map(|n| format!("{sub}/{n}"))
@@ -122,15 +143,45 @@ fn yaml_files(dir: &Path, sub: &str) -> Vec<String> {
     names
 }
 
+/// What a path that is not a regular file is, for its error: reading a pipe would wait
+/// forever, and a device (`/dev/zero`) never ends.
+fn not_a_file(meta: &std::fs::Metadata) -> String {
+    use std::os::unix::fs::FileTypeExt;
+    let t = meta.file_type();
+    let what = if t.is_fifo() {
+        "a named pipe (FIFO)"
+    } else if t.is_char_device() || t.is_block_device() {
+        "a device"
+    } else if t.is_socket() {
+        "a socket"
+    } else {
+        "not a regular file"
+    };
+    format!("the file is {what}, not a file orgcheck can read as a config")
+}
+
 /// A repository file's text: `None` when it does not exist, an error when it is too large,
 /// not UTF-8 or unreadable.
 fn read_text(dir: &Path, rel: &str) -> Result<Option<String>, ci::CiError> {
     let path = dir.join(rel);
-    let Ok(meta) = std::fs::metadata(&path) else {
-        return Ok(None);
+    let meta = match std::fs::metadata(&path) {
+        Ok(meta) => meta,
+        // A link whose target is missing, or that loops, still names a config.
+        Err(e) if std::fs::symlink_metadata(&path).is_ok() => {
+            let why = if e.raw_os_error() == Some(40) {
+                "the file is a link that loops back on itself (ELOOP)".to_string()
+            } else {
+                format!("the file is a link that leads nowhere readable ({e})")
+            };
+            return Err(ci::CiError::new(rel, None, why));
+        }
+        Err(_) => return Ok(None),
     };
-    if !meta.is_file() {
+    if meta.is_dir() {
         return Ok(None);
+    }
+    if !meta.is_file() {
+        return Err(ci::CiError::new(rel, None, not_a_file(&meta)));
     }
     // A link may point anywhere on this machine; only the repository's own files are read.
     let inside = match (std::fs::canonicalize(&path), std::fs::canonicalize(dir)) {

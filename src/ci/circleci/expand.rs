@@ -20,8 +20,12 @@ impl<'a> Expander<'_, 'a> {
                 format!("a job expands to more than {MAX_STEPS} steps; check for runaway command nesting"),
             ));
         }
-        self.cx.budget.nodes(1).map_err(self.cx.exhausted(mark))?;
-        self.out.push(Step::new(kind, mark.line));
+        let step = Step::new(kind, mark.line);
+        self.cx
+            .budget
+            .charge(1, step.text_len())
+            .map_err(self.cx.exhausted(mark))?;
+        self.out.push(step);
         Ok(())
     }
 
@@ -147,7 +151,7 @@ impl<'a> Expander<'_, 'a> {
                 format!("reusable commands nest deeper than {MAX_EXPANSION_DEPTH} levels"),
             ));
         }
-        let budget = &self.cx.budget;
+        let budget = self.cx.budget;
         let params: Params =
             params::with_args(params::defaults(definition.get("parameters")), args, budget)
                 .map_err(self.cx.exhausted(mark))?;

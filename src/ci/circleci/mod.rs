@@ -12,7 +12,8 @@ mod workflow;
 
 use std::collections::{BTreeSet, HashMap};
 
-use super::params::{self, Budget, Exhausted};
+use super::budget::{Budget, Exhausted};
+use super::params;
 use super::yaml::{Entry, Mark, Node, Value};
 use super::{CiError, CiSystem, Job, JobKind, NotRun, NotRunReason, Pipeline};
 use expand::Expander;
@@ -25,13 +26,15 @@ const MAX_STEPS: usize = 50_000;
 /// Most job instances one config may have: each re-expands its job's steps.
 const MAX_INSTANCES: usize = 50_000;
 
-/// Parse a CircleCI config whose top level is a mapping.
+/// Parse a CircleCI config whose top level is a mapping, alone.
 pub fn parse(path: &str, root: &Node) -> Result<Pipeline, CiError> {
-    let cx = Context {
-        path,
-        root,
-        budget: Budget::after_loading(root.size()),
-    };
+    parse_within(path, root, &Budget::default())
+}
+
+/// Parse a CircleCI config, charging what it expands to (steps, substituted parameters) to
+/// the repository's `budget`.
+pub fn parse_within(path: &str, root: &Node, budget: &Budget) -> Result<Pipeline, CiError> {
+    let cx = Context { path, root, budget };
     let definitions = cx.definitions()?;
     // By name, the last definition winning as YAML's last duplicate key does.
     let by_name: HashMap<&str, &Entry> = definitions.iter().map(|d| (d.key.as_str(), d)).collect();
@@ -115,8 +118,8 @@ enum Orb<'a> {
 struct Context<'a> {
     path: &'a str,
     root: &'a Node,
-    /// One budget for everything this file expands to.
-    budget: Budget,
+    /// The repository's budget, for everything this file expands to.
+    budget: &'a Budget,
 }
 
 impl<'a> Context<'a> {
@@ -126,17 +129,7 @@ impl<'a> Context<'a> {
 
     /// The error for a file whose expansion ran out of budget, at the step that asked.
     fn exhausted(&self, mark: Mark) -> impl FnOnce(Exhausted) -> CiError + '_ {
-        move |_| {
-            self.err(
-                mark,
-                format!(
-                    "the config expands to more than {} nodes or {} MiB of text (parameters \
-                     passed on through nested commands multiply); orgcheck stops here",
-                    Budget::NODES,
-                    Budget::BYTES / (1024 * 1024)
-                ),
-            )
-        }
+        move |_| self.err(mark, self.budget.refusal())
     }
 
     fn orb(&self, name: &str) -> Option<Orb<'a>> {
@@ -266,7 +259,7 @@ impl<'a> Context<'a> {
                         .map_err(self.exhausted(list.mark))?;
                     params.insert(key.to_string(), value);
                 }
-                let list = params::substitute(list, &params, &self.budget)
+                let list = params::substitute(list, &params, self.budget)
                     .map_err(self.exhausted(list.mark))?;
                 expander.steps(&list, scope)?;
             }

@@ -12,6 +12,8 @@
 
 mod libyaml;
 
+use super::budget::Budget;
+
 use std::collections::HashMap;
 
 pub use libyaml::Mark;
@@ -55,6 +57,8 @@ pub struct Node {
     /// Where the node starts.
     pub mark: Mark,
     size: usize,
+    /// Bytes of text in this subtree (scalars and keys).
+    bytes: usize,
 }
 
 /// One key of a mapping.
@@ -87,39 +91,48 @@ pub enum Value {
 impl Node {
     /// A plain scalar node, for values built by expansion.
     pub fn scalar(text: impl Into<String>, plain: bool, mark: Mark) -> Self {
+        let text = text.into();
+        let bytes = text.len();
         Node {
-            value: Value::Scalar {
-                text: text.into(),
-                plain,
-            },
+            value: Value::Scalar { text, plain },
             mark,
             size: 1,
+            bytes,
         }
     }
 
     /// A sequence node.
     pub fn seq(items: Vec<Node>, mark: Mark) -> Self {
         let size = 1 + items.iter().map(|n| n.size).sum::<usize>();
+        let bytes = items.iter().map(|n| n.bytes).sum();
         Node {
             value: Value::Seq(items),
             mark,
             size,
+            bytes,
         }
     }
 
     /// A mapping node.
     pub fn map(entries: Vec<Entry>, mark: Mark) -> Self {
         let size = 1 + entries.iter().map(|e| e.value.size + 1).sum::<usize>();
+        let bytes = entries.iter().map(|e| e.key.len() + e.value.bytes).sum();
         Node {
             value: Value::Map(entries),
             mark,
             size,
+            bytes,
         }
     }
 
     /// Nodes in this subtree.
     pub fn size(&self) -> usize {
         self.size
+    }
+
+    /// Bytes of text in this subtree.
+    pub fn bytes(&self) -> usize {
+        self.bytes
     }
 
     /// `null`, `~` or an empty value.
@@ -218,6 +231,12 @@ enum Frame {
 /// Parse one YAML document. An empty file, several documents, or a top level that is not a
 /// mapping are the caller's to judge; this returns the root node, or `None` for no document.
 pub fn load(text: &str) -> Result<Option<Node>, YamlError> {
+    load_within(text, &Budget::default())
+}
+
+/// [`load`], charging every node and byte it makes, aliases expanded, to `budget`: the
+/// repository's, shared by all its files.
+pub fn load_within(text: &str, budget: &Budget) -> Result<Option<Node>, YamlError> {
     if text.len() > MAX_BYTES {
         return Err(YamlError {
             message: too_large(text.len()),
@@ -227,7 +246,13 @@ pub fn load(text: &str) -> Result<Option<Node>, YamlError> {
     // Editors on Windows write a byte-order mark; CircleCI and GitHub read such files.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut parser = libyaml::Parser::new(text);
-    let mut loader = Loader::default();
+    let mut loader = Loader {
+        stack: Vec::new(),
+        anchors: HashMap::new(),
+        nodes: 0,
+        aliases: false,
+        budget,
+    };
     let mut root: Option<Node> = None;
     loop {
         let (event, mark) = parser.next_event().map_err(|e| YamlError {
@@ -257,14 +282,16 @@ pub fn load(text: &str) -> Result<Option<Node>, YamlError> {
     }
 }
 
-#[derive(Default)]
-struct Loader {
+struct Loader<'b> {
     stack: Vec<Frame>,
     anchors: HashMap<String, Node>,
     nodes: usize,
+    /// Whether an alias was expanded: the node limit's message says "alias bomb" only then.
+    aliases: bool,
+    budget: &'b Budget,
 }
 
-impl Loader {
+impl Loader<'_> {
     /// Feed one event; returns the root once the document's top node is complete.
     fn feed(&mut self, event: libyaml::Event, mark: Mark) -> Result<Option<Node>, YamlError> {
         use libyaml::Event as E;
@@ -274,7 +301,7 @@ impl Loader {
                 value,
                 plain,
             } => {
-                self.count(1, mark)?;
+                self.count(1, value.len(), mark)?;
                 let node = Node::scalar(value, plain, mark);
                 self.remember(anchor, &node);
                 node
@@ -283,8 +310,12 @@ impl Loader {
                 let Some(node) = self.anchors.get(&name) else {
                     return Err(YamlError::at(mark, format!("unknown anchor `*{name}`")));
                 };
-                let mut node = node.clone();
-                self.count(node.size, mark)?;
+                // Charged before the copy: a 1 MB scalar aliased 1,000 times is refused
+                // before it costs a gigabyte.
+                let (size, bytes) = (node.size, node.bytes);
+                self.aliases = true;
+                self.count(size, bytes, mark)?;
+                let mut node = self.anchors[&name].clone();
                 node.mark = mark;
                 node
             }
@@ -331,20 +362,24 @@ impl Loader {
                 format!("nesting deeper than {MAX_DEPTH} levels"),
             ));
         }
-        self.count(1, mark)?;
+        self.count(1, 0, mark)?;
         self.stack.push(frame);
         Ok(())
     }
 
-    fn count(&mut self, n: usize, mark: Mark) -> Result<(), YamlError> {
+    fn count(&mut self, n: usize, bytes: usize, mark: Mark) -> Result<(), YamlError> {
         self.nodes += n;
         if self.nodes > MAX_NODES {
-            return Err(YamlError::at(
-                mark,
-                format!("more than {MAX_NODES} nodes once aliases are expanded (an alias bomb?)"),
-            ));
+            let message = if self.aliases {
+                format!("more than {MAX_NODES} nodes once aliases are expanded (an alias bomb?)")
+            } else {
+                format!("more than {MAX_NODES} nodes (keys and values) in one file")
+            };
+            return Err(YamlError::at(mark, message));
         }
-        Ok(())
+        self.budget
+            .charge(n, bytes)
+            .map_err(|_| YamlError::at(mark, self.budget.refusal()))
     }
 
     fn remember(&mut self, anchor: Option<String>, node: &Node) {

@@ -19,6 +19,7 @@ use query::OrgReposData;
 use repos::{ACTION_ROUNDS, Pending, fetch_actions, fetch_files, finish_ref, pending_from, settle};
 pub use transport::ExtraRoots;
 
+use crate::ci::budget::Limits;
 use crate::eval::Repository;
 use crate::policy::RepoFacts;
 
@@ -217,6 +218,7 @@ pub async fn scan_org(
     client: Arc<Client>,
     org: &str,
     in_scope: &(dyn Fn(&RepoFacts<'_>) -> bool + Sync),
+    limits: Limits,
     progress: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<OrgScan, GitHubError> {
     let mut scan = OrgScan::default();
@@ -251,7 +253,8 @@ pub async fn scan_org(
         for (i, node) in page.nodes.into_iter().enumerate() {
             read += 1;
             let errors = node_errors(&answer.errors, i);
-            take_node(node, errors, read, in_scope, &mut scan, &mut pending);
+            let found = Found { node, errors, read };
+            take_node(found, in_scope, limits, &mut scan, &mut pending);
         }
         progress(Progress {
             read,
@@ -347,12 +350,18 @@ fn node_errors(errors: &[client::GraphqlError], i: usize) -> Vec<String> {
         .collect()
 }
 
-/// One repository of a page: done when it needs nothing more, else pending on its actions.
-fn take_node(
+/// One node of a page, with GitHub's errors about it and its place in the listing.
+struct Found {
     node: Option<query::RepoNode>,
     errors: Vec<String>,
     read: usize,
+}
+
+/// One repository of a page: done when it needs nothing more, else pending on its actions.
+fn take_node(
+    Found { node, errors, read }: Found,
     in_scope: &(dyn Fn(&RepoFacts<'_>) -> bool + Sync),
+    limits: Limits,
     scan: &mut OrgScan,
     pending: &mut Vec<Pending>,
 ) {
@@ -367,7 +376,7 @@ fn take_node(
         });
         return;
     };
-    let mut p = pending_from(node, in_scope);
+    let mut p = pending_from(node, in_scope, limits);
     if !errors.is_empty() {
         p.repo.read_error = Some(format!("GitHub reported: {}", errors.join("; ")));
     }

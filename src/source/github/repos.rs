@@ -10,6 +10,7 @@ use tokio::task::JoinSet;
 
 use super::query::{self, RepoNode};
 use super::{Client, REST_CONCURRENCY, Replay};
+use crate::ci::budget::Limits;
 use crate::ci::{self, CiError, yaml::MAX_BYTES, yaml::too_large};
 use crate::eval::Repository;
 use crate::policy::RepoFacts;
@@ -25,6 +26,8 @@ pub(super) struct Pending {
     /// Action folders already looked at, so each is fetched once.
     tried: BTreeSet<String>,
     oid: String,
+    /// What its CI may expand to.
+    limits: Limits,
 }
 
 /// How many times a repository's local actions are fetched and the repository loaded again:
@@ -56,6 +59,7 @@ pub(super) fn settle(p: &mut Pending) -> Option<Repository> {
 pub(super) fn pending_from(
     node: RepoNode,
     in_scope: &(dyn Fn(&RepoFacts<'_>) -> bool + Sync),
+    limits: Limits,
 ) -> Pending {
     let topics: Vec<String> = node
         .repository_topics
@@ -96,6 +100,7 @@ pub(super) fn pending_from(
         actions: Vec::new(),
         tried: BTreeSet::new(),
         oid,
+        limits,
     };
     if !wanted || node.is_empty {
         return p;
@@ -322,7 +327,8 @@ fn encode_segment(segment: &str) -> String {
 /// The repository as its files read, and the action folders its jobs name that were not among
 /// them.
 pub(super) fn finish_ref(p: &Pending) -> (Repository, Vec<String>) {
-    let mut parsed = ci::load_repository(p.files.iter().map(|(a, b)| (a.as_str(), b.as_str())));
+    let files = p.files.iter().map(|(a, b)| (a.as_str(), b.as_str()));
+    let mut parsed = ci::load_repository_within(files, p.limits);
     parsed.errors.extend(p.problems.iter().cloned());
     let wanted = std::mem::take(&mut parsed.wanted);
     let repo = Repository {
