@@ -1,6 +1,7 @@
 //! The policy editor: a random sequence of add/edit/remove/exempt/unexempt on a commented
-//! policy. Each edit is refused, or gives a valid policy that keeps every comment and every
-//! line it did not touch.
+//! policy, written with or without a byte-order mark, with CRLF or LF. Each edit is refused,
+//! or gives a valid policy that keeps every comment and every line it did not touch, its mark,
+//! and one line ending throughout.
 #![no_main]
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
@@ -95,20 +96,31 @@ fn edit(op: &Op) -> Edit {
     }
 }
 
-fuzz_target!(|ops: Vec<Op>| {
+fuzz_target!(|input: (bool, bool, Vec<Op>)| {
+    let (bom, crlf, ops) = input;
     let comments: Vec<&str> = POLICY
         .lines()
         .filter(|l| l.trim_start().starts_with('#'))
         .collect();
-    let mut text = POLICY.to_string();
+    let body = if crlf {
+        POLICY.replace('\n', "\r\n")
+    } else {
+        POLICY.to_string()
+    };
+    let mut text = if bom { format!("\u{feff}{body}") } else { body };
     for op in ops.iter().take(8) {
         let Ok(next) = apply("fuzz.toml", &text, &edit(op)) else {
             continue;
         };
-        orgcheck::policy::parse("fuzz.toml", &next).expect("an accepted edit is valid");
+        assert_eq!(next.starts_with('\u{feff}'), bom, "the mark after {op:?}");
+        let crlf_ends = next.matches("\r\n").count();
+        let ends = next.matches('\n').count();
+        assert_eq!(crlf_ends, if crlf { ends } else { 0 }, "mixed endings after {op:?}");
+        let plain = next.trim_start_matches('\u{feff}').replace("\r\n", "\n");
+        orgcheck::policy::parse("fuzz.toml", &plain).expect("an accepted edit is valid");
         // Comments of rules that still exist stay; the file's leading comments always do.
         for c in comments.iter().take(2) {
-            assert!(next.contains(c), "lost {c:?} after {op:?}");
+            assert!(plain.contains(c), "lost {c:?} after {op:?}");
         }
         text = next;
     }

@@ -118,8 +118,58 @@ pub enum Edit {
     },
 }
 
-/// Apply an edit to policy text and validate the result; `path` is for messages.
+/// How a file is written, beyond its TOML: a byte-order mark, and its line ending. The editor
+/// works on plain LF text and writes the result back in the file's own form, so every line it
+/// adds or changes ends as the others do and untouched lines stay byte for byte.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Form {
+    bom: bool,
+    crlf: bool,
+}
+
+impl Form {
+    /// The form of `text`: CRLF when most of its lines end so (a mixed file becomes uniform).
+    fn of(text: &str) -> Self {
+        let crlf = text.matches("\r\n").count();
+        let lf = text.matches('\n').count() - crlf;
+        Form {
+            bom: text.starts_with('\u{feff}'),
+            crlf: crlf > lf,
+        }
+    }
+
+    /// `text` without its mark, with LF line ends.
+    fn plain(text: &str) -> String {
+        text.strip_prefix('\u{feff}')
+            .unwrap_or(text)
+            .replace("\r\n", "\n")
+    }
+
+    /// Plain `text` back in this form.
+    fn restore(self, text: &str) -> String {
+        let body = if self.crlf {
+            text.replace('\n', "\r\n")
+        } else {
+            text.to_string()
+        };
+        if self.bom {
+            format!("\u{feff}{body}")
+        } else {
+            body
+        }
+    }
+}
+
+/// Apply an edit to policy text and validate the result; `path` is for messages. The result
+/// keeps the text's byte-order mark and line ending.
 pub fn apply(path: &str, text: &str, edit: &Edit) -> Result<String, EditError> {
+    let form = Form::of(text);
+    let plain = Form::plain(text);
+    let out = apply_plain(path, &plain, edit)?;
+    Ok(form.restore(&out))
+}
+
+fn apply_plain(path: &str, text: &str, edit: &Edit) -> Result<String, EditError> {
     let mut doc: DocumentMut = text
         .parse()
         .map_err(|e: toml_edit::TomlError| EditError::Toml(format!("{path}: {e}")))?;
