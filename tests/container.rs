@@ -39,11 +39,9 @@ fn runner() -> Option<Runner> {
         .ok()
         .filter(|i| !i.is_empty())
     else {
-        use std::io::Write;
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED: $ORGCHECK_IMAGE is not set, so the container contract test did not run \
-             (build the image with `bash .ci/image` and export its last line; .ci/run does)"
+        support::skipped(
+            "$ORGCHECK_IMAGE is not set, so the container contract test did not run \
+             (build the image with `bash .ci/image` and export its last line; .ci/run does)",
         );
         return None;
     };

@@ -1,6 +1,8 @@
 //! Every real config in ../shared/corpus must be understood, or refused with a clear error.
 //! Skips (and says so) when the corpus is absent.
 
+mod support;
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -39,11 +41,7 @@ fn corpus() -> Option<PathBuf> {
 fn corpus_parses_or_fails_clearly() {
     let Some(dir) = corpus() else {
         // Written past the test harness's capture, so the skip shows in CI logs.
-        use std::io::Write;
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED: ../shared/corpus is absent; the corpus test did not run"
-        );
+        support::skipped("../shared/corpus is absent; the corpus test did not run");
         return;
     };
     let manifest = std::fs::read_to_string(dir.join("MANIFEST.tsv")).unwrap();

@@ -306,8 +306,12 @@ fn scope_filters_archived_forks_topics_and_names() {
             ("web", "lacks topic `prod`")
         ]
     );
+    assert_eq!(run.report["repositories"][0]["status"], "compliant");
     assert_eq!(run.report["repositories"][1]["status"], "no-ci");
     assert_eq!(run.report["repositories"][2]["status"], "no-ci");
+    // A whole, complete scan that passes: the skipped failing repositories fail nothing.
+    assert_eq!(code(&run.out), 0, "{}", stderr(&run.out));
+    assert_eq!(run.report["partial"], false);
     assert_eq!(
         fake.log().len(),
         1,

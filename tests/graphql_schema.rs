@@ -1,7 +1,7 @@
 //! Every GraphQL document orgcheck sends validates against GitHub's published schema
 //! (../shared/github/schema.graphql). Skips, and says so, when the schema is absent.
 
-use std::io::Write;
+mod support;
 use std::path::PathBuf;
 
 use apollo_compiler::validation::Valid;
@@ -11,10 +11,8 @@ use orgcheck::source::github::query;
 fn schema() -> Option<Valid<Schema>> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/github/schema.graphql");
     let Ok(text) = std::fs::read_to_string(&path) else {
-        // Past the harness's capture, so CI logs show the skip.
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED: ../shared/github/schema.graphql is absent; GraphQL documents were not validated"
+        support::skipped(
+            "../shared/github/schema.graphql is absent; GraphQL documents were not validated",
         );
         return None;
     };

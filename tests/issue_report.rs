@@ -193,9 +193,9 @@ fn python() -> Option<PathBuf> {
 /// Render `markdown` with cmark-gfm and check it; skips, saying so, without cmarkgfm.
 fn gfm_check(markdown: &str, names: &[String]) {
     let Some(python) = python() else {
-        eprintln!(
-            "SKIPPED: no Python with cmarkgfm (pip install cmarkgfm, or set ORGCHECK_PYTHON); \
-             the GFM rendering was not checked"
+        support::skipped(
+            "no Python with cmarkgfm (pip install cmarkgfm, or set ORGCHECK_PYTHON); \
+             the GFM rendering was not checked",
         );
         return;
     };

@@ -3,7 +3,6 @@
 
 mod support;
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use support::{code, orgcheck, stdout};
@@ -12,9 +11,8 @@ fn validator() -> Option<jsonschema::Validator> {
     let path =
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/sarif/sarif-schema-2.1.0.json");
     let Ok(text) = std::fs::read_to_string(&path) else {
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED: ../shared/sarif/sarif-schema-2.1.0.json is absent; SARIF was not validated"
+        support::skipped(
+            "../shared/sarif/sarif-schema-2.1.0.json is absent; SARIF was not validated",
         );
         return None;
     };

@@ -49,6 +49,13 @@ pub fn org_scan_command(api: &str) -> Command {
     cmd
 }
 
+/// Say that a check did not run, and why, past the test harness's capture (which swallows
+/// `eprintln!`), so `cargo test` and CI logs show every skip.
+pub fn skipped(why: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "SKIPPED: {why}");
+}
+
 /// Standard output as text.
 pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
