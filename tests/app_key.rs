@@ -9,7 +9,6 @@ use std::process::{Command, Output};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use support::fake_github::FakeApp;
 use support::publish_env::Env;
 use support::{code, root, stderr, stdout};
 
@@ -17,18 +16,7 @@ const KEY: &str = include_str!("fixtures/app-key.pem");
 
 /// The publishing world, with the fake knowing only the App.
 fn app_env() -> Env {
-    let env = Env::new();
-    {
-        let mut s = env.fake.state.lock().unwrap();
-        s.token = None;
-        s.app = Some(FakeApp {
-            app_id: 4242,
-            slug: "orgcheck-acme".into(),
-            installation_id: 77,
-            token: "ghs_installation_KEYS".into(),
-        });
-    }
-    env
+    Env::with_app("ghs_installation_KEYS")
 }
 
 /// The ways a key reaches orgcheck.

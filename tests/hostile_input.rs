@@ -23,9 +23,14 @@ fn circle(org: &Path, repo: &str, bytes: &[u8]) {
 }
 
 fn scan(org: &Path) -> (Value, String) {
+    scan_with(org, POLICY)
+}
+
+/// `scan --local` of `org` with the policy `text`: the report and stderr.
+fn scan_with(org: &Path, text: &str) -> (Value, String) {
     let dir = org.parent().unwrap();
     let policy = dir.join("policy.toml");
-    std::fs::write(&policy, POLICY).unwrap();
+    std::fs::write(&policy, text).unwrap();
     let out = orgcheck(&[
         "scan",
         "--local",
@@ -366,20 +371,7 @@ fn the_budget_is_the_policys_to_raise() {
         workflow_of_nodes(50_000).as_bytes(),
     );
     let policy = dir.path().join("policy.toml");
-    let run = |settings: &str| {
-        std::fs::write(&policy, format!("{settings}{POLICY}")).unwrap();
-        let out = orgcheck(&[
-            "scan",
-            "--local",
-            org.to_str().unwrap(),
-            "--policy",
-            policy.to_str().unwrap(),
-            "--format",
-            "json",
-        ]);
-        serde_json::from_str::<Value>(&stdout(&out))
-            .unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)))
-    };
+    let run = |settings: &str| scan_with(&org, &format!("{settings}{POLICY}")).0;
     assert_eq!(repo(&run(""), "big")["status"], "compliant");
     let tight = run("[settings]\nmax-repository-nodes = 10000\n");
     assert!(error_of(&tight, "big").contains("more than 10000 nodes"));

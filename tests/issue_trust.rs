@@ -7,7 +7,7 @@ mod support;
 
 use std::path::Path;
 
-use support::fake_github::{FakeApp, FakeIssue};
+use support::fake_github::FakeIssue;
 use support::publish_env::Env;
 use support::{code, root, stderr};
 
@@ -196,16 +196,9 @@ fn our_issue_is_kept_when_a_look_alike_exists() {
 
 #[test]
 fn an_app_edits_only_what_the_app_opened() {
-    let env = Env::new();
+    let env = Env::with_app("ghs_installation_TRUST");
     {
         let mut s = env.fake.state.lock().unwrap();
-        s.token = None;
-        s.app = Some(FakeApp {
-            app_id: 4242,
-            slug: "orgcheck-acme".into(),
-            installation_id: 77,
-            token: "ghs_installation_TRUST".into(),
-        });
         // What the workflow's GITHUB_TOKEN (another App) opened before the switch to an App.
         s.issues.push(FakeIssue {
             number: 1,

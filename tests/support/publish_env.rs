@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use super::fake_github::{FakeGitHub, State};
+use super::fake_github::{FakeApp, FakeGitHub, State};
 use super::{root, stderr};
 
 pub const TOKEN: &str = "ghp_publish_CANARY_4242424242";
@@ -38,6 +38,22 @@ impl Env {
             fake: FakeGitHub::start(state),
         };
         copy_dir(&root().join("examples/demo-org"), &env.org());
+        env
+    }
+    /// The same world, with the fake knowing only the GitHub App `orgcheck-acme` (id 4242,
+    /// key `tests/fixtures/app-key.pem`), whose installation token is `token`.
+    pub fn with_app(token: &str) -> Self {
+        let env = Env::new();
+        {
+            let mut s = env.fake.state.lock().unwrap();
+            s.token = None;
+            s.app = Some(FakeApp {
+                app_id: 4242,
+                slug: "orgcheck-acme".into(),
+                installation_id: 77,
+                token: token.into(),
+            });
+        }
         env
     }
     pub fn org(&self) -> PathBuf {
