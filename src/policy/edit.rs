@@ -2,6 +2,8 @@
 //! lines, quoting, inline tables), through `toml_edit`. Every edit is validated before it is
 //! written, and written atomically, so the file is never left invalid or half-written.
 
+mod form;
+
 use std::path::Path;
 
 use toml_edit::{Array, ArrayOfTables, DocumentMut, Item, Table, Value, value};
@@ -10,6 +12,7 @@ use super::{MatchMode, Pinning, PolicyError, Require, Severity, parse};
 use crate::atomic::write_atomic;
 use crate::choice::Choice;
 use crate::ci::CiSystem;
+use form::Form;
 
 /// Why an edit was refused. The file is untouched in every case.
 #[derive(Debug, thiserror::Error)]
@@ -116,48 +119,6 @@ pub enum Edit {
         /// Rule ids, as in the exemption; `None` matches any.
         rules: Option<Vec<String>>,
     },
-}
-
-/// How a file is written, beyond its TOML: a byte-order mark, and its line ending. The editor
-/// works on plain LF text and writes the result back in the file's own form, so every line it
-/// adds or changes ends as the others do and untouched lines stay byte for byte.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Form {
-    bom: bool,
-    crlf: bool,
-}
-
-impl Form {
-    /// The form of `text`: CRLF when most of its lines end so (a mixed file becomes uniform).
-    fn of(text: &str) -> Self {
-        let crlf = text.matches("\r\n").count();
-        let lf = text.matches('\n').count() - crlf;
-        Form {
-            bom: text.starts_with('\u{feff}'),
-            crlf: crlf > lf,
-        }
-    }
-
-    /// `text` without its mark, with LF line ends.
-    fn plain(text: &str) -> String {
-        text.strip_prefix('\u{feff}')
-            .unwrap_or(text)
-            .replace("\r\n", "\n")
-    }
-
-    /// Plain `text` back in this form.
-    fn restore(self, text: &str) -> String {
-        let body = if self.crlf {
-            text.replace('\n', "\r\n")
-        } else {
-            text.to_string()
-        };
-        if self.bom {
-            format!("\u{feff}{body}")
-        } else {
-            body
-        }
-    }
 }
 
 /// Apply an edit to policy text and validate the result; `path` is for messages. The result

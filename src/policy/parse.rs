@@ -9,12 +9,13 @@ use std::path::Path;
 use toml_edit::{Document, Item, TableLike, Value};
 
 mod rule_fields;
+mod settings;
 
 use super::names::{closest, is_kebab};
 use super::schema;
 use super::{
-    Check, Date, Exemption, Forbidden, PINNED_RULE, Pattern, Pinned, Pinning, Policy, Require,
-    Required, Rule, Scope, Selector, Severity, UnusedJobs, Unverifiable,
+    Check, Date, Exemption, PINNED_RULE, Pattern, Pinned, Pinning, Policy, Require, Rule, Scope,
+    Selector, Severity, UnusedJobs, Unverifiable,
 };
 use crate::choice::Choice;
 use crate::ci::CiSystem;
@@ -40,37 +41,6 @@ fn pinned_rule(pinning: Pinning, allow_unpinned: Vec<Pattern>) -> Rule {
         enforce_from: None,
         fix: None,
         line: 0,
-    }
-}
-
-/// A rule's kinds from its keys: `forbid` makes it forbidden, `pinned` a pinning rule (and a
-/// requirement too when it has a `version`); otherwise it requires its step.
-fn checks(
-    require: Require,
-    forbid: bool,
-    version: Option<super::version::Constraint>,
-    pinned: Option<Pinning>,
-    allow_unpinned: Vec<Pattern>,
-) -> Vec<Check> {
-    if forbid {
-        return vec![Check::Forbid(Forbidden { version })];
-    }
-    let Some(pinning) = pinned else {
-        return vec![Check::Require(Required { require, version })];
-    };
-    let pin = Check::Pin(Pinned {
-        pinning,
-        allow_unpinned,
-    });
-    match version {
-        Some(version) => vec![
-            Check::Require(Required {
-                require,
-                version: Some(version),
-            }),
-            pin,
-        ],
-        None => vec![pin],
     }
 }
 
@@ -292,44 +262,6 @@ impl<'t> Walker<'t> {
         policy
     }
 
-    /// `[settings]`, into `policy`; the pinning it asks of every action, if any.
-    fn settings(
-        &mut self,
-        t: &dyn TableLike,
-        span: Range<usize>,
-        policy: &mut Policy,
-    ) -> Option<(Pinning, Vec<Pattern>)> {
-        let mut settings_pin = None;
-        self.known_keys(
-            t,
-            "[settings]",
-            &schema::keys(schema::SETTINGS),
-            span.clone(),
-        );
-        if let Some(v) = t.get("unverifiable-jobs") {
-            policy.unverifiable_jobs = self.choice(v).unwrap_or_default();
-        }
-        if let Some(v) = t.get("unused-jobs") {
-            policy.unused_jobs = self.choice(v).unwrap_or_default();
-        }
-        if let Some(n) = t.get("max-repository-nodes").and_then(|v| self.count(v)) {
-            policy.limits.nodes = n;
-        }
-        if let Some(n) = t.get("max-repository-mib").and_then(|v| self.count(v)) {
-            policy.limits.bytes = n.saturating_mul(1 << 20);
-        }
-        if let Some(pinning) = t.get("pinned").and_then(|v| self.choice::<Pinning>(v)) {
-            let allow = t.get("allow-unpinned").map(|v| self.patterns(v));
-            settings_pin = Some((pinning, allow.unwrap_or_default()));
-        } else if let Some(v) = t.get("allow-unpinned") {
-            self.error(
-                span_of(v),
-                "`allow-unpinned` needs `pinned = \"sha\"` beside it",
-            );
-        }
-        settings_pin
-    }
-
     fn scope(&mut self, t: &dyn TableLike, span: Range<usize>) -> Scope {
         self.known_keys(t, "[scope]", &schema::keys(schema::SCOPE), span);
         let mut scope = Scope::default();
@@ -405,7 +337,7 @@ impl<'t> Walker<'t> {
             ci,
             jobs,
             events,
-            checks: checks(require, forbid, version, pinned, allow_unpinned),
+            checks: rule_fields::checks(require, forbid, version, pinned, allow_unpinned),
             severity: severity.unwrap_or(Severity::Error),
             enforce_from,
             fix: t
@@ -542,24 +474,6 @@ impl<'t> Walker<'t> {
                 Some((s, s_span))
             }
         }
-    }
-
-    /// A whole number of at least 1.
-    fn count(&mut self, item: &Item) -> Option<usize> {
-        let n = item
-            .as_integer()
-            .filter(|n| *n >= 1)
-            .and_then(|n| usize::try_from(n).ok());
-        if n.is_none() {
-            self.error(
-                span_of(item),
-                format!(
-                    "expected a whole number of at least 1, found {}",
-                    item.type_name()
-                ),
-            );
-        }
-        n
     }
 
     fn boolean(&mut self, item: &Item) -> Option<bool> {
