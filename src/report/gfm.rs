@@ -142,6 +142,16 @@ pub fn inert(s: &str) -> String {
 /// `` `jobs` must be a mapping `` reads as code, not as escaped backticks, and no input can do
 /// more than plain text and code spans can.
 pub fn inline(s: &str) -> String {
+    inline_as(s, code)
+}
+
+/// [`inline`] for a list item or a paragraph, never a table cell: its code spans keep `|` as
+/// it is, since only a table row needs it escaped (elsewhere GFM would show the backslash).
+pub fn inline_text(s: &str) -> String {
+    inline_as(s, code_text)
+}
+
+fn inline_as(s: &str, code: fn(&str) -> String) -> String {
     let chars: Vec<char> = s.chars().collect();
     let run_at = |i: usize| chars[i..].iter().take_while(|c| **c == '`').count();
     let mut out = String::with_capacity(s.len() + 8);
@@ -207,8 +217,19 @@ pub fn slug(text: &str) -> String {
 }
 
 /// `s` as a code span: a fence longer than any run of backticks inside, so the text cannot
-/// close it, and one line. Mentions and references are not looked for inside code.
+/// close it, and one line. Mentions and references are not looked for inside code. Safe in a
+/// table cell (`|` escaped, as GFM's table rows need); [`code_text`] is for elsewhere.
 pub fn code(s: &str) -> String {
+    code_span(s, true)
+}
+
+/// [`code`] for a list item or a paragraph: `|` stays as it is, since outside a table row
+/// GFM would show its escaping backslash.
+pub fn code_text(s: &str) -> String {
+    code_span(s, false)
+}
+
+fn code_span(s: &str, in_table: bool) -> String {
     let one_line: String = s
         .chars()
         .map(|c| {
@@ -233,8 +254,12 @@ pub fn code(s: &str) -> String {
     };
     // `|` still splits a table row inside a code span in GFM. An HTML comment's ends are
     // broken by an invisible character, which a code span shows as nothing.
-    let body = one_line
-        .replace('|', "\\|")
+    let body = if in_table {
+        one_line.replace('|', "\\|")
+    } else {
+        one_line
+    };
+    let body = body
         .replace("<!--", &format!("<!{ZWSP_CHAR}--"))
         .replace("-->", &format!("--{ZWSP_CHAR}>"));
     format!("{fence}{pad}{body}{pad}{fence}")
@@ -339,5 +364,8 @@ mod tests {
         assert_eq!(code("a`b"), "``a`b``");
         assert_eq!(code("`x`"), "`` `x` ``");
         assert_eq!(code("a|b"), "`a\\|b`");
+        // Outside a table GFM shows the escape's backslash, so there `|` stays as it is.
+        assert_eq!(code_text("a|b"), "`a|b`");
+        assert_eq!(inline_text("`x | y` and | z"), "`x | y` and \\| z");
     }
 }

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::super::finding::{Finding, FindingKind, Severity};
-use super::super::gfm::{code, inert, inline, link};
+use super::super::gfm::{code, inert, inline, inline_text, link};
 use super::super::{RepoReport, Report, RuleInfo, Status};
 use super::RunInfo;
 
@@ -46,11 +46,11 @@ pub(super) fn place(repo: &RepoReport, file: &str, line: Option<usize>) -> Strin
     }
 }
 
-/// A problem that stopped the check, as Markdown.
+/// A problem that stopped the check, as Markdown for a list item (never a table cell).
 pub(super) fn problem(repo: &RepoReport, p: &super::super::Problem) -> String {
     match &p.file {
-        Some(file) => format!("{}: {}", place(repo, file, p.line), inline(&p.message)),
-        None => inline(&p.message),
+        Some(file) => format!("{}: {}", place(repo, file, p.line), inline_text(&p.message)),
+        None => inline_text(&p.message),
     }
 }
 
