@@ -321,3 +321,26 @@ fn rules_enforced_soon_are_announced_with_who_would_fail() {
     // Not announced a month and more ahead.
     assert!(!report("2027-01-31").contains("Rules enforced soon"));
 }
+
+#[test]
+fn an_action_file_inspected_alone_is_a_github_action() {
+    let dir = tempfile::tempdir().unwrap();
+    let action = dir.path().join("action.yml");
+    std::fs::write(
+        &action,
+        "name: setup\nruns:\n  using: composite\n  steps:\n    - run: make test\n      shell: bash\n    - uses: actions/checkout@v4\n",
+    )
+    .unwrap();
+    let out = orgcheck(&["inspect", action.to_str().unwrap()]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("(github-actions)"),
+        "not taken for CircleCI: {text}"
+    );
+    assert!(
+        text.contains("job action") && text.contains(":5  run: make test"),
+        "{text}"
+    );
+    assert!(text.contains("uses: actions/checkout@v4"), "{text}");
+}

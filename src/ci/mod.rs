@@ -335,16 +335,43 @@ fn parse_root(
     Ok(pipeline)
 }
 
-/// Parse one file of unknown CI system, detecting it first.
+/// Parse one file of unknown CI system, detecting it first. A GitHub action file read alone
+/// (`runs:` and no `jobs:`) is shown as one job, `action`, with its composite steps.
 pub fn parse_detect(path: &str, text: &str) -> (CiSystem, Result<Pipeline, CiError>) {
     let budget = budget::Budget::default();
     match load_root(path, text, &budget) {
+        Ok(root) if root.get("runs").is_some() && root.get("jobs").is_none() => {
+            (CiSystem::GithubActions, action_alone(path, text, &root))
+        }
         Ok(root) => {
             let ci = detect(path, Some(&root));
             (ci, parse_root(path, ci, &root, text, &budget))
         }
         Err(e) => (detect(path, None), Err(e)),
     }
+}
+
+/// An action file as a pipeline of one job, `action`: its composite steps, or none for a
+/// JavaScript or Docker action (whose code orgcheck does not read).
+fn action_alone(path: &str, text: &str, root: &yaml::Node) -> Result<Pipeline, CiError> {
+    let steps = action::parse(path, text, &budget::Budget::default())?;
+    let mut pipeline = Pipeline::new(path, CiSystem::GithubActions);
+    let kind = match &steps {
+        Some(_) => JobKind::Steps,
+        None => JobKind::NotVerifiable(
+            "a JavaScript or Docker action: its steps are code, not YAML".into(),
+        ),
+    };
+    pipeline.jobs.push(Job {
+        name: "action".into(),
+        definition: "action".into(),
+        workflow: None,
+        path: path.to_string(),
+        line: root.mark.line,
+        steps: steps.unwrap_or_default(),
+        kind,
+    });
+    Ok(pipeline)
 }
 
 /// Load the YAML and insist on a mapping at the top, the shape every CI config has.
