@@ -96,7 +96,10 @@ fn reads_every_page_within_the_request_budget() {
     let pages = graphql_requests(&fake);
     assert_eq!(pages.len(), 3);
     assert_eq!(pages[0]["variables"]["first"], 50);
-    assert_eq!(pages[1]["variables"]["after"], "cursor:50");
+    assert_eq!(
+        pages[1]["variables"]["after"],
+        support::fake_github::graphql::cursor(50)
+    );
     // ceil(N/50) + 5 is the budget; a clean scan needs exactly the pages.
     assert_eq!(fake.log().len(), 3);
     assert_eq!(requests_used(&run.out), 3);

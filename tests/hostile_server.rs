@@ -450,3 +450,22 @@ fn an_endless_body_without_a_length_is_cut_at_the_cap() {
         stderr(&out)
     );
 }
+
+#[test]
+fn a_cursor_github_never_gave_is_refused_not_read_as_page_one() {
+    // The first page names a cursor the (strict) fake does not know: GitHub answers
+    // INVALID_CURSOR_ARGUMENTS, and the scan ends partial with what it read.
+    let fake = fake(3);
+    fake.fault(On::GraphQl, endless_page(0, 3, "bm90IGEgY3Vyc29y"));
+    let out = scan(&fake.api_url(), &[]);
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    let report = partial(&out);
+    assert_eq!(report["summary"]["repositories"], 1, "{report}");
+    let log = fake.log();
+    assert_eq!(
+        log.len(),
+        2,
+        "no retry of a refused cursor, no page one again"
+    );
+    assert!(log[1].body.contains("bm90IGEgY3Vyc29y"));
+}

@@ -155,11 +155,21 @@ pub(super) fn graphql(s: &mut State, body: &str, login: &str) -> Answer {
             "errors": [{ "type": "NOT_FOUND", "path": ["organization"], "locations": [{"line": 3, "column": 3}],
                          "message": format!("Could not resolve to an Organization with the login of '{}'.", vars["org"].as_str().unwrap_or("")) }] }).to_string());
     }
-    let start = vars["after"]
-        .as_str()
-        .and_then(|c| c.strip_prefix("cursor:"))
-        .and_then(|n| n.parse::<usize>().ok())
-        .unwrap_or(0);
+    // Cursors are opaque, as GitHub's are (base64 of `cursor:v2:N`), and one the fake never
+    // gave is refused as GitHub refuses it, not read as the first page.
+    let start = match vars["after"].as_str() {
+        None => 0,
+        Some(c) => match decode_cursor(c).filter(|n| *n <= s.repos.len()) {
+            Some(n) => n,
+            None => {
+                return (200, rate_headers(s, "graphql", false), json!({
+                    "data": { "organization": { "repositories": null } },
+                    "errors": [{ "type": "INVALID_CURSOR_ARGUMENTS", "path": ["organization", "repositories"],
+                                 "locations": [{ "line": 4, "column": 5 }],
+                                 "message": format!("`{c}` does not appear to be a valid cursor.") }] }).to_string());
+            }
+        },
+    };
     let repos = &s.repos;
     let end = (start + first).min(repos.len());
     let nodes: Vec<Value> = repos[start.min(end)..end]
@@ -192,6 +202,21 @@ pub(super) fn graphql(s: &mut State, body: &str, login: &str) -> Answer {
         "rateLimit": { "cost": cost, "remaining": s.rate_remaining, "resetAt": "2099-01-01T00:00:00Z" },
         "organization": { "repositories": {
             "totalCount": repos.len(),
-            "pageInfo": { "hasNextPage": has_next, "endCursor": if end > start { json!(format!("cursor:{end}")) } else { Value::Null } },
+            "pageInfo": { "hasNextPage": has_next, "endCursor": if end > start { json!(cursor(end)) } else { Value::Null } },
             "nodes": nodes } } } }).to_string())
+}
+
+/// The opaque cursor after the `n`th repository, shaped as GitHub's are.
+pub fn cursor(n: usize) -> String {
+    super::base64_encode(format!("cursor:v2:{n}").as_bytes())
+}
+
+fn decode_cursor(c: &str) -> Option<usize> {
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::STANDARD.decode(c).ok()?;
+    String::from_utf8(bytes)
+        .ok()?
+        .strip_prefix("cursor:v2:")?
+        .parse()
+        .ok()
 }

@@ -1,5 +1,6 @@
 //! The fake's issues API: list with labels, state and pagination (Link header), create,
-//! update, comment, each issue with the author whose token opened it; GitHub's 422 for bodies over 65,536 characters.
+//! update, comment (bodies and comments over 65,536 characters refused with 422), each issue
+//! with the author whose token opened it; GitHub's 422 for bodies over 65,536 characters.
 
 use axum::http::Method;
 use serde_json::{Value, json};
@@ -108,6 +109,10 @@ pub(super) fn issues_route(
                 .trim_end_matches("/comments")
                 .parse()
                 .ok()?;
+            // A comment has the same limit as a body.
+            if too_long(&request) {
+                return Some((422, rate_headers(s, "core", false), invalid()));
+            }
             let issue = s.issues.iter_mut().find(|i| i.number == number)?;
             issue
                 .comments

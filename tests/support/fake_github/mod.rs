@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 mod contents;
-mod graphql;
+pub mod graphql;
 mod issues;
 
 use std::collections::VecDeque;
