@@ -1,6 +1,6 @@
 //! The fake's issues API: list with labels, state and pagination (Link header), create,
-//! update, comment (bodies and comments over 65,536 characters refused with 422), each issue
-//! with the author whose token opened it; GitHub's 422 for bodies over 65,536 characters.
+//! update, comment, each issue with the author whose token opened it; GitHub's 422 for bodies
+//! and comments over 65,536 characters.
 
 use axum::http::Method;
 use serde_json::{Value, json};
@@ -103,26 +103,7 @@ pub(super) fn issues_route(
                 issue_json(s, &issue).to_string(),
             ))
         }
-        (Method::POST, n) if n.ends_with("/comments") => {
-            let number: u64 = n
-                .trim_start_matches('/')
-                .trim_end_matches("/comments")
-                .parse()
-                .ok()?;
-            // A comment has the same limit as a body.
-            if too_long(&request) {
-                return Some((422, rate_headers(s, "core", false), invalid()));
-            }
-            let issue = s.issues.iter_mut().find(|i| i.number == number)?;
-            issue
-                .comments
-                .push(request["body"].as_str().unwrap_or_default().into());
-            Some((
-                201,
-                rate_headers(s, "core", false),
-                json!({ "id": 1, "body": request["body"] }).to_string(),
-            ))
-        }
+        (Method::POST, n) if n.ends_with("/comments") => comment(s, n, &request),
         _ => None,
     }
 }
@@ -190,4 +171,25 @@ fn create(s: &mut State, login: &str, request: &Value) -> Option<Answer> {
     let v = issue_json(s, &issue);
     s.issues.push(issue);
     Some((201, rate_headers(s, "core", false), v.to_string()))
+}
+
+/// `POST /repos/{o}/{r}/issues/{n}/comments`: a comment has the same limit as a body.
+fn comment(s: &mut State, path: &str, request: &Value) -> Option<Answer> {
+    let number: u64 = path
+        .trim_start_matches('/')
+        .trim_end_matches("/comments")
+        .parse()
+        .ok()?;
+    if too_long(request) {
+        return Some((422, rate_headers(s, "core", false), invalid()));
+    }
+    let issue = s.issues.iter_mut().find(|i| i.number == number)?;
+    issue
+        .comments
+        .push(request["body"].as_str().unwrap_or_default().into());
+    Some((
+        201,
+        rate_headers(s, "core", false),
+        json!({ "id": 1, "body": request["body"] }).to_string(),
+    ))
 }
