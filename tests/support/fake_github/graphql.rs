@@ -155,20 +155,9 @@ pub(super) fn graphql(s: &mut State, body: &str, login: &str) -> Answer {
             "errors": [{ "type": "NOT_FOUND", "path": ["organization"], "locations": [{"line": 3, "column": 3}],
                          "message": format!("Could not resolve to an Organization with the login of '{}'.", vars["org"].as_str().unwrap_or("")) }] }).to_string());
     }
-    // Cursors are opaque, as GitHub's are (base64 of `cursor:v2:N`), and one the fake never
-    // gave is refused as GitHub refuses it, not read as the first page.
-    let start = match vars["after"].as_str() {
-        None => 0,
-        Some(c) => match decode_cursor(c).filter(|n| *n <= s.repos.len()) {
-            Some(n) => n,
-            None => {
-                return (200, rate_headers(s, "graphql", false), json!({
-                    "data": { "organization": { "repositories": null } },
-                    "errors": [{ "type": "INVALID_CURSOR_ARGUMENTS", "path": ["organization", "repositories"],
-                                 "locations": [{ "line": 4, "column": 5 }],
-                                 "message": format!("`{c}` does not appear to be a valid cursor.") }] }).to_string());
-            }
-        },
+    let start = match page_start(s, &vars["after"]) {
+        Ok(n) => n,
+        Err(refused) => return refused,
     };
     let repos = &s.repos;
     let end = (start + first).min(repos.len());
@@ -204,6 +193,22 @@ pub(super) fn graphql(s: &mut State, body: &str, login: &str) -> Answer {
             "totalCount": repos.len(),
             "pageInfo": { "hasNextPage": has_next, "endCursor": if end > start { json!(cursor(end)) } else { Value::Null } },
             "nodes": nodes } } } }).to_string())
+}
+
+/// Where the page after cursor `after` starts. Cursors are opaque, as GitHub's are (base64 of
+/// `cursor:v2:N`), and one the fake never gave is refused as GitHub refuses it, not read as
+/// the first page.
+fn page_start(s: &State, after: &Value) -> Result<usize, Answer> {
+    let Some(c) = after.as_str() else {
+        return Ok(0);
+    };
+    decode_cursor(c).filter(|n| *n <= s.repos.len()).ok_or_else(|| {
+        (200, rate_headers(s, "graphql", false), json!({
+            "data": { "organization": { "repositories": null } },
+            "errors": [{ "type": "INVALID_CURSOR_ARGUMENTS", "path": ["organization", "repositories"],
+                         "locations": [{ "line": 4, "column": 5 }],
+                         "message": format!("`{c}` does not appear to be a valid cursor.") }] }).to_string())
+    })
 }
 
 /// The opaque cursor after the `n`th repository, shaped as GitHub's are.
