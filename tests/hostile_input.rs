@@ -416,3 +416,26 @@ fn pipes_devices_and_link_loops_are_named() {
     assert!(error_of(&report, "loop").contains("loops back on itself"));
     assert!(error_of(&report, "dangling").contains("leads nowhere"));
 }
+
+#[test]
+fn local_actions_count_against_the_repository_budget_as_they_are_read() {
+    // 20 actions of 1 MiB each, every one under the file limit, named by one workflow.
+    let dir = tempfile::tempdir().unwrap();
+    let org = dir.path().join("org");
+    let mut workflow = String::from("on: push\njobs:\n  b:\n    runs-on: x\n    steps:\n");
+    for i in 0..20 {
+        workflow.push_str(&format!("      - uses: ./a{i}\n"));
+        let padding = format!("# {}\n", "x".repeat(1 << 20));
+        write(
+            &org.join(format!("many-actions/a{i}/action.yml")),
+            format!("{padding}runs:\n  using: composite\n  steps:\n    - run: make test\n      shell: bash\n").as_bytes(),
+        );
+    }
+    write(
+        &org.join("many-actions/.github/workflows/ci.yml"),
+        workflow.as_bytes(),
+    );
+    let (report, _) = scan(&org);
+    let message = error_of(&report, "many-actions");
+    assert!(message.contains("16 MiB"), "{message}");
+}

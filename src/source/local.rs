@@ -65,24 +65,19 @@ pub fn read_repo(dir: &Path, name: Option<&str>, limits: Limits) -> Repository {
     // to), and the workflows.
     let mut candidates = yaml_files(dir, ".circleci");
     candidates.extend(yaml_files(dir, ".github/workflows"));
-    // The files' text counts against the repository's budget before any is parsed: 200 files
-    // just under every per-file limit are refused here, not held in memory.
-    let mut read = 0usize;
+    // Every file's text, configs and the local actions they name alike, counts against the
+    // repository's budget as it is read: 200 files (or 200 actions) each under every per-file
+    // limit are refused here, not held in memory.
+    let mut budget = ReadBudget {
+        left: limits.bytes,
+        limits,
+        spent: false,
+    };
     for rel in candidates {
-        match read_text(dir, &rel) {
-            Ok(Some(text)) if read + text.len() > limits.bytes => {
-                problems.push(ci::CiError::new(
-                    &rel,
-                    None,
-                    ci::budget::Budget::new(limits).refusal(),
-                ));
-                break;
-            }
-            Ok(Some(text)) => {
-                read += text.len();
-                files.push((rel, text));
-            }
+        match budget.read(dir, &rel) {
+            Ok(Some(text)) => files.push((rel, text)),
             Ok(None) => {}
+            Err(e) if budget.is_spent() => return refused(name, problems, e),
             // A broken file that is not a config is an error only if a config refers to it.
             Err(e) if ci::CiSystem::of_repo_path(&rel).is_some() => problems.push(e),
             Err(_) => {}
@@ -102,12 +97,13 @@ pub fn read_repo(dir: &Path, name: Option<&str>, limits: Limits) -> Repository {
                 continue;
             }
             for rel in ci::action_files(&folder) {
-                match read_text(dir, &rel) {
+                match budget.read(dir, &rel) {
                     Ok(Some(text)) => {
                         files.push((rel, text));
                         break;
                     }
                     Ok(None) => {}
+                    Err(e) if budget.is_spent() => return refused(name, problems, e),
                     Err(e) => {
                         problems.push(e);
                         break;
@@ -121,6 +117,51 @@ pub fn read_repo(dir: &Path, name: Option<&str>, limits: Limits) -> Repository {
     Repository {
         name,
         ci: parsed,
+        ..Repository::default()
+    }
+}
+
+/// The bytes a repository's files may still hold, spent as they are read.
+struct ReadBudget {
+    left: usize,
+    limits: Limits,
+    spent: bool,
+}
+
+impl ReadBudget {
+    /// [`read_text`], charged: past the budget, the repository's budget error.
+    fn read(&mut self, dir: &Path, rel: &str) -> Result<Option<String>, ci::CiError> {
+        let Some(text) = read_text(dir, rel)? else {
+            return Ok(None);
+        };
+        match self.left.checked_sub(text.len()) {
+            Some(left) => {
+                self.left = left;
+                Ok(Some(text))
+            }
+            None => {
+                self.spent = true;
+                let refusal = ci::budget::Budget::new(self.limits).refusal();
+                Err(ci::CiError::new(rel, None, refusal))
+            }
+        }
+    }
+
+    fn is_spent(&self) -> bool {
+        self.spent
+    }
+}
+
+/// A repository whose files hold more than its budget: that error alone (and problems met
+/// before it), nothing parsed, since what was read is cut short.
+fn refused(name: String, mut problems: Vec<ci::CiError>, e: ci::CiError) -> Repository {
+    problems.push(e);
+    Repository {
+        name,
+        ci: ci::RepositoryCi {
+            errors: problems,
+            ..Default::default()
+        },
         ..Repository::default()
     }
 }
