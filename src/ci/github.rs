@@ -4,7 +4,9 @@
 //! is resolved against that file at repository level, a remote one is not verifiable.
 
 use super::yaml::{Mark, Node, Value};
-use super::{CiError, CiSystem, Job, JobKind, NotRun, NotRunReason, Pipeline, Step, StepKind};
+use super::{
+    CiError, CiSystem, Image, Job, JobKind, NotRun, NotRunReason, Pipeline, Step, StepKind,
+};
 
 /// Parse a workflow whose top level is a mapping; `text` is its source, for the comments a
 /// YAML tree does not keep.
@@ -79,8 +81,36 @@ fn job(path: &str, lines: &[&str], name: &str, mark: Mark, body: &Node) -> Resul
         path: path.to_string(),
         line: mark.line,
         steps,
+        images: images(body),
         kind,
     })
+}
+
+/// The images of a job: `container:` (a reference, or a mapping with `image:`) and each of
+/// `services:`. An expression (`${{ matrix.image }}`) is kept as written.
+fn images(body: &Node) -> Vec<Image> {
+    let image = |node: &Node| {
+        let reference = match &node.value {
+            Value::Scalar { text, .. } => Some(node).filter(|_| !text.trim().is_empty()),
+            Value::Map(_) => node.get("image"),
+            Value::Seq(_) => None,
+        }?;
+        Some(Image {
+            reference: reference.as_str()?.trim().to_string(),
+            line: reference.mark.line,
+        })
+    };
+    let services = body
+        .get("services")
+        .and_then(Node::as_map)
+        .unwrap_or_default()
+        .iter()
+        .map(|e| &e.value);
+    body.get("container")
+        .into_iter()
+        .chain(services)
+        .filter_map(image)
+        .collect()
 }
 
 /// A `steps:` list of a job or a composite action (`owner` names it in errors).

@@ -165,8 +165,22 @@ pub struct Job {
     pub line: usize,
     /// Steps in execution order, expansions flattened in place.
     pub steps: Vec<Step>,
+    /// The container images it runs in or beside, as the config names them (CircleCI
+    /// `docker:`, its executor's included; GitHub `container:` and `services:`). A step that
+    /// runs an image (`uses: docker://…`) is a step, not one of these.
+    pub images: Vec<Image>,
     /// Where the steps really are when they are not in this repository.
     pub kind: JobKind,
+}
+
+/// A container image a job names, where the config names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Image {
+    /// The reference as written, after parameter substitution: `cimg/node:20.1`,
+    /// `ghcr.io/acme/build@sha256:…`.
+    pub reference: String,
+    /// Line of the reference in the job's file.
+    pub line: usize,
 }
 
 /// Whether orgcheck can see a job's steps.
@@ -369,6 +383,7 @@ fn action_alone(path: &str, text: &str, root: &yaml::Node) -> Result<Pipeline, C
         path: path.to_string(),
         line: root.mark.line,
         steps: steps.unwrap_or_default(),
+        images: Vec::new(),
         kind,
     });
     Ok(pipeline)

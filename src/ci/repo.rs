@@ -180,6 +180,7 @@ fn continuations(
                         path: setup.clone(),
                         line,
                         steps: Vec::new(),
+                        images: Vec::new(),
                         kind: JobKind::NotVerifiable(reason),
                     });
                 }
@@ -283,8 +284,10 @@ impl Calls<'_, '_> {
     }
 
     fn count(&mut self, job: &Job) -> Result<(), CiError> {
-        let text: usize = job.steps.iter().map(super::Step::text_len).sum();
-        if self.budget.charge(1 + job.steps.len(), text).is_err() {
+        let text: usize = job.steps.iter().map(super::Step::text_len).sum::<usize>()
+            + job.images.iter().map(|i| i.reference.len()).sum::<usize>();
+        let nodes = 1 + job.steps.len() + job.images.len();
+        if self.budget.charge(nodes, text).is_err() {
             return Err(CiError::new(
                 &job.path,
                 Some(job.line),

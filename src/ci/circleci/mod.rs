@@ -8,6 +8,7 @@
 
 mod dynamic;
 mod expand;
+mod images;
 mod workflow;
 
 use std::collections::{BTreeSet, HashMap};
@@ -215,6 +216,7 @@ impl<'a> Context<'a> {
                 path: self.path.to_string(),
                 line: invocation.mark.line,
                 steps: Vec::new(),
+                images: Vec::new(),
                 kind: JobKind::NotVerifiable(format!("orb job from {reference}")),
             })),
             None => Ok(None),
@@ -249,16 +251,16 @@ impl<'a> Context<'a> {
         if let Some(pre) = call.pre {
             expander.extra(pre, "pre-steps")?;
         }
+        let mut params = params::defaults(body.get("parameters"));
+        for (key, value) in call.args {
+            self.budget
+                .nodes(value.size())
+                .map_err(self.exhausted(body.mark))?;
+            params.insert(key.to_string(), value);
+        }
         match body.get("steps") {
             None => {}
             Some(list) if list.as_seq().is_some() => {
-                let mut params = params::defaults(body.get("parameters"));
-                for (key, value) in call.args {
-                    self.budget
-                        .nodes(value.size())
-                        .map_err(self.exhausted(list.mark))?;
-                    params.insert(key.to_string(), value);
-                }
                 let list = params::substitute(list, &params, self.budget)
                     .map_err(self.exhausted(list.mark))?;
                 expander.steps(&list, scope)?;
@@ -283,6 +285,7 @@ impl<'a> Context<'a> {
             path: self.path.to_string(),
             line: mark.line,
             steps,
+            images: self.images(body, &params, scope)?,
             kind: JobKind::Steps,
         })
     }
