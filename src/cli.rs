@@ -236,6 +236,9 @@ pub struct RuleArgs {
     /// again).
     #[arg(long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
     pub forbid: Option<bool>,
+    /// The keys of an `image` rule.
+    #[command(flatten)]
+    pub image: crate::kind::image::Flags,
 }
 
 /// A list flag's values, plus `all` (which removes the key: every value).

@@ -9,6 +9,7 @@ pub mod choice;
 pub mod ci;
 pub mod cli;
 pub mod eval;
+pub mod kind;
 pub mod policy;
 pub mod publish;
 pub mod report;

@@ -382,7 +382,7 @@ fn shipped_schema_is_current() {
         .unwrap()
         .keys()
         .collect();
-    assert_eq!(rule_keys.len(), 16);
+    assert_eq!(rule_keys.len(), 18, "the shared keys and every kind's");
 }
 
 #[test]
@@ -596,4 +596,54 @@ fn diff_shows_the_jobs_an_earlier_enforce_from_or_a_forbidden_rule_turns_red() {
         "{text}"
     );
     assert!(text.contains("test-e2e: now fails no-e2e-script"), "{text}");
+}
+
+#[test]
+fn an_image_rule_is_added_shown_turned_into_a_step_rule_and_refused_when_mixed() {
+    let (dir, path) = setup();
+    let before = read(&path);
+    let args = [
+        "add",
+        "--id",
+        "trusted-images",
+        "--description",
+        "Containers from our registries",
+        "--image",
+        "cimg/*",
+        "ghcr.io/acme/*",
+        "--digest",
+    ];
+    let out = policy(dir.path(), &args);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let (added, removed) = changed_lines(&before, &read(&path));
+    assert!(removed.is_empty(), "{removed:?}");
+    assert!(
+        added.contains(&"image = [\"cimg/*\", \"ghcr.io/acme/*\"]".to_string())
+            && added.contains(&"digest = true".to_string()),
+        "{added:?}"
+    );
+    let shown = stdout(&policy(dir.path(), &["show", "trusted-images"]));
+    assert!(shown.contains("image:       cimg/*, ghcr.io/acme/*"), "{shown}");
+    assert!(!shown.contains("require:"), "an image rule places no step: {shown}");
+    let json = policy(dir.path(), &["show", "trusted-images", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(json["image"], serde_json::json!(["cimg/*", "ghcr.io/acme/*"]));
+    assert_eq!(json["digest"], true);
+
+    // A step flag on an image rule makes it invalid: refused with the position, file untouched.
+    let image_rule = read(&path);
+    let out = policy(dir.path(), &["edit", "trusted-images", "--require", "any-job"]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("`require` does not apply to an `image` rule"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(read(&path), image_rule);
+
+    // A selector replaces the image and its digest.
+    let out = policy(dir.path(), &["edit", "trusted-images", "--uses", "acme/scan"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = read(&path);
+    assert!(text.contains("uses = \"acme/scan\"") && !text.contains("digest"), "{text}");
 }

@@ -67,14 +67,15 @@ fn demo_scan_sarif_is_valid_and_has_one_result_per_missing_step() {
             "secret-scan",
             "no-curl-pipe-shell",
             "pin-third-party",
+            "trusted-images",
             "lint"
         ]
     );
     let results = run["results"].as_array().unwrap();
-    // payments: 3 job-level misses and 1 forbidden step; mobile-app: 1 version, 1 unpinned and
+    // payments: 3 job-level misses, 1 forbidden step and 1 image; mobile-app: 1 version, 1 unpinned and
     // 1 any-job; old-reports: 1 any-job; monorepo: 1 job-level miss in its continuation config;
     // and two warnings (lint, not enforced yet).
-    assert_eq!(results.len(), 11);
+    assert_eq!(results.len(), 12);
     let warnings = results.iter().filter(|r| r["level"] == "warning").count();
     assert_eq!(warnings, 2);
     let first = results

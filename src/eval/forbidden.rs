@@ -7,7 +7,7 @@ use crate::report::finding::{Finding, FindingKind};
 
 /// The findings for job `index`: one per step it runs that the rule forbids (at the versions
 /// it names, which [`Rule::matches`] applies).
-pub(super) fn job(rule: &Rule, _forbidden: &Forbidden, index: usize, job: &Job) -> Vec<Finding> {
+pub(crate) fn job(rule: &Rule, _forbidden: &Forbidden, index: usize, job: &Job) -> Vec<Finding> {
     job.steps
         .iter()
         .filter(|s| rule.matches(s))

@@ -1,27 +1,11 @@
 //! Policy + repositories → report. Pure and synchronous: everything it needs is in memory.
 
-mod forbidden;
-mod pinned;
-mod required;
-
-/// The findings of one of `rule`'s kinds about one job the rule covers (the job's index in
-/// the repository's jobs). Every kind is here: a new kind is a module and a line.
-fn job_findings(
-    policy: &Policy,
-    rule: &Rule,
-    check: &Check,
-    index: usize,
-    job: &Job,
-) -> Vec<Finding> {
-    match check {
-        Check::Require(required) => required::job(policy, rule, required, index, job),
-        Check::Forbid(forbidden) => forbidden::job(rule, forbidden, index, job),
-        Check::Pin(pinned) => pinned::job(rule, pinned, index, job),
-    }
-}
+pub(crate) mod forbidden;
+pub(crate) mod pinned;
+pub(crate) mod required;
 
 use crate::ci::{Job, JobKind, Pipeline, RepositoryCi, Step};
-use crate::policy::{Check, Date, Policy, RepoFacts, Rule, UnusedJobs};
+use crate::policy::{Date, Policy, RepoFacts, Rule, UnusedJobs};
 use crate::report::finding::{Finding, FindingKind, Severity};
 use crate::report::{
     ExemptionNote, JobReport, NotRunReport, Problem, RepoReport, Report, RuleInfo, SCHEMA_VERSION,
@@ -114,6 +98,9 @@ pub fn evaluate(policy: &Policy, repos: &[Repository], cx: &Context) -> Report {
                 fix: r.fix.clone(),
                 policy_line: r.line,
                 step: r.selector.clone(),
+                help: crate::kind::help(r),
+                image: r.images().map(|i| i.allowed.iter().map(|p| p.text.clone()).collect()),
+                digest: r.images().is_some_and(|i| i.digest),
                 version: r.version().cloned(),
             })
             .collect(),
@@ -125,7 +112,7 @@ pub fn evaluate(policy: &Policy, repos: &[Repository], cx: &Context) -> Report {
 }
 
 /// A finding about job `index`, at the job's line.
-fn at_job(rule: &Rule, kind: FindingKind, index: usize, job: &Job) -> Finding {
+pub(crate) fn at_job(rule: &Rule, kind: FindingKind, index: usize, job: &Job) -> Finding {
     Finding {
         job: Some(index),
         file: Some(job.path.clone()),
@@ -136,7 +123,7 @@ fn at_job(rule: &Rule, kind: FindingKind, index: usize, job: &Job) -> Finding {
 
 /// A finding about job `index`, at `step`'s line (in a composite action's file when the step
 /// came from one), with what was found there.
-fn at_step(
+pub(crate) fn at_step(
     rule: &Rule,
     kind: FindingKind,
     index: usize,
@@ -279,7 +266,7 @@ fn findings(
     for (index, &(pipeline, job)) in judged.iter().enumerate() {
         for rule in policy.rules.iter().filter(|r| r.applies_to(pipeline, job)) {
             for check in &rule.checks {
-                add(rule, job_findings(policy, rule, check, index, job));
+                add(rule, crate::kind::job_findings(policy, rule, check, index, job));
             }
         }
     }

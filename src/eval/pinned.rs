@@ -7,7 +7,7 @@ use crate::policy::{Pinned, Rule};
 use crate::report::finding::{Finding, FindingKind};
 
 /// The findings for job `index`: one per matching step that is not pinned.
-pub(super) fn job(rule: &Rule, pinned: &Pinned, index: usize, job: &Job) -> Vec<Finding> {
+pub(crate) fn job(rule: &Rule, pinned: &Pinned, index: usize, job: &Job) -> Vec<Finding> {
     job.steps
         .iter()
         .filter(|s| rule.names(s))

@@ -10,7 +10,7 @@ use crate::report::finding::{Finding, FindingKind};
 /// The finding for job `index` when it does not run an `every-job` rule's step (at an accepted
 /// version). A job whose steps cannot be seen misses it only under
 /// `unverifiable-jobs = "fail"`.
-pub(super) fn job(
+pub(crate) fn job(
     policy: &Policy,
     rule: &Rule,
     required: &Required,

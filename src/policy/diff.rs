@@ -90,13 +90,18 @@ fn rule_fields(r: &Rule) -> Vec<(&'static str, String)> {
             "enforce-from",
             r.enforce_from.map_or("(now)".into(), |d| d.to_string()),
         ),
+    ]
+    .into_iter()
+    .chain(crate::kind::diff_fields(r))
+    .chain([
         (
             "fix",
             r.fix
                 .clone()
                 .unwrap_or_else(|| "(worded from the step)".into()),
         ),
-    ]
+    ])
+    .collect()
 }
 
 fn exemption_text(e: &Exemption) -> String {

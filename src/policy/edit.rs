@@ -85,6 +85,8 @@ pub struct RuleFields {
     pub enforce_from: Option<String>,
     /// How to fix a finding; empty removes the key.
     pub fix: Option<String>,
+    /// An `image` rule's keys (`src/kind/image.rs`).
+    pub image: crate::kind::image::Flags,
 }
 
 /// One change to a policy.
@@ -186,7 +188,7 @@ pub fn edit_file(path: &Path, edit: &Edit) -> Result<(), EditError> {
     })
 }
 
-fn strings(items: &[String]) -> Value {
+pub(crate) fn strings(items: &[String]) -> Value {
     let mut a = Array::new();
     for s in items {
         a.push(s.as_str());
@@ -195,7 +197,7 @@ fn strings(items: &[String]) -> Value {
 }
 
 /// Set a key, keeping the key's place and its surrounding whitespace and comments.
-fn set(table: &mut Table, key: &str, new: Value) {
+pub(crate) fn set(table: &mut Table, key: &str, new: Value) {
     match table.get_mut(key).and_then(Item::as_value_mut) {
         Some(old) => {
             let decor = old.decor().clone();
@@ -224,6 +226,10 @@ fn apply_fields(t: &mut Table, f: &RuleFields) {
     }
     if let Some(v) = &f.description {
         set(t, "description", v.as_str().into());
+    }
+    f.image.apply_subject(t);
+    if f.run.is_some() || f.uses.is_some() {
+        crate::kind::image::remove(t);
     }
     if let Some(v) = &f.run {
         t.remove("uses");
@@ -295,6 +301,7 @@ fn apply_fields(t: &mut Table, f: &RuleFields) {
         }
         None => {}
     }
+    f.image.apply_rest(t);
 }
 
 /// Insert a table into `key`'s array of tables, right after its last entry, so a new rule
@@ -353,6 +360,7 @@ fn add_rule(doc: &mut DocumentMut, f: &RuleFields) -> Result<(), EditError> {
             enforce_from: None,
             pinned: None,
             fix: None,
+            image: f.image.subject(),
             ..f.clone()
         },
     );
@@ -368,6 +376,7 @@ fn add_rule(doc: &mut DocumentMut, f: &RuleFields) -> Result<(), EditError> {
             enforce_from: f.enforce_from.clone(),
             pinned: f.pinned,
             fix: f.fix.clone(),
+            image: f.image.rest(),
             ..RuleFields::default()
         },
     );

@@ -5,7 +5,7 @@ mod date;
 pub mod diff;
 pub mod edit;
 mod names;
-mod parse;
+pub(crate) mod parse;
 pub mod schema;
 pub mod version;
 
@@ -198,8 +198,8 @@ pub struct Rule {
     pub id: String,
     /// What the step is for, shown in reports.
     pub description: String,
-    /// How a step is recognised.
-    pub selector: Selector,
+    /// How a step is recognised; `None` for a rule that judges something else (`image`).
+    pub selector: Option<Selector>,
     /// CI systems the rule applies to.
     pub ci: Vec<CiSystem>,
     /// Job-name globs the rule applies to, matched against the instance name and the job
@@ -231,6 +231,9 @@ pub enum Check {
     Forbid(Forbidden),
     /// Matching `uses` steps must be pinned (`pinned = "sha"`, `src/eval/pinned.rs`).
     Pin(Pinned),
+    /// Every container a job runs comes from an allowed place (`image = [...]`,
+    /// `src/kind/image.rs`).
+    Image(crate::kind::image::Images),
 }
 
 /// [`Check::Require`]: where the step must be, and at which versions.
@@ -372,6 +375,14 @@ impl Rule {
         })
     }
 
+    /// Where a job's containers may come from, when it is an `image` rule.
+    pub fn images(&self) -> Option<&crate::kind::image::Images> {
+        self.checks.iter().find_map(|c| match c {
+            Check::Image(i) => Some(i),
+            _ => None,
+        })
+    }
+
     /// Where the step must be: the requirement's, else the default (for reports).
     pub fn require(&self) -> Require {
         self.required().map_or(Require::EveryJob, |r| r.require)
@@ -419,12 +430,12 @@ impl Rule {
     /// (`@<sha> # v4.1.1` is `v4.1.1`).
     pub fn names(&self, step: &Step) -> bool {
         match (&self.selector, &step.kind) {
-            (Selector::Run(m), StepKind::Run(command)) => match m {
+            (Some(Selector::Run(m)), StepKind::Run(command)) => match m {
                 RunMatch::Exact(want) => command.trim() == want.trim(),
                 RunMatch::Contains(want) => command.contains(want.as_str()),
                 RunMatch::Regex(re) => re.is_match(command),
             },
-            (Selector::Uses { name, version }, StepKind::Uses(used)) => {
+            (Some(Selector::Uses { name, version }), StepKind::Uses(used)) => {
                 let (used_name, used_version) = match used.split_once('@') {
                     Some((n, v)) => (n, Some(v)),
                     None => (used.as_str(), None),
@@ -443,9 +454,13 @@ impl Rule {
         }
     }
 
-    /// The selector as written, for reports: `run: make test` or `uses: actions/checkout@v4*`.
+    /// The selector as written, for reports: `run: make test` or `uses: actions/checkout@v4*`;
+    /// for a rule about something else than steps, its kind's subject (`image: cimg/*`).
     pub fn selector_text(&self) -> String {
-        match &self.selector {
+        let Some(selector) = &self.selector else {
+            return crate::kind::subject_text(self).unwrap_or_default();
+        };
+        match selector {
             Selector::Run(RunMatch::Exact(s)) => format!("run: {s}"),
             Selector::Run(RunMatch::Contains(s)) => format!("run contains: {s}"),
             Selector::Run(RunMatch::Regex(re)) => format!("run matches: {}", re.as_str()),

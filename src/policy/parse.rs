@@ -26,10 +26,10 @@ fn pinned_rule(pinning: Pinning, allow_unpinned: Vec<Pattern>) -> Rule {
     Rule {
         id: PINNED_RULE.to_string(),
         description: "Actions are pinned to a full commit SHA ([settings] pinned)".to_string(),
-        selector: Selector::Uses {
+        selector: Some(Selector::Uses {
             name: Pattern::new("*").expect("a valid glob"),
             version: None,
-        },
+        }),
         ci: vec![CiSystem::GithubActions],
         jobs: Vec::new(),
         events: Vec::new(),
@@ -131,7 +131,7 @@ pub fn parse(path: &str, text: &str) -> Result<Policy, PolicyError> {
     }
 }
 
-struct Walker<'t> {
+pub(crate) struct Walker<'t> {
     text: &'t str,
     line_starts: Vec<usize>,
     diagnostics: Vec<Diagnostic>,
@@ -148,7 +148,7 @@ impl<'t> Walker<'t> {
         }
     }
 
-    fn error(&mut self, span: Range<usize>, message: impl Into<String>) {
+    pub(crate) fn error(&mut self, span: Range<usize>, message: impl Into<String>) {
         let (line, column) = self.position(span.start);
         self.diagnostics.push(Diagnostic {
             line,
@@ -165,6 +165,11 @@ impl<'t> Walker<'t> {
             .get(start..offset)
             .map_or(1, |s| s.chars().count() + 1);
         (line, column)
+    }
+
+    /// How many errors so far, to tell whether a step found one.
+    pub(crate) fn error_count(&self) -> usize {
+        self.diagnostics.len()
     }
 
     fn line_of(&self, span: &Range<usize>) -> usize {
@@ -284,7 +289,7 @@ impl<'t> Walker<'t> {
     }
 
     fn rule(&mut self, t: &dyn TableLike, span: Range<usize>) -> Option<Rule> {
-        self.known_keys(t, "[[rule]]", &schema::keys(schema::RULE), span.clone());
+        self.known_keys(t, "[[rule]]", &schema::keys(&schema::rule_fields()), span.clone());
         let id = self.required_string(t, "id", "[[rule]]", span.clone());
         if let Some((id, id_span)) = &id
             && !is_kebab(id)
@@ -295,7 +300,11 @@ impl<'t> Walker<'t> {
             );
         }
         let description = self.required_string(t, "description", "[[rule]]", span.clone());
-        let selector = self.selector(t, &span);
+        let image = crate::kind::image::parse(self, t, &span);
+        let selector = match image {
+            Some(_) => None,
+            None => Some(self.selector(t, &span)),
+        };
         let ci = match t.get("ci") {
             None => CiSystem::ALL.to_vec(),
             Some(v) => self.choices(v, "CI system"),
@@ -310,14 +319,14 @@ impl<'t> Walker<'t> {
             .get("forbid")
             .and_then(|v| self.boolean(v))
             .unwrap_or(false);
-        let version = self.version(t, selector.as_ref());
+        let version = self.version(t, selector.as_ref().and_then(Option::as_ref));
         let severity = t.get("severity").and_then(|v| self.choice(v));
         let pinned = t.get("pinned").and_then(|v| self.choice::<Pinning>(v));
         let allow_unpinned = t
             .get("allow-unpinned")
             .map(|v| self.patterns(v))
             .unwrap_or_default();
-        if pinned.is_some() && !matches!(selector, Some(Selector::Uses { .. })) {
+        if pinned.is_some() && image.is_none() && !matches!(selector, Some(Some(Selector::Uses { .. }))) {
             let at = t.get("pinned").map(span_of).unwrap_or(span.clone());
             self.error(at, "`pinned` applies to `uses` selectors only");
         }
@@ -333,11 +342,17 @@ impl<'t> Walker<'t> {
         Some(Rule {
             id: id?.0,
             description: description?.0,
-            selector: selector?,
+            selector: match selector {
+                Some(s) => Some(s?),
+                None => None,
+            },
             ci,
             jobs,
             events,
-            checks: rule_fields::checks(require, forbid, version, pinned, allow_unpinned),
+            checks: match image {
+                Some(images) => vec![Check::Image(images)],
+                None => rule_fields::checks(require, forbid, version, pinned, allow_unpinned),
+            },
             severity: severity.unwrap_or(Severity::Error),
             enforce_from,
             fix: t
@@ -440,7 +455,7 @@ impl<'t> Walker<'t> {
         Vec::new()
     }
 
-    fn string(&mut self, item: &Item) -> Option<(String, Range<usize>)> {
+    pub(crate) fn string(&mut self, item: &Item) -> Option<(String, Range<usize>)> {
         match item.as_str() {
             Some(s) => Some((s.to_string(), span_of(item))),
             None => {
@@ -476,7 +491,7 @@ impl<'t> Walker<'t> {
         }
     }
 
-    fn boolean(&mut self, item: &Item) -> Option<bool> {
+    pub(crate) fn boolean(&mut self, item: &Item) -> Option<bool> {
         let b = item.as_bool();
         if b.is_none() {
             self.error(
@@ -535,7 +550,7 @@ impl<'t> Walker<'t> {
     }
 
     /// A string or an array of strings.
-    fn strings(&mut self, item: &Item) -> Vec<(String, Range<usize>)> {
+    pub(crate) fn strings(&mut self, item: &Item) -> Vec<(String, Range<usize>)> {
         if let Some(s) = item.as_str() {
             return vec![(s.to_string(), span_of(item))];
         }
@@ -560,7 +575,7 @@ impl<'t> Walker<'t> {
         out
     }
 
-    fn patterns(&mut self, item: &Item) -> Vec<Pattern> {
+    pub(crate) fn patterns(&mut self, item: &Item) -> Vec<Pattern> {
         let mut out = Vec::new();
         for (s, span) in self.strings(item) {
             match Pattern::new(&s) {
@@ -572,6 +587,6 @@ impl<'t> Walker<'t> {
     }
 }
 
-fn span_of(item: &Item) -> Range<usize> {
+pub(crate) fn span_of(item: &Item) -> Range<usize> {
     item.span().unwrap_or(0..0)
 }

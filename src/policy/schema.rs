@@ -42,7 +42,7 @@ pub struct Field {
     pub doc: &'static str,
 }
 
-const fn f(key: &'static str, kind: Kind, required: bool, doc: &'static str) -> Field {
+pub(crate) const fn f(key: &'static str, kind: Kind, required: bool, doc: &'static str) -> Field {
     Field {
         key,
         kind,
@@ -244,6 +244,14 @@ pub const EXEMPTION: &[Field] = &[
 /// Top-level keys.
 pub const TOP: &[&str] = &["scope", "settings", "rule", "exemption"];
 
+/// Every `[[rule]]` key: the shared ones, then each kind's (`src/kind/`).
+pub fn rule_fields() -> Vec<Field> {
+    RULE.iter()
+        .chain(crate::kind::KEYS.iter().copied().flatten())
+        .copied()
+        .collect()
+}
+
 /// The keys of a table's fields.
 pub fn keys(fields: &[Field]) -> Vec<&'static str> {
     fields.iter().map(|f| f.key).collect()
@@ -295,8 +303,12 @@ fn table_schema(fields: &[Field], description: &str) -> Value {
 
 /// The JSON Schema of a policy file (draft-07), for Taplo and Even Better TOML.
 pub fn json_schema() -> Value {
-    let mut rule = table_schema(RULE, "A required step.");
-    rule["oneOf"] = json!([{ "required": ["run"] }, { "required": ["uses"] }]);
+    let mut rule = table_schema(&rule_fields(), "A rule: a step every job must run, must not run or must pin, or the images jobs may run.");
+    rule["oneOf"] = json!([
+        { "required": ["run"] },
+        { "required": ["uses"] },
+        { "required": ["image"] }
+    ]);
     json!({
         "$schema": "http://json-schema.org/draft-07/schema#",
         "$id": "https://github.com/orgcheck/orgcheck/blob/main/policy.schema.json",

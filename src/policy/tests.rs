@@ -18,12 +18,14 @@ fn errors(text: &str) -> Vec<String> {
 #[test]
 fn example_policy_is_valid_and_complete() {
     let p = example();
-    assert_eq!(p.rules.len(), 7);
+    assert_eq!(p.rules.len(), 8);
     assert_eq!(p.exemptions.len(), 2);
     assert_eq!(p.rules[3].require(), Require::AnyJob);
     assert!(p.rules[4].forbidden().is_some());
     assert!(p.rules[5].pinned().is_some());
-    assert!(p.rules[6].enforce_from.is_some());
+    assert!(matches!(p.rules[6].checks[..], [Check::Image(_)]));
+    assert!(p.rules[6].selector.is_none());
+    assert!(p.rules[7].enforce_from.is_some());
     assert_eq!(p.rules[0].ci, [crate::ci::CiSystem::Circleci]);
     assert!(p.scope.skip_archived && p.scope.skip_forks);
 }
@@ -74,7 +76,7 @@ expires = "2024-02-30"
         "25:8: a rule has exactly one selector: `run` or `uses`, not both",
         &format!(
             "26:1: unknown key `jobz` in [[rule]] (did you mean `jobs`?); expected one of: {}",
-            super::schema::keys(super::schema::RULE).join(", ")
+            super::schema::keys(&super::schema::rule_fields()).join(", ")
         ),
         "30:10: exemption names rule `missing`, which the policy does not define",
         "32:11: `expires` must be a date like 2026-12-31",

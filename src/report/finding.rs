@@ -18,6 +18,8 @@ crate::choice::choice! {
         /// A job runs a step by a reference that can move (a tag or branch), where the rule
         /// wants a full commit SHA.
         Unpinned = "unpinned",
+        /// A job runs a container image the rule does not allow (`src/kind/image.rs`).
+        Image = "image",
     }
 }
 
@@ -81,6 +83,7 @@ impl Finding {
                 self.found(),
                 self.why.as_deref().unwrap_or_default()
             ),
+            FindingKind::Image => crate::kind::image::summary(self, &self.found()),
         }
     }
 
@@ -109,6 +112,9 @@ impl Finding {
                 self.found(),
                 self.why.as_deref().unwrap_or_default()
             ),
+            FindingKind::Image => {
+                crate::kind::image::sentence(self, &self.found(), subject, description)
+            }
         }
     }
 

@@ -135,6 +135,12 @@ pub struct RuleInfo {
     /// How matching steps must be pinned.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pinned: Option<crate::policy::Pinning>,
+    /// For an `image` rule: the globs images must match.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<Vec<String>>,
+    /// For an `image` rule: images must also name their digest.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub digest: bool,
     /// How much its findings matter today (a warning until `enforce_from`).
     pub severity: finding::Severity,
     /// The day it is enforced from, when the policy says.
@@ -148,9 +154,13 @@ pub struct RuleInfo {
     pub fix: Option<String>,
     /// Line of the rule in the policy file (0: implied by `[settings]`).
     pub policy_line: usize,
-    /// The step the rule is about, for wording a fix when the policy gives none.
+    /// The step the rule is about, for wording a fix when the policy gives none (`None` for
+    /// a rule about something else than steps).
     #[serde(skip)]
-    pub step: crate::policy::Selector,
+    pub step: Option<crate::policy::Selector>,
+    /// What the rule asks and how to comply, for code scanning.
+    #[serde(skip)]
+    pub help: String,
     /// The versions it accepts, when it constrains them.
     #[serde(skip)]
     pub version: Option<crate::policy::version::Constraint>,

@@ -21,11 +21,7 @@ pub fn render(report: &Report) -> String {
                 "name": kebab_to_camel(&r.id),
                 "shortDescription": { "text": r.description },
                 "fullDescription": { "text": format!("{} ({}, {})", r.description, r.selector, r.require) },
-                "help": { "text": if r.forbid {
-                    format!("No CI job this rule covers may run the step `{}`. Remove it from the job, or exempt the repository in the policy.", r.selector)
-                } else {
-                    format!("Every CI job this rule covers must run the step `{}`. Add it to the job, or exempt the repository in the policy.", r.selector)
-                } },
+                "help": { "text": r.help },
                 "defaultConfiguration": { "level": r.severity.id() },
                 "properties": { "tags": ["ci", "compliance"] }
             })

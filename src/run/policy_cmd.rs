@@ -149,7 +149,10 @@ fn add(path: &Path, fields: &RuleArgs) -> Result<Exit, RunError> {
     .into_iter()
     .filter(|(_, m)| *m)
     .map(|(f, _)| f)
-    .chain((fields.run.is_none() && fields.uses.is_none()).then_some("--run or --uses"))
+    .chain(
+        (fields.run.is_none() && fields.uses.is_none() && fields.image.image.is_none())
+            .then_some("--run, --uses or --image"),
+    )
     .collect();
     if !missing.is_empty() {
         return Err(
@@ -244,6 +247,7 @@ fn rule_fields(a: &RuleArgs) -> RuleFields {
         enforce_from: a.enforce_from.clone(),
         pinned: a.pinned.as_deref().map(policy::Pinning::from_id),
         fix: a.fix.clone(),
+        image: a.image.clone(),
     }
 }
 
@@ -263,10 +267,11 @@ fn changes_nothing(a: &RuleArgs) -> bool {
         && a.pinned.is_none()
         && a.enforce_from.is_none()
         && a.fix.is_none()
+        && !a.image.is_set()
 }
 
 fn rule_json(r: &policy::Rule) -> serde_json::Value {
-    let (kind, selector, mode) = match &r.selector {
+    let selector = r.selector.as_ref().map(|s| match s {
         policy::Selector::Run(m) => ("run", m.text().to_string(), Some(m.mode().id())),
         policy::Selector::Uses { name, version } => (
             "uses",
@@ -275,18 +280,24 @@ fn rule_json(r: &policy::Rule) -> serde_json::Value {
                 .map_or(name.text.clone(), |v| format!("{}@{}", name.text, v.text)),
             None,
         ),
-    };
+    });
     let mut v = serde_json::json!({
         "id": r.id,
         "description": r.description,
         "ci": r.ci.iter().map(|c| c.id()).collect::<Vec<_>>(),
         "jobs": r.jobs.iter().map(|p| p.text.as_str()).collect::<Vec<_>>(),
-        "require": r.require().id(),
     });
-    v[kind] = selector.into();
-    if let Some(m) = mode {
-        v["match"] = m.into();
+    // A rule about images places no step, so it has no `require`.
+    if r.selector.is_some() {
+        v["require"] = r.require().id().into();
     }
+    if let Some((kind, selector, mode)) = selector {
+        v[kind] = selector.into();
+        if let Some(m) = mode {
+            v["match"] = m.into();
+        }
+    }
+    crate::kind::json(r, &mut v);
     if !r.events.is_empty() {
         v["events"] = r.events.clone().into();
     }
@@ -333,8 +344,10 @@ fn rule_text(r: &policy::Rule) -> String {
                 jobs.join(", ")
             },
         ),
-        ("require", r.require().id().to_string()),
     ];
+    if r.selector.is_some() {
+        lines.push(("require", r.require().id().to_string()));
+    }
     // Shown only when set, so rules that do not use them read as before.
     if let Some(c) = r.version() {
         lines.push(("version", c.text.clone()));
@@ -351,6 +364,7 @@ fn rule_text(r: &policy::Rule) -> String {
     if let Some(p) = r.pinned() {
         lines.push(("pinned", p.pinning.id().to_string()));
     }
+    lines.extend(crate::kind::show(r));
     if let Some(d) = r.enforce_from {
         lines.push(("enforce-from", d.to_string()));
     }

@@ -172,7 +172,7 @@ fn fix_line(rule: Option<&RuleInfo>, f: &Finding) -> String {
             own.unwrap_or_else(|| format!("{} to one job", add(rule)))
         }
         FindingKind::Forbidden => with_own(format!("remove {}", step()), own),
-        FindingKind::Version | FindingKind::Unpinned => {
+        FindingKind::Version | FindingKind::Unpinned | FindingKind::Image => {
             with_own(format!("{}: {}", step(), why()), own)
         }
     };
@@ -192,7 +192,10 @@ fn add(rule: Option<&RuleInfo>) -> String {
     let Some(rule) = rule else {
         return "add the step".into();
     };
-    match &rule.step {
+    let Some(step) = &rule.step else {
+        return "see the rule".into();
+    };
+    match step {
         Selector::Uses { name, version } => {
             let step = match version {
                 Some(glob) => code(&format!("{}@{}", name.text, glob.text)),
