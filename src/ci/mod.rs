@@ -174,7 +174,7 @@ pub struct Job {
 }
 
 /// A container image a job names, where the config names it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Image {
     /// The reference as written, after parameter substitution: `cimg/node:20.1`,
     /// `ghcr.io/acme/build@sha256:…`.

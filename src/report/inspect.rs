@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::ci::{CiError, CiSystem, Job, JobKind, NotRun, Pipeline, Step, StepKind};
+use crate::ci::{CiError, CiSystem, Image, Job, JobKind, NotRun, Pipeline, Step, StepKind};
 
 /// One inspected file.
 #[derive(Debug, Serialize)]
@@ -38,6 +38,9 @@ pub struct JobView {
     pub workflow: Option<String>,
     /// Line of the job.
     pub line: usize,
+    /// The container images it runs in or beside, for `image` rules.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub images: Vec<Image>,
     /// Steps in execution order.
     pub steps: Vec<Step>,
     /// A local reusable workflow this job calls.
@@ -68,6 +71,7 @@ impl JobView {
             job: j.definition,
             workflow: j.workflow,
             line: j.line,
+            images: j.images,
             steps: j.steps,
             calls: match &j.kind {
                 JobKind::LocalWorkflow(t) => Some(t.clone()),
@@ -164,6 +168,9 @@ pub fn render_text(files: &[FileView]) -> String {
                 (None, true) => String::new(),
             };
             out.push_str(&format!("  job {} (line {}{runs}){note}\n", j.name, j.line));
+            for i in &j.images {
+                out.push_str(&format!("    {:>5}  image: {}\n", i.line, i.reference));
+            }
             for s in &j.steps {
                 let text = match &s.kind {
                     StepKind::Run(c) => format!("run: {}", one_line(c)),
