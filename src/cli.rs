@@ -2,7 +2,7 @@
 
 use crate::choice::Choice;
 use crate::ci::CiSystem;
-use crate::policy::{GITHUB_EVENTS, MatchMode, Require, Severity};
+use crate::policy::{GITHUB_EVENTS, MatchMode, Severity};
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -215,13 +215,6 @@ pub struct RuleArgs {
     /// `push,pull_request`; `--events all` for every workflow. CircleCI jobs are not filtered.
     #[arg(long, value_delimiter = ',', value_name = "EVENT", value_parser = with_all(GITHUB_EVENTS))]
     pub events: Option<Vec<String>>,
-    /// Where the step must be.
-    #[arg(long, value_enum)]
-    pub require: Option<Require>,
-    /// For `uses`: `sha` means matching steps must be pinned to a full commit SHA (the rule
-    /// then requires no step); `none` removes it.
-    #[arg(long, value_parser = ["sha", "none"])]
-    pub pinned: Option<String>,
     /// `warning`: findings are reported, never failing; `error` (the default) fails.
     #[arg(long, value_enum)]
     pub severity: Option<Severity>,
@@ -232,13 +225,9 @@ pub struct RuleArgs {
     /// 'add `uses: acme/scan@v2`; see https://wiki.example/scan' (`--fix ''` removes it).
     #[arg(long, value_name = "TEXT")]
     pub fix: Option<String>,
-    /// The step must not run in any job the rule covers (`--forbid=false` makes it required
-    /// again).
-    #[arg(long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
-    pub forbid: Option<bool>,
-    /// The keys of an `image` rule.
+    /// Each rule kind's flags (`src/kind/`).
     #[command(flatten)]
-    pub image: crate::kind::image::Flags,
+    pub kinds: crate::kind::Flags,
 }
 
 /// A list flag's values, plus `all` (which removes the key: every value).

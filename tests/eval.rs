@@ -271,10 +271,14 @@ fn exemptions_cover_forbidden_steps_until_they_expire() {
 
 #[test]
 fn a_forbidden_rule_takes_no_require() {
-    let text = format!("{FORBID}require = \"any-job\"\n");
+    let text = format!("{FORBID}require = \"any-job\"\npinned = \"sha\"\n");
     let err = policy::parse("p.toml", &text).unwrap_err().to_string();
     assert!(
         err.contains("p.toml:8:11: `require` does not apply to a forbidden rule"),
+        "{err}"
+    );
+    assert!(
+        err.contains("p.toml:9:10: `pinned` does not apply to a forbidden rule"),
         "{err}"
     );
 }

@@ -194,7 +194,10 @@ fn an_allowed_repository_is_compliant_and_findings_are_worded_for_every_output()
         f.summary(),
         "runs image `evil/base:2024.01`, which `trusted-images` does not allow: allowed are cimg/*, ghcr.io/acme/*"
     );
-    assert!(f.sentence("build", "d").starts_with("Job `build` runs the image `evil/base:2024.01`"));
+    assert!(
+        f.sentence("build", "d")
+            .starts_with("Job `build` runs the image `evil/base:2024.01`")
+    );
     assert_eq!(report.rules[0].selector, "image: cimg/*, ghcr.io/acme/*");
 }
 

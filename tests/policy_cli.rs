@@ -623,16 +623,28 @@ fn an_image_rule_is_added_shown_turned_into_a_step_rule_and_refused_when_mixed()
         "{added:?}"
     );
     let shown = stdout(&policy(dir.path(), &["show", "trusted-images"]));
-    assert!(shown.contains("image:       cimg/*, ghcr.io/acme/*"), "{shown}");
-    assert!(!shown.contains("require:"), "an image rule places no step: {shown}");
+    assert!(
+        shown.contains("image:       cimg/*, ghcr.io/acme/*"),
+        "{shown}"
+    );
+    assert!(
+        !shown.contains("require:"),
+        "an image rule places no step: {shown}"
+    );
     let json = policy(dir.path(), &["show", "trusted-images", "--format", "json"]);
     let json: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
-    assert_eq!(json["image"], serde_json::json!(["cimg/*", "ghcr.io/acme/*"]));
+    assert_eq!(
+        json["image"],
+        serde_json::json!(["cimg/*", "ghcr.io/acme/*"])
+    );
     assert_eq!(json["digest"], true);
 
     // A step flag on an image rule makes it invalid: refused with the position, file untouched.
     let image_rule = read(&path);
-    let out = policy(dir.path(), &["edit", "trusted-images", "--require", "any-job"]);
+    let out = policy(
+        dir.path(),
+        &["edit", "trusted-images", "--require", "any-job"],
+    );
     assert_eq!(code(&out), 2, "{}", stderr(&out));
     assert!(
         stderr(&out).contains("`require` does not apply to an `image` rule"),
@@ -642,8 +654,46 @@ fn an_image_rule_is_added_shown_turned_into_a_step_rule_and_refused_when_mixed()
     assert_eq!(read(&path), image_rule);
 
     // A selector replaces the image and its digest.
-    let out = policy(dir.path(), &["edit", "trusted-images", "--uses", "acme/scan"]);
+    let out = policy(
+        dir.path(),
+        &["edit", "trusted-images", "--uses", "acme/scan"],
+    );
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let text = read(&path);
-    assert!(text.contains("uses = \"acme/scan\"") && !text.contains("digest"), "{text}");
+    assert!(
+        text.contains("uses = \"acme/scan\"") && !text.contains("digest"),
+        "{text}"
+    );
+}
+
+#[test]
+fn allow_unpinned_is_edited_and_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("orgcheck.toml");
+    std::fs::copy(root().join("policy.example.toml"), &path).unwrap();
+    let edit = [
+        "edit",
+        "pin-third-party",
+        "--allow-unpinned",
+        "actions/*",
+        "acme/*",
+    ];
+    let out = policy(dir.path(), &edit);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(read(&path).contains("allow-unpinned = [\"actions/*\", \"acme/*\"]"));
+    let shown = stdout(&policy(dir.path(), &["show", "pin-third-party"]));
+    assert!(
+        shown.contains("allow-unpinned: actions/*, acme/*"),
+        "{shown}"
+    );
+    let out = policy(
+        dir.path(),
+        &["edit", "pin-third-party", "--allow-unpinned", ""],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = read(&path);
+    assert!(
+        !text.lines().any(|l| l.starts_with("allow-unpinned")),
+        "{text}"
+    );
 }

@@ -1,12 +1,8 @@
 //! Policy + repositories → report. Pure and synchronous: everything it needs is in memory.
 
-pub(crate) mod forbidden;
-pub(crate) mod pinned;
-pub(crate) mod required;
-
-use crate::ci::{Job, JobKind, Pipeline, RepositoryCi, Step};
+use crate::ci::{Job, JobKind, Pipeline, RepositoryCi};
 use crate::policy::{Date, Policy, RepoFacts, Rule, UnusedJobs};
-use crate::report::finding::{Finding, FindingKind, Severity};
+use crate::report::finding::{Finding, Severity};
 use crate::report::{
     ExemptionNote, JobReport, NotRunReport, Problem, RepoReport, Report, RuleInfo, SCHEMA_VERSION,
     Skipped, Status, Summary,
@@ -99,7 +95,9 @@ pub fn evaluate(policy: &Policy, repos: &[Repository], cx: &Context) -> Report {
                 policy_line: r.line,
                 step: r.selector.clone(),
                 help: crate::kind::help(r),
-                image: r.images().map(|i| i.allowed.iter().map(|p| p.text.clone()).collect()),
+                image: r
+                    .images()
+                    .map(|i| i.allowed.iter().map(|p| p.text.clone()).collect()),
                 digest: r.images().is_some_and(|i| i.digest),
                 version: r.version().cloned(),
             })
@@ -108,34 +106,6 @@ pub fn evaluate(policy: &Policy, repos: &[Repository], cx: &Context) -> Report {
         incomplete: cx.incomplete.clone(),
         repositories,
         skipped,
-    }
-}
-
-/// A finding about job `index`, at the job's line.
-pub(crate) fn at_job(rule: &Rule, kind: FindingKind, index: usize, job: &Job) -> Finding {
-    Finding {
-        job: Some(index),
-        file: Some(job.path.clone()),
-        line: Some(job.line),
-        ..Finding::new(&rule.id, kind)
-    }
-}
-
-/// A finding about job `index`, at `step`'s line (in a composite action's file when the step
-/// came from one), with what was found there.
-pub(crate) fn at_step(
-    rule: &Rule,
-    kind: FindingKind,
-    index: usize,
-    job: &Job,
-    step: &Step,
-    detail: String,
-) -> Finding {
-    Finding {
-        file: Some(step.file.clone().unwrap_or_else(|| job.path.clone())),
-        line: Some(step.line),
-        detail: Some(detail),
-        ..at_job(rule, kind, index, job)
     }
 }
 
@@ -266,14 +236,19 @@ fn findings(
     for (index, &(pipeline, job)) in judged.iter().enumerate() {
         for rule in policy.rules.iter().filter(|r| r.applies_to(pipeline, job)) {
             for check in &rule.checks {
-                add(rule, crate::kind::job_findings(policy, rule, check, index, job));
+                add(
+                    rule,
+                    crate::kind::job_findings(policy, rule, check, index, job),
+                );
             }
         }
     }
     for rule in &policy.rules {
         add(
             rule,
-            required::repository(rule, judged).into_iter().collect(),
+            crate::kind::required::repository(rule, judged)
+                .into_iter()
+                .collect(),
         );
     }
     found

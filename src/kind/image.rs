@@ -10,8 +10,8 @@ use std::ops::Range;
 
 use toml_edit::{Table, TableLike};
 
+use super::pinned::is_digest_pinned;
 use crate::ci::{Job, StepKind};
-use crate::eval::pinned::is_digest_pinned;
 use crate::policy::edit::{set, strings};
 use crate::policy::parse::{Walker, span_of};
 use crate::policy::schema::{Field, Kind, f};
@@ -79,7 +79,11 @@ pub(crate) fn parse(w: &mut Walker<'_>, t: &dyn TableLike, span: &Range<usize>) 
     let before = w.error_count();
     let allowed = w.patterns(item);
     if allowed.is_empty() && w.error_count() == before {
-        let at = if span_of(item).is_empty() { span.clone() } else { span_of(item) };
+        let at = if span_of(item).is_empty() {
+            span.clone()
+        } else {
+            span_of(item)
+        };
         w.error(at, "`image` needs at least one glob, e.g. `[\"cimg/*\"]`");
     }
     Some(Images {
@@ -196,12 +200,11 @@ pub(crate) fn job(rule: &Rule, images: &Images, index: usize, job: &Job) -> Vec<
         .filter_map(|(reference, file, line)| {
             let why = images.refusal(reference)?;
             Some(Finding {
-                job: Some(index),
                 file: Some(file.clone()),
                 line: Some(line),
                 detail: Some(reference.to_string()),
                 why: Some(why),
-                ..Finding::new(&rule.id, FindingKind::Image)
+                ..Finding::at_job(&rule.id, FindingKind::Image, index, job)
             })
         })
         .collect()
@@ -229,13 +232,17 @@ pub(crate) fn sentence(f: &Finding, found: &str, subject: &str, description: &st
 /// What `policy diff` compares: the same keys whether the rule has them or not.
 pub(crate) fn diff_fields(images: Option<&Images>) -> Vec<(&'static str, String)> {
     match images {
-        Some(i) => vec![("image", i.show()[0].1.clone()), ("digest", i.digest.to_string())],
+        Some(i) => vec![
+            ("image", i.show()[0].1.clone()),
+            ("digest", i.digest.to_string()),
+        ],
         None => vec![("image", "(no)".into()), ("digest", "false".into())],
     }
 }
 
 /// Editor flags: `--image GLOB…` and `--digest[=BOOL]`.
 #[derive(Debug, Clone, Default, clap::Args)]
+#[group(skip)]
 pub struct Flags {
     /// Instead of a step: globs every container image a covered job runs must match
     /// (repeat, or give several), e.g. `--image 'cimg/*' 'ghcr.io/acme/*'`. Replaces
@@ -249,33 +256,19 @@ pub struct Flags {
 }
 
 impl Flags {
-    /// The keys a new rule writes with its subject, before the shared ones: all of them.
-    pub(crate) fn subject(&self) -> Self {
-        self.clone()
-    }
-
-    /// The keys a new rule writes after the shared ones: none.
-    pub(crate) fn rest(&self) -> Self {
-        Flags::default()
-    }
-
     /// Whether any flag is given.
     pub fn is_set(&self) -> bool {
         self.image.is_some() || self.digest.is_some()
     }
 
-    /// Apply the subject (`image`) to a rule table: it replaces a step selector.
-    pub(crate) fn apply_subject(&self, t: &mut Table) {
+    /// Write them to a rule table: `image` replaces a step selector.
+    pub(crate) fn apply(&self, t: &mut Table) {
         if let Some(globs) = &self.image {
             for key in ["run", "uses", "match"] {
                 t.remove(key);
             }
             set(t, "image", strings(globs));
         }
-    }
-
-    /// Apply the rest (`digest`).
-    pub(crate) fn apply_rest(&self, t: &mut Table) {
         match self.digest {
             Some(true) => set(t, "digest", true.into()),
             Some(false) => {

@@ -2,18 +2,107 @@
 //! its policy keys (parsing, schema entries, editor flags, `policy show` text), its check and
 //! the wording of its findings. Adding a kind is its module and a line in each `match` here.
 //!
-//! The kinds that predate this module (require, forbid, pin) still keep their keys in
-//! `policy/parse` and their checks in `eval/`; `image` is the first written this way.
-
+pub mod forbidden;
 pub mod image;
+pub mod pinned;
+pub mod required;
 
+use std::ops::Range;
+
+use toml_edit::TableLike;
+
+use crate::choice::Choice;
 use crate::ci::Job;
+use crate::policy::Selector;
+use crate::policy::parse::Walker;
 use crate::policy::schema::Field;
+use crate::policy::version::Constraint;
 use crate::policy::{Check, Policy, Rule};
-use crate::report::finding::Finding;
+use crate::report::finding::{Finding, FindingKind};
 
 /// The `[[rule]]` keys each kind module declares, after the shared ones.
-pub(crate) const KEYS: &[&[Field]] = &[image::KEYS];
+pub(crate) const KEYS: &[&[Field]] = &[required::KEYS, forbidden::KEYS, pinned::KEYS, image::KEYS];
+
+/// The kinds of a rule with a step selector, from their keys: `forbid` makes it forbidden,
+/// `pinned` a pinning rule (and a requirement too when it has a `version`); otherwise it
+/// requires its step.
+pub(crate) fn step_checks(
+    w: &mut Walker<'_>,
+    t: &dyn TableLike,
+    span: &Range<usize>,
+    selector: Option<&Selector>,
+    version: Option<Constraint>,
+) -> Vec<Check> {
+    if let Some(f) = forbidden::parse(w, t, version.clone()) {
+        return vec![Check::Forbid(f)];
+    }
+    // A pinning rule requires its step only when it also has a version.
+    let pin = pinned::parse(w, t, span, selector);
+    let required = required::Required::parse(w, t, version);
+    match pin {
+        Some(pin) if required.version.is_some() => vec![Check::Require(required), Check::Pin(pin)],
+        Some(pin) => vec![Check::Pin(pin)],
+        None => vec![Check::Require(required)],
+    }
+}
+
+/// Every kind's editor flags, for `policy add/edit` (`None` everywhere leaves a rule's kinds
+/// as they are).
+#[derive(Debug, Clone, Default, clap::Args)]
+#[group(skip)]
+pub struct Flags {
+    /// `require`.
+    #[command(flatten)]
+    pub required: required::Flags,
+    /// `forbid`.
+    #[command(flatten)]
+    pub forbidden: forbidden::Flags,
+    /// `pinned`, `allow-unpinned`.
+    #[command(flatten)]
+    pub pinned: pinned::Flags,
+    /// `image`, `digest`.
+    #[command(flatten)]
+    pub image: image::Flags,
+}
+
+impl Flags {
+    /// Whether any kind's flag is given.
+    pub fn is_set(&self) -> bool {
+        self.required.is_set()
+            || self.forbidden.is_set()
+            || self.pinned.is_set()
+            || self.image.is_set()
+    }
+
+    /// The flags that make a rule's subject, which a new rule writes right after its selector:
+    /// an image rule's keys.
+    pub(crate) fn subject(&self) -> Self {
+        Flags {
+            image: self.image.clone(),
+            ..Flags::default()
+        }
+    }
+
+    /// The rest, which a new rule writes after the shared keys.
+    pub(crate) fn rest(&self) -> Self {
+        Flags {
+            image: image::Flags::default(),
+            ..self.clone()
+        }
+    }
+
+    /// The subject's keys, written with the selector.
+    pub(crate) fn apply_subject(&self, t: &mut toml_edit::Table) {
+        self.image.apply(t);
+    }
+
+    /// Write every kind's keys to a rule table.
+    pub(crate) fn apply(&self, t: &mut toml_edit::Table) {
+        self.required.apply(t);
+        self.forbidden.apply(t);
+        self.pinned.apply(t);
+    }
+}
 
 /// The findings of one of `rule`'s kinds about one job the rule covers (the job's index in
 /// the repository's jobs).
@@ -24,7 +113,6 @@ pub(crate) fn job_findings(
     index: usize,
     job: &Job,
 ) -> Vec<Finding> {
-    use crate::eval::{forbidden, pinned, required};
     match check {
         Check::Require(r) => required::job(policy, rule, r, index, job),
         Check::Forbid(f) => forbidden::job(rule, f, index, job),
@@ -38,13 +126,15 @@ pub(crate) fn subject_text(rule: &Rule) -> Option<String> {
     rule.images().map(image::Images::text)
 }
 
-/// `policy show` lines a rule's kinds add, only when they are set.
+/// `policy show` lines a rule's kinds add.
 pub(crate) fn show(rule: &Rule) -> Vec<(&'static str, String)> {
     rule.checks
         .iter()
         .flat_map(|c| match c {
-            Check::Image(images) => images.show(),
-            _ => Vec::new(),
+            Check::Require(r) => r.show(),
+            Check::Forbid(f) => f.show(),
+            Check::Pin(p) => p.show(),
+            Check::Image(i) => i.show(),
         })
         .collect()
 }
@@ -52,16 +142,51 @@ pub(crate) fn show(rule: &Rule) -> Vec<(&'static str, String)> {
 /// `policy show --format json` keys a rule's kinds add.
 pub(crate) fn json(rule: &Rule, v: &mut serde_json::Value) {
     for c in &rule.checks {
-        if let Check::Image(images) = c {
-            images.json(v);
+        match c {
+            Check::Require(r) => r.json(v),
+            Check::Forbid(f) => f.json(v),
+            Check::Pin(p) => p.json(v),
+            Check::Image(i) => i.json(v),
         }
+    }
+}
+
+/// A finding after its subject, for one-line outputs, in its kind's words.
+pub(crate) fn summary(f: &Finding) -> String {
+    let found = f.found();
+    match f.kind {
+        FindingKind::Missing | FindingKind::MissingEverywhere | FindingKind::Version => {
+            required::summary(f, &found)
+        }
+        FindingKind::Forbidden => forbidden::summary(f, &found),
+        FindingKind::Unpinned => pinned::summary(f, &found),
+        FindingKind::Image => image::summary(f, &found),
+    }
+}
+
+/// A finding as a sentence, for code scanning, in its kind's words.
+pub(crate) fn sentence(f: &Finding, subject: &str, description: &str) -> String {
+    let found = f.found();
+    match f.kind {
+        FindingKind::Missing | FindingKind::MissingEverywhere | FindingKind::Version => {
+            required::sentence(f, &found, subject, description)
+        }
+        FindingKind::Forbidden => forbidden::sentence(f, &found, subject, description),
+        FindingKind::Unpinned => pinned::sentence(f, &found, subject, description),
+        FindingKind::Image => image::sentence(f, &found, subject, description),
     }
 }
 
 /// Fields `policy diff` compares, every kind's, present or not, so a rule that changes kind
 /// shows what it gained and lost.
 pub(crate) fn diff_fields(rule: &Rule) -> Vec<(&'static str, String)> {
-    image::diff_fields(rule.images())
+    let mut fields = vec![
+        ("require", rule.require().id().to_string()),
+        ("forbid", rule.forbidden().is_some().to_string()),
+    ];
+    fields.extend(pinned::diff_fields(rule.pinned()));
+    fields.extend(image::diff_fields(rule.images()));
+    fields
 }
 
 /// Code-scanning help for a rule: what it asks, and how to comply.

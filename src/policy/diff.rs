@@ -78,14 +78,7 @@ fn rule_fields(r: &Rule) -> Vec<(&'static str, String)> {
             list(r.jobs.iter().map(|p| p.text.clone()).collect()),
         ),
         ("events", list(r.events.clone())),
-        ("require", r.require().id().to_string()),
-        ("forbid", r.forbidden().is_some().to_string()),
         ("severity", r.severity.id().to_string()),
-        (
-            "pinned",
-            r.pinned()
-                .map_or("(no)".into(), |p| p.pinning.id().to_string()),
-        ),
         (
             "enforce-from",
             r.enforce_from.map_or("(now)".into(), |d| d.to_string()),
@@ -93,14 +86,12 @@ fn rule_fields(r: &Rule) -> Vec<(&'static str, String)> {
     ]
     .into_iter()
     .chain(crate::kind::diff_fields(r))
-    .chain([
-        (
-            "fix",
-            r.fix
-                .clone()
-                .unwrap_or_else(|| "(worded from the step)".into()),
-        ),
-    ])
+    .chain([(
+        "fix",
+        r.fix
+            .clone()
+            .unwrap_or_else(|| "(worded from the step)".into()),
+    )])
     .collect()
 }
 

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use toml_edit::{Array, ArrayOfTables, DocumentMut, Item, Table, Value, value};
 
-use super::{MatchMode, Pinning, PolicyError, Require, Severity, parse};
+use super::{MatchMode, PolicyError, Severity, parse};
 use crate::atomic::write_atomic;
 use crate::choice::Choice;
 use crate::ci::CiSystem;
@@ -73,20 +73,14 @@ pub struct RuleFields {
     pub jobs: Option<Vec<String>>,
     /// GitHub events; an empty list removes the key (every workflow).
     pub events: Option<Vec<String>>,
-    /// Where the step must be.
-    pub require: Option<Require>,
-    /// `Some(true)` forbids the step; `Some(false)` removes the key (required again).
-    pub forbid: Option<bool>,
     /// How much findings matter.
     pub severity: Option<Severity>,
-    /// `Some(Some(p))` sets `pinned`, `Some(None)` removes it.
-    pub pinned: Option<Option<Pinning>>,
     /// `YYYY-MM-DD`; empty removes the key.
     pub enforce_from: Option<String>,
     /// How to fix a finding; empty removes the key.
     pub fix: Option<String>,
-    /// An `image` rule's keys (`src/kind/image.rs`).
-    pub image: crate::kind::image::Flags,
+    /// Each kind's keys (`src/kind/`).
+    pub kinds: crate::kind::Flags,
 }
 
 /// One change to a policy.
@@ -227,7 +221,7 @@ fn apply_fields(t: &mut Table, f: &RuleFields) {
     if let Some(v) = &f.description {
         set(t, "description", v.as_str().into());
     }
-    f.image.apply_subject(t);
+    f.kinds.apply_subject(t);
     if f.run.is_some() || f.uses.is_some() {
         crate::kind::image::remove(t);
     }
@@ -262,16 +256,7 @@ fn apply_fields(t: &mut Table, f: &RuleFields) {
             None => {}
         }
     }
-    if let Some(v) = f.require {
-        set(t, "require", v.id().into());
-    }
-    match f.pinned {
-        Some(Some(p)) => set(t, "pinned", p.id().into()),
-        Some(None) => {
-            t.remove("pinned");
-        }
-        None => {}
-    }
+    f.kinds.apply(t);
     if let Some(v) = f.severity {
         set(t, "severity", v.id().into());
     }
@@ -294,14 +279,6 @@ fn apply_fields(t: &mut Table, f: &RuleFields) {
         Some(v) => set(t, "fix", v.into()),
         None => {}
     }
-    match f.forbid {
-        Some(true) => set(t, "forbid", true.into()),
-        Some(false) => {
-            t.remove("forbid");
-        }
-        None => {}
-    }
-    f.image.apply_rest(t);
 }
 
 /// Insert a table into `key`'s array of tables, right after its last entry, so a new rule
@@ -354,13 +331,10 @@ fn add_rule(doc: &mut DocumentMut, f: &RuleFields) -> Result<(), EditError> {
             ci: None,
             jobs: None,
             events: None,
-            require: None,
-            forbid: None,
             severity: None,
             enforce_from: None,
-            pinned: None,
             fix: None,
-            image: f.image.subject(),
+            kinds: f.kinds.subject(),
             ..f.clone()
         },
     );
@@ -370,13 +344,10 @@ fn add_rule(doc: &mut DocumentMut, f: &RuleFields) -> Result<(), EditError> {
             ci: f.ci.clone(),
             jobs: f.jobs.clone(),
             events: f.events.clone(),
-            require: f.require,
-            forbid: f.forbid,
             severity: f.severity,
             enforce_from: f.enforce_from.clone(),
-            pinned: f.pinned,
             fix: f.fix.clone(),
-            image: f.image.rest(),
+            kinds: f.kinds.rest(),
             ..RuleFields::default()
         },
     );

@@ -15,6 +15,9 @@ use regex::Regex;
 use crate::ci::budget::Limits;
 use crate::ci::{CiSystem, Job, Pipeline, Step, StepKind};
 
+pub use crate::kind::forbidden::Forbidden;
+pub use crate::kind::pinned::{Pinned, Pinning};
+pub use crate::kind::required::{Require, Required};
 pub use date::Date;
 pub use parse::{Diagnostic, PolicyError, load, parse};
 
@@ -209,7 +212,7 @@ pub struct Rule {
     /// triggered by one of them. Empty means every workflow. CircleCI jobs are not filtered.
     pub events: Vec<String>,
     /// What the rule asks of the steps it selects: its kinds, each checked by its own module
-    /// of `eval/`. One for most rules; a pinned rule with a `version` is also a requirement.
+    /// of `src/kind/`. One for most rules; a pinned rule with a `version` is also a requirement.
     pub checks: Vec<Check>,
     /// How much its findings matter once it is enforced.
     pub severity: Severity,
@@ -225,58 +228,15 @@ pub struct Rule {
 /// One kind of rule: what it asks of the steps its selector matches.
 #[derive(Debug, Clone)]
 pub enum Check {
-    /// Jobs must run a matching step (`src/eval/required.rs`).
+    /// Jobs must run a matching step (`src/kind/required.rs`).
     Require(Required),
-    /// No job may run a matching step (`forbid = true`, `src/eval/forbidden.rs`).
+    /// No job may run a matching step (`forbid = true`, `src/kind/forbidden.rs`).
     Forbid(Forbidden),
-    /// Matching `uses` steps must be pinned (`pinned = "sha"`, `src/eval/pinned.rs`).
+    /// Matching `uses` steps must be pinned (`pinned = "sha"`, `src/kind/pinned.rs`).
     Pin(Pinned),
     /// Every container a job runs comes from an allowed place (`image = [...]`,
     /// `src/kind/image.rs`).
     Image(crate::kind::image::Images),
-}
-
-/// [`Check::Require`]: where the step must be, and at which versions.
-#[derive(Debug, Clone)]
-pub struct Required {
-    /// In every covered job, or in one of them.
-    pub require: Require,
-    /// The versions a `uses` step may run (`>=4`); the job must run a matching step at one.
-    pub version: Option<version::Constraint>,
-}
-
-/// [`Check::Forbid`]: the step must not run, at the versions given (all when none).
-#[derive(Debug, Clone)]
-pub struct Forbidden {
-    /// Only steps at these versions are forbidden.
-    pub version: Option<version::Constraint>,
-}
-
-/// [`Check::Pin`]: how matching `uses` steps must be pinned.
-#[derive(Debug, Clone)]
-pub struct Pinned {
-    /// To what.
-    pub pinning: Pinning,
-    /// Owners or actions (globs on the name before `@`) that may use tags anyway.
-    pub allow_unpinned: Vec<Pattern>,
-}
-
-crate::choice::choice! {
-    /// Where a required step must appear.
-    pub enum Require {
-        /// In every matching job (the default).
-        EveryJob = "every-job",
-        /// In at least one matching job of the repository.
-        AnyJob = "any-job",
-    }
-}
-
-crate::choice::choice! {
-    /// How `uses` steps must be pinned.
-    pub enum Pinning {
-        /// To a full 40-hex commit SHA.
-        Sha = "sha",
-    }
 }
 
 /// The id of the rule `[settings] pinned` stands for, so reports and exemptions can name it.

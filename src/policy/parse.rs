@@ -14,8 +14,8 @@ mod settings;
 use super::names::{closest, is_kebab};
 use super::schema;
 use super::{
-    Check, Date, Exemption, PINNED_RULE, Pattern, Pinned, Pinning, Policy, Require, Rule, Scope,
-    Selector, Severity, UnusedJobs, Unverifiable,
+    Check, Date, Exemption, PINNED_RULE, Pattern, Pinned, Pinning, Policy, Rule, Scope, Selector,
+    Severity, UnusedJobs, Unverifiable,
 };
 use crate::choice::Choice;
 use crate::ci::CiSystem;
@@ -289,7 +289,12 @@ impl<'t> Walker<'t> {
     }
 
     fn rule(&mut self, t: &dyn TableLike, span: Range<usize>) -> Option<Rule> {
-        self.known_keys(t, "[[rule]]", &schema::keys(&schema::rule_fields()), span.clone());
+        self.known_keys(
+            t,
+            "[[rule]]",
+            &schema::keys(&schema::rule_fields()),
+            span.clone(),
+        );
         let id = self.required_string(t, "id", "[[rule]]", span.clone());
         if let Some((id, id_span)) = &id
             && !is_kebab(id)
@@ -311,34 +316,16 @@ impl<'t> Walker<'t> {
         };
         let jobs = t.get("jobs").map(|v| self.patterns(v)).unwrap_or_default();
         let events = self.events(t);
-        let require = t
-            .get("require")
-            .and_then(|v| self.choice(v))
-            .unwrap_or(Require::EveryJob);
-        let forbid = t
-            .get("forbid")
-            .and_then(|v| self.boolean(v))
-            .unwrap_or(false);
-        let version = self.version(t, selector.as_ref().and_then(Option::as_ref));
+        let selected = selector.as_ref().and_then(Option::as_ref);
+        let version = self.version(t, selected);
+        let checks = match image {
+            Some(images) => vec![Check::Image(images)],
+            None => crate::kind::step_checks(self, t, &span, selected, version),
+        };
         let severity = t.get("severity").and_then(|v| self.choice(v));
-        let pinned = t.get("pinned").and_then(|v| self.choice::<Pinning>(v));
-        let allow_unpinned = t
-            .get("allow-unpinned")
-            .map(|v| self.patterns(v))
-            .unwrap_or_default();
-        if pinned.is_some() && image.is_none() && !matches!(selector, Some(Some(Selector::Uses { .. }))) {
-            let at = t.get("pinned").map(span_of).unwrap_or(span.clone());
-            self.error(at, "`pinned` applies to `uses` selectors only");
-        }
         let enforce_from = t
             .get("enforce-from")
             .and_then(|v| self.date(v, "enforce-from"));
-        if forbid && let Some(r) = t.get("require") {
-            self.error(
-                span_of(r),
-                "`require` does not apply to a forbidden rule: no job it covers may run the step",
-            );
-        }
         Some(Rule {
             id: id?.0,
             description: description?.0,
@@ -349,10 +336,7 @@ impl<'t> Walker<'t> {
             ci,
             jobs,
             events,
-            checks: match image {
-                Some(images) => vec![Check::Image(images)],
-                None => rule_fields::checks(require, forbid, version, pinned, allow_unpinned),
-            },
+            checks,
             severity: severity.unwrap_or(Severity::Error),
             enforce_from,
             fix: t
@@ -520,7 +504,7 @@ impl<'t> Walker<'t> {
     }
 
     /// One of an enumerated value's identifiers.
-    fn choice<C: Choice>(&mut self, item: &Item) -> Option<C> {
+    pub(crate) fn choice<C: Choice>(&mut self, item: &Item) -> Option<C> {
         let (s, span) = self.string(item)?;
         let found = C::from_id(&s);
         if found.is_none() {

@@ -2,7 +2,7 @@
 //! `orgcheck policy schema` (and the shipped `policy.schema.json`) is generated from them, so
 //! editors and orgcheck agree on what a policy may contain.
 
-use super::{MatchMode, Pinning, Require, Severity, UnusedJobs, Unverifiable};
+use super::{MatchMode, Pinning, Severity, UnusedJobs, Unverifiable};
 use crate::choice::Choice;
 use crate::ci::CiSystem;
 use crate::ci::budget::Limits;
@@ -80,14 +80,6 @@ pub const SCOPE: &[Field] = &[
     ),
 ];
 
-/// `allow-unpinned`, in `[settings]` and in a rule alike.
-const ALLOW_UNPINNED: Field = f(
-    "allow-unpinned",
-    Kind::Strings,
-    false,
-    "With `pinned`: action-name globs that may use tags anyway, e.g. `actions/*`, `my-org/*`.",
-);
-
 /// `[settings]`.
 pub const SETTINGS: &[Field] = &[
     f(
@@ -102,7 +94,7 @@ pub const SETTINGS: &[Field] = &[
         false,
         "`sha`: every GitHub Actions `uses` step must be pinned to a full commit SHA (reported as the rule `pinned-actions`, which exemptions can name).",
     ),
-    ALLOW_UNPINNED,
+    crate::kind::pinned::ALLOW_UNPINNED,
     f(
         "unused-jobs",
         Kind::Enum(UnusedJobs::IDS),
@@ -174,12 +166,6 @@ pub const RULE: &[Field] = &[
         "GitHub events (`push`, `pull_request`, …) the rule applies to: a GitHub Actions job is covered when its workflow is triggered by one of them. CircleCI jobs are not filtered. Default: every workflow.",
     ),
     f(
-        "require",
-        Kind::Enum(Require::IDS),
-        false,
-        "`every-job`: each matching job runs the step. `any-job`: at least one matching job of the repository does.",
-    ),
-    f(
         "version",
         Kind::Str,
         false,
@@ -198,23 +184,10 @@ pub const RULE: &[Field] = &[
         "Until this day (YYYY-MM-DD) the rule's findings are warnings; from it, `severity` applies. The issue announces rules enforced within 30 days, with who would fail.",
     ),
     f(
-        "pinned",
-        Kind::Enum(Pinning::IDS),
-        false,
-        "For a `uses` selector: `sha` means matching steps must be pinned to a full 40-hex commit SHA. The rule then constrains the steps it matches and requires none (unless it also has `version`).",
-    ),
-    ALLOW_UNPINNED,
-    f(
         "fix",
         Kind::Str,
         false,
         "How to fix a finding, shown in the report beside each job that fails the rule, e.g. \"add `uses: acme/scan@v2`; see https://wiki.example/scan\". Text in backticks shows as code. Without it, the report words a fix from the selector.",
-    ),
-    f(
-        "forbid",
-        Kind::Bool(false),
-        false,
-        "The step must not run: every job the rule covers is reported for each matching step it runs, with the step's line. `require` does not apply.",
     ),
 ];
 
@@ -303,7 +276,10 @@ fn table_schema(fields: &[Field], description: &str) -> Value {
 
 /// The JSON Schema of a policy file (draft-07), for Taplo and Even Better TOML.
 pub fn json_schema() -> Value {
-    let mut rule = table_schema(&rule_fields(), "A rule: a step every job must run, must not run or must pin, or the images jobs may run.");
+    let mut rule = table_schema(
+        &rule_fields(),
+        "A rule: a step every job must run, must not run or must pin, or the images jobs may run.",
+    );
     rule["oneOf"] = json!([
         { "required": ["run"] },
         { "required": ["uses"] },

@@ -1,8 +1,10 @@
 //! One finding: what the policy says about one job, or about a repository as a whole, with its
 //! rule, kind, severity and place. Every output renders findings the same way whatever their
-//! kind; how each kind is worded lives here, once.
+//! kind; each kind words its findings in its own module (`src/kind/`).
 
 use serde::Serialize;
+
+use crate::ci::{Job, Step};
 
 crate::choice::choice! {
     /// What a finding says.
@@ -65,61 +67,49 @@ impl Finding {
         }
     }
 
-    /// The finding after its subject (a job's or a repository's name), for one-line outputs:
-    /// "misses `checkout`", "no job runs `secret-scan`".
-    pub fn summary(&self) -> String {
-        let rule = &self.rule;
-        match self.kind {
-            FindingKind::Missing => format!("misses `{rule}`"),
-            FindingKind::MissingEverywhere => format!("no job runs `{rule}`"),
-            FindingKind::Forbidden => format!("runs `{}`, which `{rule}` forbids", self.found()),
-            FindingKind::Version => format!(
-                "runs `{}`, not a version `{rule}` accepts: {}",
-                self.found(),
-                self.why.as_deref().unwrap_or_default()
-            ),
-            FindingKind::Unpinned => format!(
-                "runs `{}` unpinned, which `{rule}` refuses: {}",
-                self.found(),
-                self.why.as_deref().unwrap_or_default()
-            ),
-            FindingKind::Image => crate::kind::image::summary(self, &self.found()),
+    /// A finding about job `index`, at the job's line.
+    pub fn at_job(rule: &str, kind: FindingKind, index: usize, job: &Job) -> Self {
+        Finding {
+            job: Some(index),
+            file: Some(job.path.clone()),
+            line: Some(job.line),
+            ..Finding::new(rule, kind)
         }
+    }
+
+    /// A finding about job `index`, at `step`'s line (in a composite action's file when the
+    /// step came from one), with what was found there.
+    pub fn at_step(
+        rule: &str,
+        kind: FindingKind,
+        index: usize,
+        job: &Job,
+        step: &Step,
+        detail: String,
+    ) -> Self {
+        Finding {
+            file: Some(step.file.clone().unwrap_or_else(|| job.path.clone())),
+            line: Some(step.line),
+            detail: Some(detail),
+            ..Finding::at_job(rule, kind, index, job)
+        }
+    }
+
+    /// The finding after its subject (a job's or a repository's name), for one-line outputs:
+    /// "misses `checkout`", "no job runs `secret-scan`". Each kind words its own
+    /// (`src/kind/`).
+    pub fn summary(&self) -> String {
+        crate::kind::summary(self)
     }
 
     /// A whole sentence, for code scanning: `subject` is the job's or the repository's name,
     /// `description` the rule's.
     pub fn sentence(&self, subject: &str, description: &str) -> String {
-        let rule = &self.rule;
-        match self.kind {
-            FindingKind::Missing => {
-                format!("Job `{subject}` does not run the required step `{rule}`: {description}.")
-            }
-            FindingKind::MissingEverywhere => {
-                format!("No job of {subject} runs the required step `{rule}`.")
-            }
-            FindingKind::Forbidden => format!(
-                "Job `{subject}` runs `{}`, which the rule `{rule}` forbids: {description}.",
-                self.found()
-            ),
-            FindingKind::Version => format!(
-                "Job `{subject}` runs `{}`, not a version the rule `{rule}` accepts ({}): {description}.",
-                self.found(),
-                self.why.as_deref().unwrap_or_default()
-            ),
-            FindingKind::Unpinned => format!(
-                "Job `{subject}` runs `{}` unpinned ({}): {description}.",
-                self.found(),
-                self.why.as_deref().unwrap_or_default()
-            ),
-            FindingKind::Image => {
-                crate::kind::image::sentence(self, &self.found(), subject, description)
-            }
-        }
+        crate::kind::sentence(self, subject, description)
     }
 
     /// The found step's text on one line, shortened for messages.
-    fn found(&self) -> String {
+    pub(crate) fn found(&self) -> String {
         let text = self.detail.as_deref().unwrap_or_default();
         let first = text.lines().next().unwrap_or_default();
         let mut short: String = first.chars().take(80).collect();

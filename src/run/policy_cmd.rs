@@ -150,7 +150,7 @@ fn add(path: &Path, fields: &RuleArgs) -> Result<Exit, RunError> {
     .filter(|(_, m)| *m)
     .map(|(f, _)| f)
     .chain(
-        (fields.run.is_none() && fields.uses.is_none() && fields.image.image.is_none())
+        (fields.run.is_none() && fields.uses.is_none() && fields.kinds.image.image.is_none())
             .then_some("--run, --uses or --image"),
     )
     .collect();
@@ -241,13 +241,10 @@ fn rule_fields(a: &RuleArgs) -> RuleFields {
         ci,
         jobs,
         events,
-        require: a.require,
-        forbid: a.forbid,
         severity: a.severity,
         enforce_from: a.enforce_from.clone(),
-        pinned: a.pinned.as_deref().map(policy::Pinning::from_id),
         fix: a.fix.clone(),
-        image: a.image.clone(),
+        kinds: a.kinds.clone(),
     }
 }
 
@@ -261,13 +258,10 @@ fn changes_nothing(a: &RuleArgs) -> bool {
         && a.ci.is_none()
         && a.jobs.is_none()
         && a.events.is_none()
-        && a.require.is_none()
-        && a.forbid.is_none()
         && a.severity.is_none()
-        && a.pinned.is_none()
         && a.enforce_from.is_none()
         && a.fix.is_none()
-        && !a.image.is_set()
+        && !a.kinds.is_set()
 }
 
 fn rule_json(r: &policy::Rule) -> serde_json::Value {
@@ -287,10 +281,6 @@ fn rule_json(r: &policy::Rule) -> serde_json::Value {
         "ci": r.ci.iter().map(|c| c.id()).collect::<Vec<_>>(),
         "jobs": r.jobs.iter().map(|p| p.text.as_str()).collect::<Vec<_>>(),
     });
-    // A rule about images places no step, so it has no `require`.
-    if r.selector.is_some() {
-        v["require"] = r.require().id().into();
-    }
     if let Some((kind, selector, mode)) = selector {
         v[kind] = selector.into();
         if let Some(m) = mode {
@@ -301,17 +291,11 @@ fn rule_json(r: &policy::Rule) -> serde_json::Value {
     if !r.events.is_empty() {
         v["events"] = r.events.clone().into();
     }
-    if r.forbidden().is_some() {
-        v["forbid"] = true.into();
-    }
     if let Some(c) = r.version() {
         v["version"] = c.text.clone().into();
     }
     if r.severity != policy::Severity::Error {
         v["severity"] = r.severity.id().into();
-    }
-    if let Some(p) = r.pinned() {
-        v["pinned"] = p.pinning.id().into();
     }
     if let Some(d) = r.enforce_from {
         v["enforce-from"] = d.to_string().into();
@@ -345,9 +329,6 @@ fn rule_text(r: &policy::Rule) -> String {
             },
         ),
     ];
-    if r.selector.is_some() {
-        lines.push(("require", r.require().id().to_string()));
-    }
     // Shown only when set, so rules that do not use them read as before.
     if let Some(c) = r.version() {
         lines.push(("version", c.text.clone()));
@@ -355,14 +336,8 @@ fn rule_text(r: &policy::Rule) -> String {
     if !r.events.is_empty() {
         lines.push(("events", r.events.join(", ")));
     }
-    if r.forbidden().is_some() {
-        lines.push(("forbid", "yes: no job it covers may run the step".into()));
-    }
     if r.severity != policy::Severity::Error {
         lines.push(("severity", r.severity.id().to_string()));
-    }
-    if let Some(p) = r.pinned() {
-        lines.push(("pinned", p.pinning.id().to_string()));
     }
     lines.extend(crate::kind::show(r));
     if let Some(d) = r.enforce_from {

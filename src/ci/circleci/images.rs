@@ -47,8 +47,8 @@ impl Context<'_> {
             self.budget,
         )
         .map_err(self.exhausted(executor.mark))?;
-        let docker = params::substitute(docker, &own, self.budget)
-            .map_err(self.exhausted(docker.mark))?;
+        let docker =
+            params::substitute(docker, &own, self.budget).map_err(self.exhausted(docker.mark))?;
         Ok(docker_images(&docker))
     }
 

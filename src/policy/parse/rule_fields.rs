@@ -1,15 +1,12 @@
 //! The fields of a `[[rule]]` that take more than a type check: the selector, the version
-//! constraint, the events, and the rule's kinds they make.
+//! constraint and the events. Each kind's own keys are its module's (`src/kind/`).
 
 use std::ops::Range;
 
 use regex::Regex;
 use toml_edit::TableLike;
 
-use super::super::{
-    Check, Forbidden, GITHUB_EVENTS, MatchMode, Pattern, Pinned, Pinning, Require, Required,
-    RunMatch, Selector,
-};
+use super::super::{GITHUB_EVENTS, MatchMode, Pattern, RunMatch, Selector};
 use super::{Walker, span_of};
 
 impl Walker<'_> {
@@ -129,36 +126,5 @@ impl Walker<'_> {
             }
         }
         events
-    }
-}
-
-/// A rule's kinds from its keys: `forbid` makes it forbidden, `pinned` a pinning rule (and a
-/// requirement too when it has a `version`); otherwise it requires its step.
-pub(super) fn checks(
-    require: Require,
-    forbid: bool,
-    version: Option<super::super::version::Constraint>,
-    pinned: Option<Pinning>,
-    allow_unpinned: Vec<Pattern>,
-) -> Vec<Check> {
-    if forbid {
-        return vec![Check::Forbid(Forbidden { version })];
-    }
-    let Some(pinning) = pinned else {
-        return vec![Check::Require(Required { require, version })];
-    };
-    let pin = Check::Pin(Pinned {
-        pinning,
-        allow_unpinned,
-    });
-    match version {
-        Some(version) => vec![
-            Check::Require(Required {
-                require,
-                version: Some(version),
-            }),
-            pin,
-        ],
-        None => vec![pin],
     }
 }
