@@ -3,17 +3,15 @@
 //! Each CI system has its own parser ([`circleci`], [`github`]) that turns the YAML tree into
 //! this model as early as possible; everything downstream sees only [`Pipeline`].
 
-mod action;
 pub mod budget;
 pub mod circleci;
 pub mod github;
-mod params;
 mod repo;
 pub mod yaml;
 
 use serde::Serialize;
 
-pub use action::{action_files, local_dir};
+pub use github::action::{action_files, local_dir};
 pub use repo::{RepositoryCi, load_repository, load_repository_within};
 
 crate::choice::choice! {
@@ -368,7 +366,7 @@ pub fn parse_detect(path: &str, text: &str) -> (CiSystem, Result<Pipeline, CiErr
 /// An action file as a pipeline of one job, `action`: its composite steps, or none for a
 /// JavaScript or Docker action (whose code orgcheck does not read).
 fn action_alone(path: &str, text: &str, root: &yaml::Node) -> Result<Pipeline, CiError> {
-    let steps = action::parse(path, text, &budget::Budget::default())?;
+    let steps = github::action::parse(path, text, &budget::Budget::default())?;
     let mut pipeline = Pipeline::new(path, CiSystem::GithubActions);
     let kind = match &steps {
         Some(_) => JobKind::Steps,

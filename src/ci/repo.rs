@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::action::Actions;
+use super::github::action::Actions;
 use super::budget::{Budget, Limits};
 use super::{CiError, CiSystem, Continuation, Job, JobKind, NotRun, Pipeline, StepKind};
 
@@ -147,7 +147,7 @@ fn continuations(
                     // The same normalization as local actions: `./`, `.` and `..` resolved; a
                     // path that climbs out of the repository matches no file.
                     let relative = format!("./{}", target.trim_start_matches("./"));
-                    let target = super::action::local_dir(&relative).unwrap_or(target);
+                    let target = super::github::action::local_dir(&relative).unwrap_or(target);
                     if target == setup || parsed.contains_key(&target) {
                         continue;
                     }

@@ -1,6 +1,6 @@
 //! Steps of a CircleCI job, with reusable commands and inline-orb commands expanded in place.
 
-use super::super::params::{self, Params};
+use super::params::{self, Params};
 use super::super::yaml::{Mark, Node, Value};
 use super::super::{CiError, Step, StepKind};
 use super::{Context, MAX_EXPANSION_DEPTH, MAX_STEPS, Orb, Scope};

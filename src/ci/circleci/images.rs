@@ -3,7 +3,7 @@
 //! images are unknown; `machine:` and `macos:` run no image.
 
 use super::super::Image;
-use super::super::params::{self, Params};
+use super::params::{self, Params};
 use super::super::yaml::{Node, Value};
 use super::{Context, Orb, Scope};
 use crate::ci::CiError;

@@ -9,12 +9,13 @@
 mod dynamic;
 mod expand;
 mod images;
+mod params;
 mod workflow;
 
 use std::collections::{BTreeSet, HashMap};
 
 use super::budget::{Budget, Exhausted};
-use super::params;
+
 use super::yaml::{Entry, Mark, Node, Value};
 use super::{CiError, CiSystem, Job, JobKind, NotRun, NotRunReason, Pipeline};
 use expand::Expander;

@@ -3,6 +3,8 @@
 //! A job that calls a reusable workflow keeps the call: a local one (`./.github/workflows/x.yml`)
 //! is resolved against that file at repository level, a remote one is not verifiable.
 
+pub(crate) mod action;
+
 use super::yaml::{Mark, Node, Value};
 use super::{
     CiError, CiSystem, Image, Job, JobKind, NotRun, NotRunReason, Pipeline, Step, StepKind,
@@ -216,5 +218,4 @@ fn only_workflow_call(on: Option<&Node>) -> bool {
 }
 
 #[cfg(test)]
-#[path = "github_tests.rs"]
 mod tests;

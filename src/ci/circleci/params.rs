@@ -6,8 +6,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::budget::{Budget, Exhausted};
-use super::yaml::{Entry, Node, Value};
+use crate::ci::budget::{Budget, Exhausted};
+use crate::ci::yaml::{Entry, Node, Value};
 
 /// Parameter values by name, already substituted in the caller's context.
 pub type Params = BTreeMap<String, Node>;

@@ -3,8 +3,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::budget::Budget;
-use super::{CiError, Step, StepKind};
+use crate::ci::budget::Budget;
+use crate::ci::{CiError, Step, StepKind};
 
 /// How deep composite actions may call each other (GitHub stops at ten levels).
 const MAX_DEPTH: usize = 10;
@@ -183,7 +183,7 @@ impl<'f> Actions<'f> {
 /// Parse an action file: its steps when `runs.using` is `composite`, each pointing into the
 /// file.
 pub fn parse(path: &str, text: &str, budget: &Budget) -> Parsed {
-    let root = super::load_root(path, text, budget)?;
+    let root = crate::ci::load_root(path, text, budget)?;
     let Some(runs) = root.get("runs") else {
         return Ok(None);
     };
@@ -194,7 +194,7 @@ pub fn parse(path: &str, text: &str, budget: &Budget) -> Parsed {
         return Ok(Some(Vec::new()));
     };
     let lines: Vec<&str> = text.lines().collect();
-    let mut steps = super::github::steps(path, &lines, list, "the composite action")?;
+    let mut steps = super::steps(path, &lines, list, "the composite action")?;
     for step in &mut steps {
         step.file = Some(path.to_string());
     }
