@@ -7,11 +7,13 @@ pub mod budget;
 pub mod circleci;
 pub mod github;
 mod repo;
+mod system;
 pub mod yaml;
 
 use serde::Serialize;
 
 pub use github::action::{action_files, local_dir};
+pub use system::{Role, SYSTEMS, System, detect, role_in, system};
 pub use repo::{RepositoryCi, load_repository, load_repository_within};
 
 crate::choice::choice! {
@@ -22,20 +24,6 @@ crate::choice::choice! {
         Circleci = "circleci",
         /// `.github/workflows/*.yml`
         GithubActions = "github-actions",
-    }
-}
-
-impl CiSystem {
-    /// The CI system a repository path belongs to, if it is a CI config at all.
-    pub fn of_repo_path(path: &str) -> Option<Self> {
-        if path == ".circleci/config.yml" || path == ".circleci/config.yaml" {
-            Some(CiSystem::Circleci)
-        } else if let Some(name) = path.strip_prefix(".github/workflows/") {
-            (!name.contains('/') && (name.ends_with(".yml") || name.ends_with(".yaml")))
-                .then_some(CiSystem::GithubActions)
-        } else {
-            None
-        }
     }
 }
 
@@ -266,40 +254,6 @@ impl CiError {
     }
 }
 
-/// Guess the CI system of a file outside a repository layout (e.g. `orgcheck inspect`): by
-/// path first, then by content.
-pub fn detect(path: &str, root: Option<&yaml::Node>) -> CiSystem {
-    let normalized = path.replace('\\', "/");
-    let parts: Vec<&str> = normalized.split('/').collect();
-    if parts.iter().any(|p| *p == ".circleci" || *p == "circleci") {
-        return CiSystem::Circleci;
-    }
-    if parts
-        .windows(2)
-        .any(|w| w[0] == ".github" && w[1] == "workflows")
-        || parts.contains(&"github-actions")
-    {
-        return CiSystem::GithubActions;
-    }
-    let Some(root) = root else {
-        return CiSystem::Circleci;
-    };
-    if root.get("on").is_some()
-        || root.get("runs-on").is_some()
-        || root
-            .get("jobs")
-            .and_then(|j| j.as_map())
-            .is_some_and(|jobs| {
-                jobs.iter()
-                    .any(|j| j.value.get("runs-on").is_some() || j.value.get("uses").is_some())
-            })
-    {
-        CiSystem::GithubActions
-    } else {
-        CiSystem::Circleci
-    }
-}
-
 /// Parse one config file whose CI system is known, alone (with a budget of its own).
 pub fn parse(path: &str, ci: CiSystem, text: &str) -> Result<Pipeline, CiError> {
     parse_within(path, ci, text, &budget::Budget::default())
@@ -324,27 +278,7 @@ fn parse_root(
     text: &str,
     budget: &budget::Budget,
 ) -> Result<Pipeline, CiError> {
-    let pipeline = match ci {
-        CiSystem::Circleci => circleci::parse_within(path, root, budget),
-        CiSystem::GithubActions => github::parse(path, root, text),
-    }?;
-    // What a workflow expanded to: every job and step, and the steps' text. (CircleCI's
-    // steps were charged as they were expanded.)
-    if ci == CiSystem::Circleci {
-        return Ok(pipeline);
-    }
-    let (nodes, bytes) = pipeline
-        .jobs
-        .iter()
-        .chain(pipeline.not_run.iter().map(|n| &n.job))
-        .fold((0, 0), |(n, b), job| {
-            let text: usize = job.steps.iter().map(Step::text_len).sum();
-            (n + 1 + job.steps.len(), b + text)
-        });
-    budget
-        .charge(nodes, bytes)
-        .map_err(|_| CiError::new(path, None, budget.refusal()))?;
-    Ok(pipeline)
+    (system(ci).parse)(path, root, text, budget)
 }
 
 /// Parse one file of unknown CI system, detecting it first. A GitHub action file read alone

@@ -58,17 +58,13 @@ pub fn load_repository_within<'a>(
     let files: BTreeMap<&str, &str> = files.into_iter().collect();
     let mut parsed: BTreeMap<String, Pipeline> = BTreeMap::new();
     let mut errors = Vec::new();
-    // CircleCI reads `config.yml`, and `config.yaml` only when there is no `config.yml`.
-    let shadowed = files
-        .contains_key(".circleci/config.yml")
-        .then_some(".circleci/config.yaml");
+    let paths: Vec<&str> = files.keys().copied().collect();
     for (&path, &text) in &files {
-        let Some(ci) = CiSystem::of_repo_path(path) else {
+        // Configs only, as each system's table row says (CircleCI's `config.yaml` is not one
+        // beside a `config.yml`); the rest are read when a config names them.
+        let Some((ci, super::Role::Config)) = super::role_in(path, &paths) else {
             continue;
         };
-        if Some(path) == shadowed {
-            continue;
-        }
         match super::parse_within(path, ci, text, &budget) {
             Ok(p) => {
                 parsed.insert(path.to_string(), p);

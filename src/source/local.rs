@@ -61,10 +61,9 @@ pub fn read_repo(dir: &Path, name: Option<&str>, limits: Limits) -> Repository {
     });
     let mut files: Vec<(String, String)> = Vec::new();
     let mut problems = Vec::new();
-    // Every YAML file in `.circleci` (the config, and continuation configs it may hand over
-    // to), and the workflows.
-    let mut candidates = yaml_files(dir, ".circleci");
-    candidates.extend(yaml_files(dir, ".github/workflows"));
+    // The files of every CI system's folder (for CircleCI, the config and the continuation
+    // configs it may hand over to), as its row of the table says.
+    let candidates = ci_files(dir);
     // Every file's text, configs and the local actions they name alike, counts against the
     // repository's budget as it is read: 200 files (or 200 actions) each under every per-file
     // limit are refused here, not held in memory.
@@ -167,21 +166,30 @@ fn refused(name: String, mut problems: Vec<ci::CiError>, e: ci::CiError) -> Repo
 }
 
 /// The `.yml` and `.yaml` files directly in `dir/sub`, as repository paths, in name order.
-fn yaml_files(dir: &Path, sub: &str) -> Vec<String> {
-    let Ok(entries) = std::fs::read_dir(dir.join(sub)) else {
-        return Vec::new();
-    };
-    // Not only regular files: a pipe, a device or a broken link named like a config is that
-    // repository's error (see `read_text`), not a config that silently is not there.
-    let mut names: Vec<String> = entries
-        .filter_map(Result::ok)
-        .filter(|e| !e.path().is_dir())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".yml") || n.ends_with(".yaml"))
-        .map(|n| format!("{sub}/{n}"))
-        .collect();
-    names.sort();
-    names
+/// The configs and support files in every CI system's folder, by repository path.
+fn ci_files(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for system in &ci::SYSTEMS {
+        let Ok(entries) = std::fs::read_dir(dir.join(system.folder)) else {
+            continue;
+        };
+        // Not only regular files: a pipe, a device or a broken link named like a config is
+        // that repository's error (see `read_text`), not a config that silently is not there.
+        let mut names: Vec<String> = entries
+            .filter_map(Result::ok)
+            .filter(|e| !e.path().is_dir())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        let siblings: Vec<&str> = names.iter().map(String::as_str).collect();
+        out.extend(
+            names
+                .iter()
+                .filter(|n| system.role(n, &siblings) != ci::Role::Ignored)
+                .map(|n| format!("{}/{n}", system.folder)),
+        );
+    }
+    out
 }
 
 /// What a path that is not a regular file is, for its error: reading a pipe would wait

@@ -5,10 +5,49 @@
 
 pub(crate) mod action;
 
+use super::budget::Budget;
 use super::yaml::{Mark, Node, Value};
 use super::{
     CiError, CiSystem, Image, Job, JobKind, NotRun, NotRunReason, Pipeline, Step, StepKind,
 };
+
+/// Whether a file read alone looks like a workflow: `on:`, or jobs that say where they run or
+/// call a workflow.
+pub(super) fn looks_like(root: &Node) -> bool {
+    root.get("on").is_some()
+        || root.get("runs-on").is_some()
+        || root
+            .get("jobs")
+            .and_then(Node::as_map)
+            .is_some_and(|jobs| {
+                jobs.iter()
+                    .any(|j| j.value.get("runs-on").is_some() || j.value.get("uses").is_some())
+            })
+}
+
+/// Parse a workflow, charging what it expands to (every job and step, and the steps' text)
+/// to the repository's `budget`.
+pub(super) fn parse_within(
+    path: &str,
+    root: &Node,
+    text: &str,
+    budget: &Budget,
+) -> Result<Pipeline, CiError> {
+    let pipeline = parse(path, root, text)?;
+    let (nodes, bytes) = pipeline
+        .jobs
+        .iter()
+        .chain(pipeline.not_run.iter().map(|n| &n.job))
+        .fold((0, 0), |(n, b), job| {
+            let text: usize = job.steps.iter().map(Step::text_len).sum::<usize>()
+                + job.images.iter().map(|i| i.reference.len()).sum::<usize>();
+            (n + 1 + job.steps.len() + job.images.len(), b + text)
+        });
+    budget
+        .charge(nodes, bytes)
+        .map_err(|_| CiError::new(path, None, budget.refusal()))?;
+    Ok(pipeline)
+}
 
 /// Parse a workflow whose top level is a mapping; `text` is its source, for the comments a
 /// YAML tree does not keep.

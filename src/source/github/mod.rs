@@ -320,7 +320,7 @@ async fn fetch_page(
     let mut failures = 0;
     loop {
         let vars = json!({ "org": org, "first": *size, "after": cursor });
-        match client.graphql(query::ORG_REPOS, vars, false).await {
+        match client.graphql(&query::ORG_REPOS, vars, false).await {
             Ok(answer) => {
                 // A malformed page is not guessed at.
                 let data: OrgReposData =

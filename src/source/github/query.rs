@@ -1,65 +1,73 @@
 //! The GraphQL documents orgcheck sends, and the shapes of their answers. Every document here is
 //! validated against GitHub's published schema by `tests/graphql_schema.rs`.
 
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
 use serde::Deserialize;
 
+use crate::ci;
+
 /// One page of an organization's repositories with everything a scan needs: flags, default
-/// branch head, topics, and the `.circleci` and `.github/workflows` folders with each file's
-/// text (the CircleCI config and the continuation configs it may hand over to), and the local
-/// actions in `.github/actions/*/` (folders elsewhere are fetched when a job names them).
-pub const ORG_REPOS: &str = r#"query OrgRepos($org: String!, $first: Int!, $after: String) {
-  rateLimit { cost remaining resetAt }
-  organization(login: $org) {
-    repositories(first: $first, after: $after, orderBy: {field: NAME, direction: ASC}) {
+/// branch head, topics, each CI system's folder (from [`ci::SYSTEMS`], under its alias) with
+/// each file's text (for CircleCI, the config and the continuation configs it may hand over
+/// to), and the local actions in `.github/actions/*/` (folders elsewhere are fetched when a
+/// job names them).
+pub static ORG_REPOS: LazyLock<String> = LazyLock::new(|| {
+    let folders: String = ci::SYSTEMS
+        .iter()
+        .map(|s| {
+            format!(
+                "        {}: object(expression: \"HEAD:{}\") {{\n{TREE}        }}\n",
+                s.alias, s.folder
+            )
+        })
+        .collect();
+    format!(
+        r#"query OrgRepos($org: String!, $first: Int!, $after: String) {{
+  rateLimit {{ cost remaining resetAt }}
+  organization(login: $org) {{
+    repositories(first: $first, after: $after, orderBy: {{field: NAME, direction: ASC}}) {{
       totalCount
-      pageInfo { hasNextPage endCursor }
-      nodes {
+      pageInfo {{ hasNextPage endCursor }}
+      nodes {{
         name
         url
         isArchived
         isFork
         isEmpty
-        defaultBranchRef { name target { oid } }
-        repositoryTopics(first: 20) { nodes { topic { name } } }
-        circleci: object(expression: "HEAD:.circleci") {
-          ... on Tree {
+        defaultBranchRef {{ name target {{ oid }} }}
+        repositoryTopics(first: 20) {{ nodes {{ topic {{ name }} }} }}
+{folders}        actions: object(expression: "HEAD:{ACTIONS_FOLDER}") {{
+          ... on Tree {{
+            entries {{
+              name
+              type
+              object {{
+{TREE}              }}
+            }}
+          }}
+        }}
+      }}
+    }}
+  }}
+}}"#
+    )
+});
+
+/// Where local composite actions usually live: listed with the page, so jobs that use them
+/// need no request of their own.
+pub const ACTIONS_FOLDER: &str = ".github/actions";
+
+/// A folder's files with their text, as a fragment of [`ORG_REPOS`].
+const TREE: &str = "          ... on Tree {
             entries {
               name
               type
               object { ... on Blob { text byteSize isTruncated isBinary } }
             }
           }
-        }
-        workflows: object(expression: "HEAD:.github/workflows") {
-          ... on Tree {
-            entries {
-              name
-              type
-              object { ... on Blob { text byteSize isTruncated isBinary } }
-            }
-          }
-        }
-        actions: object(expression: "HEAD:.github/actions") {
-          ... on Tree {
-            entries {
-              name
-              type
-              object {
-                ... on Tree {
-                  entries {
-                    name
-                    type
-                    object { ... on Blob { text byteSize isTruncated isBinary } }
-                  }
-                }
-              }
-            }
-          }
-        }
-      }
-    }
-  }
-}"#;
+";
 
 /// Files at given commits of many repositories in one request: `files[i]` is how many files
 /// repository `i` asks for. Names and expressions travel as variables (`$r0`, `$f0_1` =
@@ -96,7 +104,7 @@ pub const VIEWER: &str = "query Viewer {\n  viewer { login }\n}";
 /// in a representative shape.
 pub fn documents() -> Vec<(&'static str, String)> {
     vec![
-        ("OrgRepos", ORG_REPOS.to_string()),
+        ("OrgRepos", ORG_REPOS.clone()),
         ("Files", files_query(&[2, 1, 4])),
         ("Viewer", VIEWER.to_string()),
     ]
@@ -168,10 +176,9 @@ pub struct RepoNode {
     pub default_branch_ref: Option<BranchRef>,
     /// Topics.
     pub repository_topics: Option<TopicConnection>,
-    /// `.circleci`, null when absent.
-    pub circleci: Option<Tree>,
-    /// `.github/workflows`, null when absent.
-    pub workflows: Option<Tree>,
+    /// Each CI system's folder by its alias ([`ci::System::alias`]), null when absent.
+    #[serde(flatten)]
+    pub folders: BTreeMap<String, Option<Tree>>,
     /// `.github/actions`, two levels deep, null when absent.
     pub actions: Option<ActionsTree>,
 }

@@ -105,33 +105,34 @@ pub(super) fn pending_from(
     if !wanted || node.is_empty {
         return p;
     }
-    let mut circleci = node.circleci.and_then(|t| t.entries).unwrap_or_default();
-    circleci.retain(|e| e.kind == "blob");
-    // CircleCI reads `config.yml`, and `config.yaml` only when there is no `config.yml`.
-    let config = ["config.yml", "config.yaml"]
-        .into_iter()
-        .find(|name| circleci.iter().any(|e| e.name == *name));
-    for entry in circleci {
-        let path = format!(".circleci/{}", entry.name);
-        let blob = entry.object.unwrap_or_default();
-        if Some(entry.name.as_str()) == config {
-            take_blob(&mut p, path, blob);
-        } else if entry.name.ends_with(".yml") || entry.name.ends_with(".yaml") {
-            // Possibly a continuation config: kept, and an error only if a config names it.
-            take_support_blob(&mut p, path, blob);
-        }
-    }
-    for entry in node.workflows.and_then(|t| t.entries).unwrap_or_default() {
-        let path = format!(".github/workflows/{}", entry.name);
-        if entry.kind == "blob" && ci::CiSystem::of_repo_path(&path).is_some() {
-            take_blob(&mut p, path, entry.object.unwrap_or_default());
+    // Each CI system's folder, its files as the system's row of the table says: configs, and
+    // files a config may name (kept, and an error only if one does).
+    let mut folders = node.folders;
+    for system in &ci::SYSTEMS {
+        let mut entries = folders
+            .remove(system.alias)
+            .flatten()
+            .and_then(|t| t.entries)
+            .unwrap_or_default();
+        entries.retain(|e| e.kind == "blob");
+        let names: Vec<String> = entries.iter().map(|e| e.name.clone()).collect();
+        let siblings: Vec<&str> = names.iter().map(String::as_str).collect();
+        for entry in entries {
+            let role = system.role(&entry.name, &siblings);
+            let path = format!("{}/{}", system.folder, entry.name);
+            let blob = entry.object.unwrap_or_default();
+            match role {
+                ci::Role::Config => take_blob(&mut p, path, blob),
+                ci::Role::Support => take_support_blob(&mut p, path, blob),
+                ci::Role::Ignored => {}
+            }
         }
     }
     for folder in node.actions.and_then(|t| t.entries).unwrap_or_default() {
         if folder.kind != "tree" {
             continue;
         }
-        let dir = format!(".github/actions/{}", folder.name);
+        let dir = format!("{}/{}", query::ACTIONS_FOLDER, folder.name);
         let files = folder.object.and_then(|t| t.entries).unwrap_or_default();
         for file in files {
             if file.kind == "blob" && (file.name == "action.yml" || file.name == "action.yaml") {
