@@ -1,9 +1,10 @@
 //! Evaluation semantics on small in-memory repositories.
 
 use orgcheck::ci::load_repository;
-use orgcheck::eval::{Context, Repository, evaluate};
+use orgcheck::eval::{Context, evaluate};
 use orgcheck::policy::{self, Date};
 use orgcheck::report::{Report, Status};
+use orgcheck::source::Repository;
 
 fn repo(name: &str, files: &[(&str, &str)]) -> Repository {
     Repository {

@@ -2,10 +2,11 @@
 //! (executors' included) and GitHub `container:`, `services:` and `docker://` steps.
 
 use orgcheck::ci::load_repository;
-use orgcheck::eval::{Context, Repository, evaluate};
+use orgcheck::eval::{Context, evaluate};
 use orgcheck::policy::{self, Date};
 use orgcheck::report::finding::FindingKind;
 use orgcheck::report::{RepoReport, Report, Status};
+use orgcheck::source::Repository;
 
 const POLICY: &str = r#"
 [[rule]]

@@ -13,8 +13,8 @@ pub mod yaml;
 use serde::Serialize;
 
 pub use github::action::{action_files, local_dir};
-pub use system::{Role, SYSTEMS, System, detect, role_in, system};
 pub use repo::{RepositoryCi, load_repository, load_repository_within};
+pub use system::{Role, SYSTEMS, System, detect, role_in, system};
 
 crate::choice::choice! {
     /// Which CI system a file belongs to. Identifiers are stable: they appear in policies and

@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use super::github::action::Actions;
 use super::budget::{Budget, Limits};
+use super::github::action::Actions;
 use super::{CiError, CiSystem, Continuation, Job, JobKind, NotRun, Pipeline, StepKind};
 
 /// How deep local reusable workflows may call each other (GitHub allows four levels).

@@ -1,33 +1,13 @@
 //! Policy + repositories → report. Pure and synchronous: everything it needs is in memory.
 
-use crate::ci::{Job, JobKind, Pipeline, RepositoryCi};
+use crate::ci::{Job, JobKind, Pipeline};
 use crate::policy::{Date, Policy, RepoFacts, Rule, UnusedJobs};
 use crate::report::finding::{Finding, Severity};
 use crate::report::{
     ExemptionNote, JobReport, NotRunReport, Problem, RepoReport, Report, RuleInfo, SCHEMA_VERSION,
     Skipped, Status, Summary,
 };
-
-/// One repository as a source delivers it: its facts and its CI, already parsed.
-#[derive(Debug, Clone, Default)]
-pub struct Repository {
-    /// Name without owner.
-    pub name: String,
-    /// Archived on GitHub.
-    pub archived: bool,
-    /// A fork.
-    pub fork: bool,
-    /// Topics.
-    pub topics: Vec<String>,
-    /// Web address of the repository, for links.
-    pub url: Option<String>,
-    /// Base for links to files at the scanned commit: `{base}/{path}#L{line}`.
-    pub blob_url: Option<String>,
-    /// The CI found.
-    pub ci: RepositoryCi,
-    /// The repository itself could not be read (e.g. an API failure).
-    pub read_error: Option<String>,
-}
+use crate::source::Repository;
 
 /// Where the report says the repositories came from, and which policy judged them.
 #[derive(Debug, Clone)]

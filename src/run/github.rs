@@ -6,10 +6,10 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::cli::GitHubArgs;
-use crate::eval::Repository;
 use crate::policy::Policy;
 use crate::publish::issue::{self, Published, Target};
 use crate::report::Report;
+use crate::source::Repository;
 use crate::source::github::{self, Auth, Client, Connection, ExtraRoots, GitHubError, Progress};
 
 /// What an organization scan produced.

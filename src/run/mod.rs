@@ -8,7 +8,7 @@ use crate::ci::budget::Limits;
 use crate::cli::{
     CheckArgs, Command, CommonArgs, Format, InspectArgs, InspectFormat, ScanArgs, ScanSource,
 };
-use crate::eval::{self, Context, Repository};
+use crate::eval::{self, Context};
 use crate::policy::{self, Policy, PolicyError};
 use crate::publish::actions;
 use crate::publish::footer::Marker;
@@ -16,6 +16,7 @@ use crate::publish::issue::{Published, Target};
 use crate::report::markdown::{Limit, Renderer};
 use crate::report::view::{Changes, RunInfo};
 use crate::report::{self, Report, inspect::FileView};
+use crate::source::Repository;
 use crate::source::github::GitHubError;
 use crate::source::{self, SourceError};
 

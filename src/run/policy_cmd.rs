@@ -511,7 +511,7 @@ fn diff_cmd(
         }
         (None, None) => None,
     };
-    let judge = |p: &Policy, label: &str, repos: &[eval::Repository]| -> Report {
+    let judge = |p: &Policy, label: &str, repos: &[crate::source::Repository]| -> Report {
         let cx = Context {
             source: label.to_string(),
             policy_path: label.to_string(),

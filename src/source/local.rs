@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use super::SourceError;
 use crate::ci::budget::Limits;
 use crate::ci::{self, yaml::MAX_BYTES, yaml::too_large};
-use crate::eval::Repository;
+use crate::source::Repository;
 
 /// Every subdirectory of `dir` is one repository, in name order. Hidden folders are ignored.
 pub fn scan_dir(dir: &Path, limits: Limits) -> Result<Vec<Repository>, SourceError> {

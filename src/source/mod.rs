@@ -1,8 +1,31 @@
-//! Where repositories come from. Each source hands over [`crate::eval::Repository`] values:
-//! the repository's facts plus its CI configs, parsed into the common model.
+//! Where repositories come from. Each source hands over [`Repository`] values: the
+//! repository's facts plus its CI configs, parsed into the common model.
 
 pub mod github;
 pub mod local;
+
+use crate::ci::RepositoryCi;
+
+/// One repository as a source delivers it: its facts and its CI, already parsed.
+#[derive(Debug, Clone, Default)]
+pub struct Repository {
+    /// Name without owner.
+    pub name: String,
+    /// Archived on GitHub.
+    pub archived: bool,
+    /// A fork.
+    pub fork: bool,
+    /// Topics.
+    pub topics: Vec<String>,
+    /// Web address of the repository, for links.
+    pub url: Option<String>,
+    /// Base for links to files at the scanned commit: `{base}/{path}#L{line}`.
+    pub blob_url: Option<String>,
+    /// The CI found.
+    pub ci: RepositoryCi,
+    /// The repository itself could not be read (e.g. an API failure).
+    pub read_error: Option<String>,
+}
 
 /// A source that could not be read at all (as opposed to one repository failing).
 #[derive(Debug, thiserror::Error)]

@@ -1,8 +1,8 @@
 //! Steps of a CircleCI job, with reusable commands and inline-orb commands expanded in place.
 
-use super::params::{self, Params};
 use super::super::yaml::{Mark, Node, Value};
 use super::super::{CiError, Step, StepKind};
+use super::params::{self, Params};
 use super::{Context, MAX_EXPANSION_DEPTH, MAX_STEPS, Orb, Scope};
 
 pub(super) struct Expander<'c, 'a> {

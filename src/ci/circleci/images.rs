@@ -3,8 +3,8 @@
 //! images are unknown; `machine:` and `macos:` run no image.
 
 use super::super::Image;
-use super::params::{self, Params};
 use super::super::yaml::{Node, Value};
+use super::params::{self, Params};
 use super::{Context, Orb, Scope};
 use crate::ci::CiError;
 

@@ -16,13 +16,10 @@ use super::{
 pub(super) fn looks_like(root: &Node) -> bool {
     root.get("on").is_some()
         || root.get("runs-on").is_some()
-        || root
-            .get("jobs")
-            .and_then(Node::as_map)
-            .is_some_and(|jobs| {
-                jobs.iter()
-                    .any(|j| j.value.get("runs-on").is_some() || j.value.get("uses").is_some())
-            })
+        || root.get("jobs").and_then(Node::as_map).is_some_and(|jobs| {
+            jobs.iter()
+                .any(|j| j.value.get("runs-on").is_some() || j.value.get("uses").is_some())
+        })
 }
 
 /// Parse a workflow, charging what it expands to (every job and step, and the steps' text)

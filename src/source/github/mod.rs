@@ -20,8 +20,8 @@ use repos::{ACTION_ROUNDS, Pending, fetch_actions, fetch_files, finish_ref, pend
 pub use transport::ExtraRoots;
 
 use crate::ci::budget::Limits;
-use crate::eval::Repository;
 use crate::policy::RepoFacts;
+use crate::source::Repository;
 
 /// Repositories per GraphQL page: heavy pages (50 repositories with their CI files) stay well
 /// under GitHub's 10-second query limit; a page that times out is retried smaller.

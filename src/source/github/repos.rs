@@ -12,8 +12,8 @@ use super::query::{self, RepoNode};
 use super::{Client, REST_CONCURRENCY, Replay};
 use crate::ci::budget::Limits;
 use crate::ci::{self, CiError, yaml::MAX_BYTES, yaml::too_large};
-use crate::eval::Repository;
 use crate::policy::RepoFacts;
+use crate::source::Repository;
 
 pub(super) struct Pending {
     pub(super) repo: Repository,
