@@ -439,3 +439,33 @@ fn local_actions_count_against_the_repository_budget_as_they_are_read() {
     let message = error_of(&report, "many-actions");
     assert!(message.contains("16 MiB"), "{message}");
 }
+
+#[test]
+fn a_continuation_config_is_charged_to_its_repositorys_budget() {
+    let dir = tempfile::tempdir().unwrap();
+    let org = dir.path().join("org");
+    let setup = "version: 2.1\nsetup: true\norbs:\n  c: circleci/continuation@1\njobs:\n  s:\n    docker: [{image: cimg/base:current}]\n    steps:\n      - checkout\n      - c/continue:\n          configuration_path: .circleci/continue_config.yml\nworkflows:\n  w:\n    jobs: [s]\n";
+    let steps: String = (0..6_000)
+        .map(|i| format!("      - run: step {i}\n"))
+        .collect();
+    let continued = format!(
+        "version: 2.1\njobs:\n  build:\n    docker: [{{image: cimg/base:current}}]\n    steps:\n{steps}workflows:\n  w:\n    jobs: [build]\n"
+    );
+    circle(&org, "continued", setup.as_bytes());
+    write(
+        &org.join("continued/.circleci/continue_config.yml"),
+        continued.as_bytes(),
+    );
+    // Each file alone is well under 10,000 nodes; the setup config and what it continues
+    // with are one repository, and one budget.
+    let (report, err) = scan_with(
+        &org,
+        &format!("[settings]\nmax-repository-nodes = 10000\n{POLICY}"),
+    );
+    assert!(
+        error_of(&report, "continued").contains("more than 10000 nodes"),
+        "{err}\n{report:#}"
+    );
+    let (report, err) = scan(&org);
+    assert_ne!(repo(&report, "continued")["status"], "error", "{err}");
+}

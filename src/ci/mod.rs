@@ -39,25 +39,70 @@ pub struct Pipeline {
     pub jobs: Vec<Job>,
     /// Jobs that are defined but never run, with why.
     pub not_run: Vec<NotRun>,
-    /// A GitHub workflow whose only trigger is `workflow_call`: it runs only through callers.
-    pub reusable_only: bool,
-    /// The events that trigger a GitHub workflow (`push`, `pull_request`, …); empty for CircleCI.
-    pub events: Vec<String>,
-    /// A CircleCI setup config (`setup: true`): the configuration it continues with.
-    pub continuation: Option<Continuation>,
+    /// What only its CI system says about it.
+    pub facts: Facts,
+}
+
+/// What only one CI system says about a pipeline.
+#[derive(Debug, Clone)]
+pub enum Facts {
+    /// A CircleCI config.
+    Circleci {
+        /// A setup config (`setup: true`): the configuration it continues with.
+        continuation: Option<Continuation>,
+    },
+    /// A GitHub Actions workflow.
+    GithubActions {
+        /// The events that trigger it (`push`, `pull_request`, …).
+        events: Vec<String>,
+        /// Its only trigger is `workflow_call`: it runs only through callers.
+        reusable_only: bool,
+    },
 }
 
 impl Pipeline {
     /// An empty pipeline of `ci` at `path`; parsers fill it in.
     pub fn new(path: &str, ci: CiSystem) -> Self {
+        let facts = match ci {
+            CiSystem::Circleci => Facts::Circleci { continuation: None },
+            CiSystem::GithubActions => Facts::GithubActions {
+                events: Vec::new(),
+                reusable_only: false,
+            },
+        };
         Pipeline {
             path: path.to_string(),
             ci,
             jobs: Vec::new(),
             not_run: Vec::new(),
-            reusable_only: false,
-            events: Vec::new(),
-            continuation: None,
+            facts,
+        }
+    }
+
+    /// The events that trigger a GitHub workflow; `None` for a system without events.
+    pub fn events(&self) -> Option<&[String]> {
+        match &self.facts {
+            Facts::GithubActions { events, .. } => Some(events),
+            Facts::Circleci { .. } => None,
+        }
+    }
+
+    /// A GitHub workflow that runs only through its callers.
+    pub fn reusable_only(&self) -> bool {
+        matches!(
+            self.facts,
+            Facts::GithubActions {
+                reusable_only: true,
+                ..
+            }
+        )
+    }
+
+    /// Where a CircleCI setup config continues.
+    pub fn continuation(&self) -> Option<&Continuation> {
+        match &self.facts {
+            Facts::Circleci { continuation } => continuation.as_ref(),
+            Facts::GithubActions { .. } => None,
         }
     }
 }

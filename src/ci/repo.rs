@@ -75,10 +75,13 @@ pub fn load_repository_within<'a>(
             return spent(errors);
         }
     }
-    continuations(&mut parsed, &files, &mut errors);
+    continuations(&mut parsed, &files, &mut errors, &budget);
+    if budget.is_spent() {
+        return spent(errors);
+    }
     let mut pipelines = Vec::new();
     for pipeline in parsed.values() {
-        if pipeline.reusable_only {
+        if pipeline.reusable_only() {
             continue;
         }
         let mut resolved = pipeline.clone();
@@ -131,10 +134,11 @@ fn continuations(
     parsed: &mut BTreeMap<String, Pipeline>,
     files: &BTreeMap<&str, &str>,
     errors: &mut Vec<CiError>,
+    budget: &Budget,
 ) {
     let setups: Vec<(String, Continuation)> = parsed
         .values()
-        .filter_map(|p| Some((p.path.clone(), p.continuation.clone()?)))
+        .filter_map(|p| Some((p.path.clone(), p.continuation()?.clone())))
         .collect();
     for (setup, continuation) in setups {
         match continuation {
@@ -148,14 +152,16 @@ fn continuations(
                         continue;
                     }
                     match files.get(target.as_str()) {
-                        Some(text) => match super::parse(&target, CiSystem::Circleci, text) {
-                            Ok(mut p) => {
-                                // CircleCI continues once: a continuation's own setup is moot.
-                                p.continuation = None;
-                                parsed.insert(target, p);
+                        Some(text) => {
+                            match super::parse_within(&target, CiSystem::Circleci, text, budget) {
+                                Ok(mut p) => {
+                                    // CircleCI continues once: a continuation's own setup is moot.
+                                    p.facts = super::Facts::Circleci { continuation: None };
+                                    parsed.insert(target, p);
+                                }
+                                Err(e) => errors.push(e),
                             }
-                            Err(e) => errors.push(e),
-                        },
+                        }
                         None => errors.push(CiError::new(
                             &setup,
                             Some(line),

@@ -372,8 +372,9 @@ impl Rule {
                     .iter()
                     .any(|p| p.is_match(&job.name) || p.is_match(&job.definition)))
             && (self.events.is_empty()
-                || pipeline.ci != CiSystem::GithubActions
-                || pipeline.events.iter().any(|e| self.events.contains(e)))
+                || pipeline
+                    .events()
+                    .is_none_or(|events| events.iter().any(|e| self.events.contains(e))))
     }
 
     /// Whether `step` is the step this rule is about: its name (and version glob) match, and

@@ -17,7 +17,7 @@ use std::collections::{BTreeSet, HashMap};
 use super::budget::{Budget, Exhausted};
 
 use super::yaml::{Entry, Mark, Node, Value};
-use super::{CiError, CiSystem, Job, JobKind, NotRun, NotRunReason, Pipeline};
+use super::{CiError, CiSystem, Facts, Job, JobKind, NotRun, NotRunReason, Pipeline};
 use expand::Expander;
 use workflow::{Instance, Invocation};
 
@@ -75,7 +75,9 @@ pub fn parse_within(path: &str, root: &Node, budget: &Budget) -> Result<Pipeline
         let job = cx.job(&def.key, def.key_mark, &def.value, &Scope::Top, call)?;
         pipeline.not_run.push(NotRun { job, reason });
     }
-    pipeline.continuation = dynamic::continuation(root, &plan);
+    pipeline.facts = Facts::Circleci {
+        continuation: dynamic::continuation(root, &plan),
+    };
     Ok(pipeline)
 }
 

@@ -8,7 +8,7 @@ pub(crate) mod action;
 use super::budget::Budget;
 use super::yaml::{Mark, Node, Value};
 use super::{
-    CiError, CiSystem, Image, Job, JobKind, NotRun, NotRunReason, Pipeline, Step, StepKind,
+    CiError, CiSystem, Facts, Image, Job, JobKind, NotRun, NotRunReason, Pipeline, Step, StepKind,
 };
 
 /// Whether a file read alone looks like a workflow: `on:`, or jobs that say where they run or
@@ -52,8 +52,10 @@ pub fn parse(path: &str, root: &Node, text: &str) -> Result<Pipeline, CiError> {
     let lines: Vec<&str> = text.lines().collect();
     let err = |mark: Mark, message: String| CiError::new(path, Some(mark.line), message);
     let mut pipeline = Pipeline::new(path, CiSystem::GithubActions);
-    pipeline.reusable_only = only_workflow_call(root.get("on"));
-    pipeline.events = events(root.get("on"));
+    pipeline.facts = Facts::GithubActions {
+        events: events(root.get("on")),
+        reusable_only: only_workflow_call(root.get("on")),
+    };
     let workflow = root
         .get("name")
         .and_then(Node::as_str)

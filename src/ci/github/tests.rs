@@ -4,7 +4,7 @@ use super::super::{CiSystem, JobKind, StepKind, load_repository, parse as parse_
 fn jobs_with_run_and_uses_steps_and_on_key() {
     let text = "on:\n  push:\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - name: Test\n        run: |\n          cargo test\n";
     let p = parse_file(".github/workflows/ci.yml", CiSystem::GithubActions, text).unwrap();
-    assert!(!p.reusable_only);
+    assert!(!p.reusable_only());
     let steps = &p.jobs[0].steps;
     assert_eq!(steps[0].kind, StepKind::Uses("actions/checkout@v4".into()));
     assert_eq!(steps[1].kind, StepKind::Run("cargo test\n".into()));
