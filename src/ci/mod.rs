@@ -5,6 +5,7 @@
 
 pub mod budget;
 pub mod circleci;
+mod follow;
 pub mod github;
 mod repo;
 mod system;
@@ -12,6 +13,7 @@ pub mod yaml;
 
 use serde::Serialize;
 
+pub use follow::{Follow, MAX_ROUNDS};
 pub use github::action::{action_files, local_dir};
 pub use repo::{RepositoryCi, load_repository, load_repository_within};
 pub use system::{Role, SYSTEMS, System, detect, role_in, system};

@@ -89,12 +89,13 @@ pub fn read_repo(dir: &Path, name: Option<&str>, limits: Limits) -> Repository {
     let mut parsed = load(&files);
     // Local composite actions are read as jobs name them, then the repository is loaded again,
     // until no new action is named (each round goes one level deeper).
-    let mut tried = std::collections::BTreeSet::new();
-    while parsed.wanted.iter().any(|d| !tried.contains(d)) {
-        for folder in std::mem::take(&mut parsed.wanted) {
-            if !tried.insert(folder.clone()) {
-                continue;
-            }
+    let mut follow = ci::Follow::default();
+    loop {
+        let next = follow.next(&mut parsed);
+        if next.is_empty() {
+            break;
+        }
+        for folder in next {
             for rel in ci::action_files(&folder) {
                 match budget.read(dir, &rel) {
                     Ok(Some(text)) => {

@@ -7,7 +7,7 @@ use crate::ci::budget::Budget;
 use crate::ci::{CiError, Step, StepKind};
 
 /// How deep composite actions may call each other (GitHub stops at ten levels).
-const MAX_DEPTH: usize = 10;
+pub(crate) const MAX_DEPTH: usize = 10;
 /// Most steps one job may expand to.
 const MAX_STEPS: usize = 50_000;
 

@@ -16,7 +16,7 @@ use serde_json::json;
 
 pub use client::{Client, Replay};
 use query::OrgReposData;
-use repos::{ACTION_ROUNDS, Pending, fetch_actions, fetch_files, finish_ref, pending_from, settle};
+use repos::{Pending, fetch_actions, fetch_files, pending_from, settle};
 pub use transport::ExtraRoots;
 
 use crate::ci::budget::Limits;
@@ -394,18 +394,27 @@ async fn follow_actions(
     mut pending: Vec<Pending>,
     scan: &mut OrgScan,
 ) {
-    for round in 0..ACTION_ROUNDS {
+    // `settle` ends every repository within `ci::MAX_ROUNDS` rounds of actions; a truncated
+    // file takes a round of its own at most once. The cap only guards against a mistake here
+    // turning into a scan that never ends.
+    for _ in 0..repos::FOLLOW_ROUNDS {
+        if pending.is_empty() {
+            return;
+        }
         fetch_actions(client, org, &mut pending).await;
         fetch_files(client, org, &mut pending).await;
         let mut again = Vec::new();
         for mut p in pending {
             match settle(&mut p) {
                 Some(repo) => scan.repos.push(repo),
-                None if round + 1 == ACTION_ROUNDS => scan.repos.push(finish_ref(&p).0),
                 None => again.push(p),
             }
         }
         pending = again;
+    }
+    // Never dropped: a repository still reading is reported as not read whole.
+    for p in pending {
+        scan.repos.push(repos::unfinished(p));
     }
 }
 

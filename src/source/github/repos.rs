@@ -1,7 +1,6 @@
 //! One repository's files over GitHub: what its page of the organization query gave, what is
 //! still missing (files cut short, local actions elsewhere), and fetching that.
 
-use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use http::Method;
@@ -23,16 +22,12 @@ pub(super) struct Pending {
     fetch: Vec<String>,
     /// Local action folders to fetch `action.yml` (or `action.yaml`) from.
     actions: Vec<String>,
-    /// Action folders already looked at, so each is fetched once.
-    tried: BTreeSet<String>,
+    /// Which action folders were read, and how deep.
+    follow: ci::Follow,
     oid: String,
     /// What its CI may expand to.
     limits: Limits,
 }
-
-/// How many times a repository's local actions are fetched and the repository loaded again:
-/// each round reaches one level deeper into actions that call actions.
-pub(super) const ACTION_ROUNDS: usize = 4;
 
 /// The repository when its files are all read; `None` when it still needs files (queued on
 /// `p`): those the query could not give whole, and local actions its jobs name that were not
@@ -41,18 +36,15 @@ pub(super) fn settle(p: &mut Pending) -> Option<Repository> {
     if !p.fetch.is_empty() {
         return None;
     }
-    let (repo, wanted) = finish_ref(p);
-    let new: Vec<String> = wanted
-        .into_iter()
-        .filter(|d| !p.tried.contains(d))
-        .collect();
-    if new.is_empty() {
-        return Some(repo);
+    let mut ci = load(p);
+    let next = p.follow.next(&mut ci);
+    if next.is_empty() {
+        return Some(Repository {
+            ci,
+            ..p.repo.clone()
+        });
     }
-    for dir in new {
-        p.tried.insert(dir.clone());
-        p.actions.push(dir);
-    }
+    p.actions.extend(next);
     None
 }
 
@@ -98,7 +90,7 @@ pub(super) fn pending_from(
         problems: Vec::new(),
         fetch: Vec::new(),
         actions: Vec::new(),
-        tried: BTreeSet::new(),
+        follow: ci::Follow::default(),
         oid,
         limits,
     };
@@ -141,7 +133,7 @@ pub(super) fn pending_from(
             }
         }
         // Listed whole: no need to ask for this folder again.
-        p.tried.insert(dir);
+        p.follow.mark(dir);
     }
     p
 }
@@ -325,16 +317,26 @@ fn encode_segment(segment: &str) -> String {
     percent_encoding::utf8_percent_encode(segment, SEGMENT).to_string()
 }
 
-/// The repository as its files read, and the action folders its jobs name that were not among
-/// them.
-pub(super) fn finish_ref(p: &Pending) -> (Repository, Vec<String>) {
+/// Most rounds of fetching for one scan: every action level, plus a round for truncated files
+/// at each, plus one.
+pub(super) const FOLLOW_ROUNDS: usize = 2 * ci::MAX_ROUNDS + 2;
+
+/// A repository whose files were still being followed when the scan stopped following.
+pub(super) fn unfinished(p: Pending) -> Repository {
+    Repository {
+        read_error: Some(format!(
+            "orgcheck stopped following its files after {FOLLOW_ROUNDS} rounds"
+        )),
+        ci: load(&p),
+        ..p.repo
+    }
+}
+
+/// The repository's CI as its files read so far, with the problems reading them; `wanted`
+/// names the action folders its jobs use that were not among them.
+fn load(p: &Pending) -> ci::RepositoryCi {
     let files = p.files.iter().map(|(a, b)| (a.as_str(), b.as_str()));
     let mut parsed = ci::load_repository_within(files, p.limits);
     parsed.errors.extend(p.problems.iter().cloned());
-    let wanted = std::mem::take(&mut parsed.wanted);
-    let repo = Repository {
-        ci: parsed,
-        ..p.repo.clone()
-    };
-    (repo, wanted)
+    parsed
 }
