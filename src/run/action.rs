@@ -122,8 +122,8 @@ pub fn unknown_inputs(variables: impl Iterator<Item = String>) -> Vec<String> {
 }
 
 /// Run the scan the inputs describe.
-pub fn run() -> Result<Exit, RunError> {
-    for name in unknown_inputs(std::env::vars_os().filter_map(|(k, _)| k.into_string().ok())) {
+pub fn run(env: &super::env::Env) -> Result<Exit, RunError> {
+    for name in unknown_inputs(env.names().map(str::to_string)) {
         // A warning annotation: visible on the run page, does not fail the scan.
         println!(
             "{}",
@@ -133,8 +133,9 @@ pub fn run() -> Result<Exit, RunError> {
             ))
         );
     }
-    let owner = std::env::var("GITHUB_REPOSITORY_OWNER").ok();
-    let args = match scan_args(|name| std::env::var(variable(name)).ok(), owner) {
+    let owner = env.get("GITHUB_REPOSITORY_OWNER").map(str::to_string);
+    let input = |name: &str| env.get(&variable(name)).map(str::to_string);
+    let args = match scan_args(input, owner) {
         Ok(args) => args,
         Err(e) => {
             eprintln!("orgcheck action: invalid inputs: {e}");
@@ -150,7 +151,7 @@ pub fn run() -> Result<Exit, RunError> {
         }
     };
     match cli.command {
-        Command::Scan(args) => super::scan(args),
+        Command::Scan(args) => super::scan(args, env),
         _ => unreachable!("scan_args builds a scan"),
     }
 }

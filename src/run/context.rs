@@ -5,19 +5,18 @@ use std::path::{Component, Path};
 use std::time::Instant;
 
 use crate::cli::CommonArgs;
-use crate::policy::Date;
 use crate::report::view::RunInfo;
-use crate::source::SourceError;
+
+use super::env::Env;
 
 /// The run's links and facts. In GitHub Actions: the workflow run
 /// (`$GITHUB_SERVER_URL/$GITHUB_REPOSITORY/actions/runs/$GITHUB_RUN_ID`), and the policy file at
 /// the workflow's commit (`$GITHUB_SHA`) when the policy is in that repository's checkout.
-pub(super) fn run_info(common: &CommonArgs, started: Instant) -> RunInfo {
-    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-    let in_actions = var("GITHUB_ACTIONS").as_deref() == Some("true");
+pub(super) fn run_info(common: &CommonArgs, env: &Env, started: Instant) -> RunInfo {
+    let var = |name: &str| env.get(name).map(str::to_string);
     let server = var("GITHUB_SERVER_URL").unwrap_or_else(|| "https://github.com".into());
     let server = server.trim_end_matches('/');
-    let repo = var("GITHUB_REPOSITORY").filter(|_| in_actions);
+    let repo = env.repository().map(str::to_string);
     let sha =
         var("GITHUB_SHA").filter(|s| s.len() >= 7 && s.chars().all(|c| c.is_ascii_hexdigit()));
     let run_url = match (&repo, var("GITHUB_RUN_ID")) {
@@ -58,20 +57,6 @@ pub(super) fn policy_identity(path: &Path) -> String {
             .collect();
         parts.join("/").replace("//", "/")
     })
-}
-
-/// The day policies are judged on: `$ORGCHECK_TODAY` (YYYY-MM-DD) when set, so a run can be
-/// reproduced, else today in UTC. A value that is no date is refused rather than ignored.
-pub(super) fn today() -> Result<Date, SourceError> {
-    match std::env::var("ORGCHECK_TODAY") {
-        Ok(text) if !text.trim().is_empty() => Date::parse(text.trim()).ok_or_else(|| {
-            SourceError::Invalid(format!(
-                "$ORGCHECK_TODAY is `{}`, not a date: give YYYY-MM-DD, or unset it",
-                text.trim()
-            ))
-        }),
-        _ => Ok(Date::today()),
-    }
 }
 
 /// What identifies a file or folder (the policy, a `--local` folder) however its path was

@@ -5,6 +5,7 @@ use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::sync::Arc;
 
+use super::env::Env;
 use crate::cli::GitHubArgs;
 use crate::policy::Policy;
 use crate::publish::issue::{self, Published, Target};
@@ -23,12 +24,9 @@ pub struct OrgRead {
 /// How often a scan logs its progress when stderr is not a terminal.
 const LOG_EVERY: std::time::Duration = std::time::Duration::from_secs(15);
 
-fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
-}
-
 /// Resolve where and how to connect, from flags first and then the environment.
-pub fn connection(args: &GitHubArgs) -> Result<Connection, GitHubError> {
+pub fn connection(args: &GitHubArgs, vars: &Env) -> Result<Connection, GitHubError> {
+    let env = |name: &str| vars.get(name).map(str::to_string);
     let api_url = args
         .api_url
         .clone()
@@ -76,7 +74,7 @@ pub fn connection(args: &GitHubArgs) -> Result<Connection, GitHubError> {
         graphql_url,
         auth,
         max_wait: args.max_wait,
-        roots: extra_roots(args.ca_cert.as_deref())?,
+        roots: extra_roots(args.ca_cert.as_deref(), vars)?,
         timeout: args.timeout,
         // Tests shrink GitHub's minute-long waits; never set in production.
         wait_scale: env("ORGCHECK_WAIT_SCALE")
@@ -89,7 +87,8 @@ pub fn connection(args: &GitHubArgs) -> Result<Connection, GitHubError> {
 /// CA certificates to trust besides the built-in roots: `--ca-cert`, then OpenSSL's
 /// `SSL_CERT_FILE` and `SSL_CERT_DIR` (a `:`-separated list of folders), as curl and git honour
 /// them.
-fn extra_roots(ca_cert: Option<&str>) -> Result<ExtraRoots, GitHubError> {
+fn extra_roots(ca_cert: Option<&str>, vars: &Env) -> Result<ExtraRoots, GitHubError> {
+    let env = |name: &str| vars.get(name).map(str::to_string);
     let mut roots = ExtraRoots::default();
     if let Some(value) = ca_cert {
         if value.contains("-----BEGIN") {
@@ -188,8 +187,13 @@ pub struct Session {
 impl Session {
     /// Connect. `installation` is the REST path that finds a GitHub App's installation
     /// (`/orgs/ORG/installation` or `/repos/OWNER/REPO/installation`).
-    pub fn start(args: &GitHubArgs, installation: &str, quiet: bool) -> Result<Self, GitHubError> {
-        let conn = connection(args)?;
+    pub fn start(
+        args: &GitHubArgs,
+        env: &Env,
+        installation: &str,
+        quiet: bool,
+    ) -> Result<Self, GitHubError> {
+        let conn = connection(args, env)?;
         if matches!(conn.auth, Auth::None) && !quiet {
             eprintln!(
                 "orgcheck: no token (--token, $GITHUB_TOKEN, $GH_TOKEN): reading public data only, at low rate limits"

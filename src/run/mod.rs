@@ -19,9 +19,11 @@ use crate::report::{self, Report, inspect::FileView};
 use crate::source::Repository;
 use crate::source::github::GitHubError;
 use crate::source::{self, SourceError};
+use env::Env;
 
 pub mod action;
 mod context;
+pub mod env;
 mod github;
 mod policy_cmd;
 
@@ -81,12 +83,13 @@ impl RunError {
 
 /// Run one command.
 pub fn run(command: Command) -> Result<Exit, RunError> {
+    let env = env::Env::process();
     match command {
-        Command::Scan(args) => scan(args),
-        Command::Check(args) => check(args),
+        Command::Scan(args) => scan(args, &env),
+        Command::Check(args) => check(args, &env),
         Command::Inspect(args) => inspect(args),
-        Command::Policy(args) => policy_cmd::run(args),
-        Command::Action => action::run(),
+        Command::Policy(args) => policy_cmd::run(args, &env),
+        Command::Action => action::run(&env),
     }
 }
 
@@ -101,40 +104,52 @@ fn load_policy(path: &Path) -> Result<Policy, RunError> {
     Ok(policy::load(path)?)
 }
 
-fn scan(args: ScanArgs) -> Result<Exit, RunError> {
+fn scan(args: ScanArgs, env: &Env) -> Result<Exit, RunError> {
     let started = std::time::Instant::now();
     let policy = load_policy(&args.common.policy)?;
     let renderer = renderer(&args.common)?;
     let quiet = args.common.quiet;
-    context::today()?;
+    let today = env.today()?;
     let scanned = args.source();
     let source = scanned.label();
     // Usage problems surface before a long scan, not after it: the target, and credentials
     // (an App key that cannot sign) when GitHub will be used.
-    let target = publish_target(&args, &source)?;
+    let target = publish_target(&args, env, &source)?;
     if target.is_some() || matches!(scanned, ScanSource::Org(_)) {
-        github::connection(&args.github)?;
+        github::connection(&args.github, env)?;
     }
     let (repos, incomplete, session) = match &scanned {
         ScanSource::Local(dir) => (source::local::scan_dir(dir, policy.limits)?, None, None),
         ScanSource::Org(org) => {
-            let s =
-                github::Session::start(&args.github, &format!("/orgs/{org}/installation"), quiet)?;
+            let s = github::Session::start(
+                &args.github,
+                env,
+                &format!("/orgs/{org}/installation"),
+                quiet,
+            )?;
             let read = s.read_org(org, &policy, quiet)?;
             (read.repos, read.incomplete, Some(s))
         }
     };
-    let report = evaluate(&policy, &repos, source, incomplete, &args.common)?;
-    let info = context::run_info(&args.common, started);
+    let report = evaluate(&policy, &repos, source, incomplete, &args.common, today);
+    let info = context::run_info(&args.common, env, started);
     write_report(&report, &args.common, Format::Markdown, &renderer, &info)?;
 
     let (published, failed, session) = match &target {
-        Some(target) => publish_issue(&args, target, session, &report, &renderer, &info),
+        Some(target) => publish_issue(&args, env, target, session, &report, &renderer, &info),
         None => (None, None, session),
     };
     let changes = published.as_ref().and_then(|p| p.changes.as_ref());
     let issue_url = published.as_ref().and_then(|p| p.url.as_deref());
-    actions_runtime(&report, &renderer, changes, issue_url, &args.common, &info)?;
+    actions_runtime(
+        &report,
+        &renderer,
+        changes,
+        issue_url,
+        &args.common,
+        &info,
+        env,
+    )?;
 
     if !quiet {
         eprintln!("{}", summary_line(&report));
@@ -165,6 +180,7 @@ fn scan(args: ScanArgs) -> Result<Exit, RunError> {
 /// Returns what was published or why it failed, and the session for the request count.
 fn publish_issue(
     args: &ScanArgs,
+    env: &Env,
     target: &Target,
     session: Option<github::Session>,
     report: &Report,
@@ -179,7 +195,7 @@ fn publish_issue(
         Some(s) => s,
         None => {
             let owner_repo = format!("/repos/{}/installation", target.repo);
-            match github::Session::start(&args.github, &owner_repo, args.common.quiet) {
+            match github::Session::start(&args.github, env, &owner_repo, args.common.quiet) {
                 Ok(s) => s,
                 Err(e) => return (None, Some(e), None),
             }
@@ -198,7 +214,7 @@ fn publish_issue(
             for action in &p.actions {
                 eprintln!("orgcheck: issue: {action}");
             }
-            if std::env::var("GITHUB_ACTIONS").as_deref() == Ok("true") {
+            if env.in_actions() {
                 for look_alike in &p.look_alikes {
                     eprintln!("{}", actions::warning(look_alike));
                 }
@@ -219,16 +235,12 @@ fn publish_issue(
 
 /// The issue to keep current, if any: `--issue-repo`, or in GitHub Actions the workflow's
 /// own repository, unless `--no-issue`.
-fn publish_target(args: &ScanArgs, source: &str) -> Result<Option<Target>, RunError> {
+fn publish_target(args: &ScanArgs, env: &Env, source: &str) -> Result<Option<Target>, RunError> {
     let p = &args.publish;
-    let in_actions = std::env::var("GITHUB_ACTIONS").as_deref() == Ok("true");
     let repo = match (&p.issue_repo, p.no_issue) {
         (_, true) => None,
         (Some(r), _) => Some(r.clone()),
-        (None, false) if in_actions => std::env::var("GITHUB_REPOSITORY")
-            .ok()
-            .filter(|r| !r.is_empty()),
-        _ => None,
+        (None, false) => env.repository().map(str::to_string),
     };
     let Some(repo) = repo else { return Ok(None) };
     let valid = repo.split('/').count() == 2 && repo.split('/').all(|part| !part.is_empty());
@@ -267,13 +279,14 @@ fn actions_runtime(
     issue_url: Option<&str>,
     common: &CommonArgs,
     info: &RunInfo,
+    env: &Env,
 ) -> Result<(), RunError> {
     let io = |path: &Path| {
         let path = path.display().to_string();
         move |source| RunError::Io { path, source }
     };
-    if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
-        let path = Path::new(&path);
+    if let Some(path) = env.path("GITHUB_STEP_SUMMARY") {
+        let path = path.as_path();
         let markdown = renderer
             .render_fitting(report, changes, Limit::Bytes(actions::SUMMARY_BUDGET), info)
             .map_err(|source| RunError::Template {
@@ -282,15 +295,15 @@ fn actions_runtime(
             })?;
         actions::append_summary(path, &markdown).map_err(io(path))?;
     }
-    if let Some(path) = std::env::var_os("GITHUB_OUTPUT").filter(|p| !p.is_empty()) {
-        let path = Path::new(&path);
+    if let Some(path) = env.path("GITHUB_OUTPUT") {
+        let path = path.as_path();
         let outputs = actions::outputs(report, issue_url, common.output.as_deref());
         actions::write_outputs(path, &outputs).map_err(io(path))?;
     }
     Ok(())
 }
 
-fn check(args: CheckArgs) -> Result<Exit, RunError> {
+fn check(args: CheckArgs, env: &Env) -> Result<Exit, RunError> {
     let started = std::time::Instant::now();
     let policy = load_policy(&args.common.policy)?;
     let renderer = renderer(&args.common)?;
@@ -303,10 +316,10 @@ fn check(args: CheckArgs) -> Result<Exit, RunError> {
     }
     let repo = source::local::read_repo(&args.path, None, policy.limits);
     let source = format!("check:{}", args.path.display());
-    let report = evaluate(&policy, &[repo], source, None, &args.common)?;
-    let info = context::run_info(&args.common, started);
+    let report = evaluate(&policy, &[repo], source, None, &args.common, env.today()?);
+    let info = context::run_info(&args.common, env, started);
     write_report(&report, &args.common, Format::Text, &renderer, &info)?;
-    actions_runtime(&report, &renderer, None, None, &args.common, &info)?;
+    actions_runtime(&report, &renderer, None, None, &args.common, &info, env)?;
     if !args.common.quiet
         && (args.common.output.is_some() || args.common.format.is_some_and(|f| f != Format::Text))
     {
@@ -321,14 +334,15 @@ fn evaluate(
     source: String,
     incomplete: Option<String>,
     common: &CommonArgs,
-) -> Result<Report, RunError> {
+    today: policy::Date,
+) -> Report {
     let cx = Context {
         source,
         policy_path: context::policy_identity(&common.policy),
-        today: context::today()?,
+        today,
         incomplete,
     };
-    Ok(eval::evaluate(policy, repos, &cx))
+    eval::evaluate(policy, repos, &cx)
 }
 
 fn verdict(report: &Report, common: &CommonArgs) -> Exit {

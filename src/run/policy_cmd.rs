@@ -12,6 +12,7 @@ use crate::policy::{self, Date, Policy, diff, schema};
 use crate::report::{Report, impact};
 use crate::source::{self, SourceError};
 
+use super::env::Env;
 use super::{Exit, RunError, github, write_output};
 
 /// The starter policy `policy init` writes for a real organization: a few sensible rules and
@@ -28,13 +29,13 @@ impl From<EditError> for RunError {
 }
 
 /// Run a policy subcommand.
-pub fn run(args: PolicyArgs) -> Result<Exit, RunError> {
+pub fn run(args: PolicyArgs, env: &Env) -> Result<Exit, RunError> {
     let path = args.policy.as_path();
     match args.command {
         PolicyCommand::Init { force } => init(path, force),
         PolicyCommand::List { format } => {
             let p = load(path)?;
-            write_output(None, &list(&p, format, super::context::today()?))?;
+            write_output(None, &list(&p, format, env.today()?))?;
             Ok(Exit::Ok)
         }
         PolicyCommand::Show { id, format } => show(path, &id, format),
@@ -99,6 +100,7 @@ pub fn run(args: PolicyArgs) -> Result<Exit, RunError> {
             org.as_deref(),
             &github,
             format,
+            env,
         ),
     }
 }
@@ -487,9 +489,10 @@ fn diff_cmd(
     org: Option<&str>,
     gh: &GitHubArgs,
     format: DiffFormat,
+    env: &Env,
 ) -> Result<Exit, RunError> {
     // A bad $ORGCHECK_TODAY is refused before reading anything.
-    let today = super::context::today()?;
+    let today = env.today()?;
     let new = load(path)?;
     let (shown, text) = read_base(base)?;
     let old = policy::parse(&shown, &text)?;
@@ -506,7 +509,8 @@ fn diff_cmd(
                 },
                 ..new.clone()
             };
-            let session = github::Session::start(gh, &format!("/orgs/{org}/installation"), true)?;
+            let session =
+                github::Session::start(gh, env, &format!("/orgs/{org}/installation"), true)?;
             Some(session.read_org(org, &everything, true)?.repos)
         }
         (None, None) => None,
