@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use super::RunError;
 use crate::policy::Date;
-use crate::source::SourceError;
 
 /// A snapshot of the environment's variables (those whose names and values are UTF-8).
 #[derive(Debug, Clone, Default)]
@@ -64,10 +64,10 @@ impl Env {
     /// The day policies are judged on: `$ORGCHECK_TODAY` (YYYY-MM-DD) when set, so a run can
     /// be reproduced, else today in UTC. A value that is no date is refused rather than
     /// ignored.
-    pub fn today(&self) -> Result<Date, SourceError> {
+    pub fn today(&self) -> Result<Date, RunError> {
         match self.get("ORGCHECK_TODAY") {
             Some(text) => Date::parse(text.trim()).ok_or_else(|| {
-                SourceError::Invalid(format!(
+                RunError::Usage(format!(
                     "$ORGCHECK_TODAY is `{}`, not a date: give YYYY-MM-DD, or unset it",
                     text.trim()
                 ))

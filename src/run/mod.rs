@@ -60,6 +60,10 @@ pub enum RunError {
     /// GitHub could not be read.
     #[error(transparent)]
     GitHub(#[from] GitHubError),
+    /// The command cannot run as asked: a flag, input or variable that makes no sense, or a
+    /// file that is not what the command needs. The message says what to do.
+    #[error("{0}")]
+    Usage(String),
     /// An output could not be written, or an input file read.
     #[error("{path}: {source}")]
     Io {
@@ -95,11 +99,11 @@ pub fn run(command: Command) -> Result<Exit, RunError> {
 
 fn load_policy(path: &Path) -> Result<Policy, RunError> {
     if !path.exists() && path == Path::new("orgcheck.toml") {
-        return Err(RunError::Source(SourceError::Invalid(
+        return Err(RunError::Usage(
             "no policy file: ./orgcheck.toml does not exist. Pass --policy FILE, or start from \
              policy.example.toml in the orgcheck repository"
                 .into(),
-        )));
+        ));
     }
     Ok(policy::load(path)?)
 }
@@ -245,9 +249,9 @@ fn publish_target(args: &ScanArgs, env: &Env, source: &str) -> Result<Option<Tar
     let Some(repo) = repo else { return Ok(None) };
     let valid = repo.split('/').count() == 2 && repo.split('/').all(|part| !part.is_empty());
     if !valid {
-        return Err(
-            SourceError::Invalid(format!("--issue-repo `{repo}`: expected OWNER/REPO")).into(),
-        );
+        return Err(RunError::Usage(format!(
+            "--issue-repo `{repo}`: expected OWNER/REPO"
+        )));
     }
     let subject = source.split_once(':').map_or(source, |(_, s)| s);
     let source_key = match args.source() {
@@ -308,11 +312,10 @@ fn check(args: CheckArgs, env: &Env) -> Result<Exit, RunError> {
     let policy = load_policy(&args.common.policy)?;
     let renderer = renderer(&args.common)?;
     if !args.path.is_dir() {
-        return Err(SourceError::Invalid(format!(
+        return Err(RunError::Usage(format!(
             "{} is not a directory; check takes a repository's root folder",
             args.path.display()
-        ))
-        .into());
+        )));
     }
     let repo = source::local::read_repo(&args.path, None, policy.limits);
     let source = format!("check:{}", args.path.display());

@@ -10,7 +10,7 @@ use crate::eval::{self, Context};
 use crate::policy::edit::{self, Edit, EditError, RuleFields};
 use crate::policy::{self, Date, Policy, diff, schema};
 use crate::report::{Report, impact};
-use crate::source::{self, SourceError};
+use crate::source;
 
 use super::env::Env;
 use super::{Exit, RunError, github, write_output};
@@ -23,7 +23,7 @@ impl From<EditError> for RunError {
     fn from(e: EditError) -> Self {
         match e {
             EditError::Invalid(p) => RunError::Policy(p),
-            other => RunError::Source(SourceError::Invalid(other.to_string())),
+            other => RunError::Usage(other.to_string()),
         }
     }
 }
@@ -117,10 +117,9 @@ fn rules_named(rules: &[String]) -> String {
 /// `policy edit ID`: only the fields named change.
 fn edit_rule(path: &Path, rule: String, fields: &RuleArgs) -> Result<Exit, RunError> {
     if changes_nothing(fields) {
-        return Err(SourceError::Invalid(
+        return Err(RunError::Usage(
             "policy edit: name at least one field to change (see --help)".into(),
-        )
-        .into());
+        ));
     }
     let what = format!("edited rule `{rule}`");
     apply(path, &Edit::EditRule(rule, rule_fields(fields)), &what)
@@ -130,7 +129,7 @@ fn edit_rule(path: &Path, rule: String, fields: &RuleArgs) -> Result<Exit, RunEr
 fn show(path: &Path, id: &str, format: ListFormat) -> Result<Exit, RunError> {
     let p = load(path)?;
     let rule = p.rules.iter().find(|r| r.id == id).ok_or_else(|| {
-        SourceError::Invalid(format!(
+        RunError::Usage(format!(
             "no rule has id `{id}`; `orgcheck policy list` shows the ids"
         ))
     })?;
@@ -157,9 +156,10 @@ fn add(path: &Path, fields: &RuleArgs) -> Result<Exit, RunError> {
     )
     .collect();
     if !missing.is_empty() {
-        return Err(
-            SourceError::Invalid(format!("policy add needs {}", missing.join(", "))).into(),
-        );
+        return Err(RunError::Usage(format!(
+            "policy add needs {}",
+            missing.join(", ")
+        )));
     }
     let id = fields.id.clone().unwrap_or_default();
     apply(
@@ -193,11 +193,10 @@ fn apply(path: &Path, e: &Edit, done: &str) -> Result<Exit, RunError> {
 
 fn init(path: &Path, force: bool) -> Result<Exit, RunError> {
     if path.exists() && !force {
-        return Err(SourceError::Invalid(format!(
+        return Err(RunError::Usage(format!(
             "{} exists; pass --force to overwrite it",
             path.display()
-        ))
-        .into());
+        )));
     }
     crate::atomic::write_atomic(path, TEMPLATE.as_bytes()).map_err(|source| RunError::Io {
         path: path.display().to_string(),
@@ -473,13 +472,14 @@ fn read_base(base: &str) -> Result<(String, String), RunError> {
                 String::from_utf8_lossy(&out.stdout).into_owned(),
             ));
         }
-        return Err(SourceError::Invalid(format!(
+        return Err(RunError::Usage(format!(
             "--base {base}: git could not read it: {}",
             String::from_utf8_lossy(&out.stderr).trim()
-        ))
-        .into());
+        )));
     }
-    Err(SourceError::Invalid(format!("--base {base}: not a file, nor REF:PATH for git")).into())
+    Err(RunError::Usage(format!(
+        "--base {base}: not a file, nor REF:PATH for git"
+    )))
 }
 
 fn diff_cmd(
