@@ -41,7 +41,7 @@ fn main() {
         let repos =
             orgcheck::source::local::scan_dir(&dir, Default::default()).expect("the org reads");
         let cx = Context {
-            source: "org:bench".into(),
+            source: orgcheck::report::Scanned::Org("bench".into()),
             policy_path: "orgcheck.toml".into(),
             today: Date::parse("2026-11-27").unwrap(),
             incomplete: None,

@@ -263,11 +263,11 @@ pub enum ScanSource {
 }
 
 impl ScanSource {
-    /// `local:DIR` or `org:NAME`, as reports name what they scanned.
-    pub fn label(&self) -> String {
+    /// What reports say was scanned.
+    pub fn scanned(&self) -> crate::report::Scanned {
         match self {
-            ScanSource::Local(dir) => format!("local:{}", dir.display()),
-            ScanSource::Org(org) => format!("org:{org}"),
+            ScanSource::Local(dir) => crate::report::Scanned::Local(dir.display().to_string()),
+            ScanSource::Org(org) => crate::report::Scanned::Org(org.clone()),
         }
     }
 }

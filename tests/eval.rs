@@ -17,7 +17,7 @@ fn repo(name: &str, files: &[(&str, &str)]) -> Repository {
 fn run(policy: &str, repos: &[Repository]) -> Report {
     let policy = policy::parse("p.toml", policy).expect("valid policy");
     let cx = Context {
-        source: "test".into(),
+        source: orgcheck::report::Scanned::Local("test".into()),
         policy_path: "p.toml".into(),
         today: Date::parse("2026-11-27").unwrap(),
         incomplete: None,

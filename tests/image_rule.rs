@@ -23,7 +23,7 @@ fn run(policy: &str, files: &[(&str, &str)]) -> Report {
         ..Repository::default()
     };
     let cx = Context {
-        source: "test".into(),
+        source: orgcheck::report::Scanned::Local("test".into()),
         policy_path: "p.toml".into(),
         today: Date::parse("2026-12-06").unwrap(),
         incomplete: None,

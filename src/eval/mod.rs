@@ -12,8 +12,8 @@ use crate::source::Repository;
 /// Where the report says the repositories came from, and which policy judged them.
 #[derive(Debug, Clone)]
 pub struct Context {
-    /// `local:DIR`, `org:NAME`, `check:PATH`.
-    pub source: String,
+    /// What was scanned.
+    pub source: crate::report::Scanned,
     /// The policy file.
     pub policy_path: String,
     /// The day exemptions are judged against.
@@ -53,7 +53,7 @@ pub fn evaluate(policy: &Policy, repos: &[Repository], cx: &Context) -> Report {
         schema_version: SCHEMA_VERSION,
         source: cx.source.clone(),
         policy: cx.policy_path.clone(),
-        date: cx.today.to_string(),
+        date: cx.today,
         summary,
         rules: policy
             .rules

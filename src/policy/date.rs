@@ -86,6 +86,13 @@ impl fmt::Display for Date {
     }
 }
 
+/// As `YYYY-MM-DD`, as the JSON report and templates show it.
+impl serde::Serialize for Date {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::Date;

@@ -88,7 +88,7 @@ pub async fn publish(
         )
     };
     let budget = BODY_LIMIT.saturating_sub(body_of("", 0).chars().count() + 16);
-    let content = fingerprint(&comparable(&render(None, budget), &report.date));
+    let content = fingerprint(&comparable(&render(None, budget), &report.date.to_string()));
     let none = Changes::default();
     let body = body_of(
         &render(Some(out.changes.as_ref().unwrap_or(&none)), budget),

@@ -12,9 +12,9 @@ use super::{
 #[derive(Serialize)]
 pub struct Document<'r> {
     schema_version: u32,
-    source: &'r str,
+    source: &'r super::Scanned,
     policy: &'r str,
-    date: &'r str,
+    date: crate::policy::Date,
     summary: &'r Summary,
     rules: &'r [RuleInfo],
     repositories: Vec<Repository<'r>>,
@@ -117,7 +117,7 @@ pub fn document(report: &Report) -> Document<'_> {
         schema_version: report.schema_version,
         source: &report.source,
         policy: &report.policy,
-        date: &report.date,
+        date: report.date,
         summary: &report.summary,
         rules: &report.rules,
         repositories,

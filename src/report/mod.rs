@@ -21,17 +21,54 @@ use crate::policy::Require;
 /// `not_run[]`.
 pub const SCHEMA_VERSION: u32 = 2;
 
+/// What a report judged; shown, and serialized, as `org:NAME`, `local:DIR` or `check:PATH`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scanned {
+    /// A GitHub organization.
+    Org(String),
+    /// A folder whose subfolders are repositories (`scan --local`).
+    Local(String),
+    /// One repository's folder (`check`).
+    Check(String),
+}
+
+impl Scanned {
+    /// The organization, folder or path, without its kind.
+    pub fn subject(&self) -> &str {
+        match self {
+            Scanned::Org(s) | Scanned::Local(s) | Scanned::Check(s) => s,
+        }
+    }
+}
+
+impl std::fmt::Display for Scanned {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kind = match self {
+            Scanned::Org(_) => "org",
+            Scanned::Local(_) => "local",
+            Scanned::Check(_) => "check",
+        };
+        write!(f, "{kind}:{}", self.subject())
+    }
+}
+
+impl Serialize for Scanned {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 /// The result of one scan.
 #[derive(Debug, Clone)]
 pub struct Report {
     /// Shape version of this document.
     pub schema_version: u32,
-    /// What was scanned: `local:DIR`, `org:NAME` or `check:PATH`.
-    pub source: String,
+    /// What was scanned.
+    pub source: Scanned,
     /// The policy file used.
     pub policy: String,
     /// The day the policy was evaluated (decides which exemptions expired).
-    pub date: String,
+    pub date: crate::policy::Date,
     /// Counts per status.
     pub summary: Summary,
     /// The policy's rules, in policy order.

@@ -115,7 +115,7 @@ fn scan(args: ScanArgs, env: &Env) -> Result<Exit, RunError> {
     let quiet = args.common.quiet;
     let today = env.today()?;
     let scanned = args.source();
-    let source = scanned.label();
+    let source = scanned.scanned();
     // Usage problems surface before a long scan, not after it: the target, and credentials
     // (an App key that cannot sign) when GitHub will be used.
     let target = publish_target(&args, env, &source)?;
@@ -239,7 +239,11 @@ fn publish_issue(
 
 /// The issue to keep current, if any: `--issue-repo`, or in GitHub Actions the workflow's
 /// own repository, unless `--no-issue`.
-fn publish_target(args: &ScanArgs, env: &Env, source: &str) -> Result<Option<Target>, RunError> {
+fn publish_target(
+    args: &ScanArgs,
+    env: &Env,
+    source: &report::Scanned,
+) -> Result<Option<Target>, RunError> {
     let p = &args.publish;
     let repo = match (&p.issue_repo, p.no_issue) {
         (_, true) => None,
@@ -253,7 +257,7 @@ fn publish_target(args: &ScanArgs, env: &Env, source: &str) -> Result<Option<Tar
             "--issue-repo `{repo}`: expected OWNER/REPO"
         )));
     }
-    let subject = source.split_once(':').map_or(source, |(_, s)| s);
+    let subject = source.subject();
     let source_key = match args.source() {
         ScanSource::Local(dir) => format!("local:{}", context::path_identity(&dir)),
         ScanSource::Org(org) => format!("org:{org}"),
@@ -318,7 +322,7 @@ fn check(args: CheckArgs, env: &Env) -> Result<Exit, RunError> {
         )));
     }
     let repo = source::local::read_repo(&args.path, None, policy.limits);
-    let source = format!("check:{}", args.path.display());
+    let source = report::Scanned::Check(args.path.display().to_string());
     let report = evaluate(&policy, &[repo], source, None, &args.common, env.today()?);
     let info = context::run_info(&args.common, env, started);
     write_report(&report, &args.common, Format::Text, &renderer, &info)?;
@@ -334,7 +338,7 @@ fn check(args: CheckArgs, env: &Env) -> Result<Exit, RunError> {
 fn evaluate(
     policy: &Policy,
     repos: &[Repository],
-    source: String,
+    source: report::Scanned,
     incomplete: Option<String>,
     common: &CommonArgs,
     today: policy::Date,

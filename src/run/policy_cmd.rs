@@ -515,9 +515,13 @@ fn diff_cmd(
         }
         (None, None) => None,
     };
+    let scanned = match (local, org) {
+        (Some(dir), _) => crate::report::Scanned::Local(dir.display().to_string()),
+        (None, org) => crate::report::Scanned::Org(org.unwrap_or_default().to_string()),
+    };
     let judge = |p: &Policy, label: &str, repos: &[crate::source::Repository]| -> Report {
         let cx = Context {
-            source: label.to_string(),
+            source: scanned.clone(),
             policy_path: label.to_string(),
             today,
             incomplete: None,

@@ -173,9 +173,9 @@ pub struct View<'a> {
     report: super::json::Document<'a>,
     summary: &'a super::Summary,
     rules: &'a [super::RuleInfo],
-    source: &'a str,
+    source: &'a super::Scanned,
     policy: &'a str,
-    date: &'a str,
+    date: crate::policy::Date,
     incomplete: Option<&'a str>,
     passing: bool,
     status_line: String,
@@ -215,7 +215,7 @@ impl<'a> View<'a> {
             rules: &report.rules,
             source: &report.source,
             policy: &report.policy,
-            date: &report.date,
+            date: report.date,
             incomplete: report.incomplete.as_deref(),
             passing: report.is_passing(),
             status_line: status_line(report, changes.and_then(|c| c.previous)),
@@ -580,7 +580,7 @@ fn footer(report: &Report, info: &RunInfo) -> String {
     };
     let mut parts = vec![
         format!("orgcheck {}", env!("CARGO_PKG_VERSION")),
-        inert(&report.source),
+        inert(&report.source.to_string()),
     ];
     parts.push(match &info.policy_commit {
         Some(c) => format!(
@@ -589,7 +589,7 @@ fn footer(report: &Report, info: &RunInfo) -> String {
         ),
         None => format!("policy {policy}"),
     });
-    parts.push(inert(&report.date));
+    parts.push(report.date.to_string());
     if let Some(d) = info.duration {
         parts.push(format!("scanned in {:.1} s", d.as_secs_f64()));
     }
