@@ -5,7 +5,7 @@
 #![no_main]
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
-use orgcheck::policy::edit::{Edit, RuleFields, apply};
+use orgcheck::policy::edit::{Change, Edit, RuleFields, apply};
 
 const POLICY: &str = include_str!("../../tests/fixtures/commented-policy.toml");
 const IDS: [&str; 4] = ["checkout", "tests", "scan", "new-rule"];
@@ -64,7 +64,11 @@ fn edit(op: &Op) -> Edit {
             id(*n),
             RuleFields {
                 description: description.clone(),
-                jobs: jobs.clone(),
+                // An empty list removes the key, as `--jobs '*'` does.
+                jobs: jobs.clone().map(|j| match j.is_empty() {
+                    true => Change::Remove,
+                    false => Change::Set(j),
+                }),
                 ..RuleFields::default()
             },
         ),

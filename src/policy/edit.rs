@@ -52,6 +52,38 @@ pub enum EditError {
     Invalid(PolicyError),
 }
 
+/// What an edit does to one key that may be absent: set it, or remove it (the default then
+/// applies). On the command line an empty value (`--fix ''`) removes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change<T> {
+    /// Set the key to this.
+    Set(T),
+    /// Remove the key.
+    Remove,
+}
+
+impl Change<String> {
+    /// A flag's text: blank removes the key.
+    pub fn from_flag(text: &str) -> Self {
+        if text.trim().is_empty() {
+            Change::Remove
+        } else {
+            Change::Set(text.to_string())
+        }
+    }
+}
+
+/// Write a change to `key`, keeping its place and decoration when it is set.
+fn change<T>(t: &mut Table, key: &str, c: Option<&Change<T>>, value: impl Fn(&T) -> Value) {
+    match c {
+        Some(Change::Set(v)) => set(t, key, value(v)),
+        Some(Change::Remove) => {
+            t.remove(key);
+        }
+        None => {}
+    }
+}
+
 /// Values for a rule's fields; `None` leaves a field as it is.
 #[derive(Debug, Clone, Default)]
 pub struct RuleFields {
@@ -65,20 +97,20 @@ pub struct RuleFields {
     pub uses: Option<String>,
     /// How `run` compares.
     pub match_mode: Option<MatchMode>,
-    /// A `uses` rule's version constraint; empty removes the key.
-    pub version: Option<String>,
-    /// CI systems; an empty list removes the key (both systems).
-    pub ci: Option<Vec<CiSystem>>,
-    /// Job globs; an empty list removes the key (every job).
-    pub jobs: Option<Vec<String>>,
-    /// GitHub events; an empty list removes the key (every workflow).
-    pub events: Option<Vec<String>>,
+    /// A `uses` rule's version constraint.
+    pub version: Option<Change<String>>,
+    /// CI systems; removing the key means both systems.
+    pub ci: Option<Change<Vec<CiSystem>>>,
+    /// Job globs; removing the key means every job.
+    pub jobs: Option<Change<Vec<String>>>,
+    /// GitHub events; removing the key means every workflow.
+    pub events: Option<Change<Vec<String>>>,
     /// How much findings matter.
     pub severity: Option<Severity>,
-    /// `YYYY-MM-DD`; empty removes the key.
-    pub enforce_from: Option<String>,
-    /// How to fix a finding; empty removes the key.
-    pub fix: Option<String>,
+    /// `YYYY-MM-DD`.
+    pub enforce_from: Option<Change<String>>,
+    /// How to fix a finding.
+    pub fix: Option<Change<String>>,
     /// Each kind's keys (`src/kind/`).
     pub kinds: crate::kind::Flags,
 }
@@ -237,48 +269,28 @@ fn apply_fields(t: &mut Table, f: &RuleFields) {
     if let Some(v) = f.match_mode {
         set(t, "match", v.id().into());
     }
-    match f.version.as_deref() {
-        Some("") => {
-            t.remove("version");
-        }
-        Some(v) => set(t, "version", v.into()),
-        None => {}
-    }
-    let ci: Option<Vec<String>> =
-        f.ci.as_ref()
-            .map(|l| l.iter().map(|c| c.id().to_string()).collect());
-    for (key, list) in [("ci", &ci), ("jobs", &f.jobs), ("events", &f.events)] {
-        match list {
-            Some(l) if l.is_empty() => {
-                t.remove(key);
-            }
-            Some(l) => set(t, key, strings(l)),
-            None => {}
-        }
-    }
+    change(t, "version", f.version.as_ref(), |v| v.as_str().into());
+    change(t, "ci", f.ci.as_ref(), |l| {
+        strings(&l.iter().map(|c| c.id().to_string()).collect::<Vec<_>>())
+    });
+    change(t, "jobs", f.jobs.as_ref(), |l| strings(l));
+    change(t, "events", f.events.as_ref(), |l| strings(l));
     f.kinds.apply(t);
     if let Some(v) = f.severity {
         set(t, "severity", v.id().into());
     }
-    match f.enforce_from.as_deref() {
-        Some("") => {
-            t.remove("enforce-from");
-        }
-        // A TOML date when it reads as one; otherwise the text, which validation then refuses
-        // with its position.
-        Some(v) => match v.parse::<toml_edit::Datetime>() {
-            Ok(d) => set(t, "enforce-from", d.into()),
-            Err(_) => set(t, "enforce-from", v.into()),
+    // A TOML date when it reads as one; otherwise the text, which validation then refuses
+    // with its position.
+    change(
+        t,
+        "enforce-from",
+        f.enforce_from.as_ref(),
+        |v| match v.parse::<toml_edit::Datetime>() {
+            Ok(d) => d.into(),
+            Err(_) => v.as_str().into(),
         },
-        None => {}
-    }
-    match f.fix.as_deref() {
-        Some("") => {
-            t.remove("fix");
-        }
-        Some(v) => set(t, "fix", v.into()),
-        None => {}
-    }
+    );
+    change(t, "fix", f.fix.as_ref(), |v| v.as_str().into());
 }
 
 /// Insert a table into `key`'s array of tables, right after its last entry, so a new rule

@@ -7,7 +7,7 @@ use crate::choice::Choice;
 use crate::ci::CiSystem;
 use crate::cli::{DiffFormat, GitHubArgs, ListFormat, PolicyArgs, PolicyCommand, RuleArgs};
 use crate::eval::{self, Context};
-use crate::policy::edit::{self, Edit, EditError, RuleFields};
+use crate::policy::edit::{self, Change, Edit, EditError, RuleFields};
 use crate::policy::{self, Date, Policy, diff, schema};
 use crate::report::{Report, impact};
 use crate::source;
@@ -210,41 +210,37 @@ fn init(path: &Path, force: bool) -> Result<Exit, RunError> {
 }
 
 fn rule_fields(a: &RuleArgs) -> RuleFields {
-    // `all` removes the key (both systems); the rest are identifiers clap has checked.
-    let ci = a.ci.clone().map(|v| {
-        if v.iter().any(|c| c == "all") {
-            Vec::new()
-        } else {
-            v.iter().filter_map(|c| CiSystem::from_id(c)).collect()
-        }
+    // `all` (`*` for jobs) removes the key: every value. The rest are identifiers clap has
+    // checked.
+    let ci = a.ci.clone().map(|v| match v.iter().any(|c| c == "all") {
+        true => Change::Remove,
+        false => Change::Set(v.iter().filter_map(|c| CiSystem::from_id(c)).collect()),
     });
-    let jobs = a.jobs.clone().map(|v| {
-        if v.iter().all(|j| j == "*") {
-            Vec::new()
-        } else {
-            v
-        }
+    let jobs = a.jobs.clone().map(|v| match v.iter().all(|j| j == "*") {
+        true => Change::Remove,
+        false => Change::Set(v),
     });
-    let events = a.events.clone().map(|v| {
-        if v.iter().any(|e| e == "all") {
-            Vec::new()
-        } else {
-            v
-        }
-    });
+    let events = a
+        .events
+        .clone()
+        .map(|v| match v.iter().any(|e| e == "all") {
+            true => Change::Remove,
+            false => Change::Set(v),
+        });
+    let text = |flag: &Option<String>| flag.as_deref().map(Change::from_flag);
     RuleFields {
         id: a.id.clone(),
         description: a.description.clone(),
         run: a.run.clone(),
         uses: a.uses.clone(),
         match_mode: a.match_mode,
-        version: a.version_range.clone(),
+        version: text(&a.version_range),
         ci,
         jobs,
         events,
         severity: a.severity,
-        enforce_from: a.enforce_from.clone(),
-        fix: a.fix.clone(),
+        enforce_from: text(&a.enforce_from),
+        fix: text(&a.fix),
         kinds: a.kinds.clone(),
     }
 }
