@@ -1,7 +1,7 @@
 //! Policy + repositories → report. Pure and synchronous: everything it needs is in memory.
 
 use crate::ci::{Job, JobKind, Pipeline};
-use crate::policy::{Date, Policy, RepoFacts, Rule, UnusedJobs};
+use crate::policy::{Date, Exemption, Policy, RepoFacts, Rule, UnusedJobs};
 use crate::report::finding::{Finding, Severity};
 use crate::report::{
     ExemptionNote, JobReport, NotRunReport, Problem, RepoReport, Report, RuleInfo, SCHEMA_VERSION,
@@ -164,32 +164,37 @@ pub fn evaluate_repo(policy: &Policy, repo: &Repository, today: Date) -> RepoRep
             .collect(),
         not_run,
         findings,
-        error: (!errors.is_empty()).then(|| {
-            errors
-                .iter()
-                .map(|p| match (&p.file, p.line) {
-                    (Some(f), Some(l)) => format!("{f}:{l}: {}", p.message),
-                    (Some(f), None) => format!("{f}: {}", p.message),
-                    _ => p.message.clone(),
-                })
-                .collect::<Vec<_>>()
-                .join("\n")
-        }),
+        error: (!errors.is_empty()).then(|| error_text(&errors)),
         errors,
-        exemptions: matching
-            .iter()
-            .map(|e| ExemptionNote {
-                rules: e.rules.clone(),
-                reason: e.reason.clone(),
-                expires: e.expires.map(|d| d.to_string()),
-                expired: e.is_expired(today),
-                days_left: e
-                    .expires
-                    .map(|d| today.days_until(d))
-                    .filter(|_| !e.is_expired(today)),
-                policy_line: e.line,
-            })
-            .collect(),
+        exemptions: matching.iter().map(|e| exemption_note(e, today)).collect(),
+    }
+}
+
+/// What could not be read, one `file:line: message` per line.
+fn error_text(errors: &[Problem]) -> String {
+    errors
+        .iter()
+        .map(|p| match (&p.file, p.line) {
+            (Some(f), Some(l)) => format!("{f}:{l}: {}", p.message),
+            (Some(f), None) => format!("{f}: {}", p.message),
+            _ => p.message.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// An exemption that names the repository, as the report shows it on `today`.
+fn exemption_note(e: &Exemption, today: Date) -> ExemptionNote {
+    ExemptionNote {
+        rules: e.rules.clone(),
+        reason: e.reason.clone(),
+        expires: e.expires.map(|d| d.to_string()),
+        expired: e.is_expired(today),
+        days_left: e
+            .expires
+            .map(|d| today.days_until(d))
+            .filter(|_| !e.is_expired(today)),
+        policy_line: e.line,
     }
 }
 

@@ -86,6 +86,35 @@ impl<'a> Expander<'_, 'a> {
     }
 
     /// A named step: push it, then expand it if it is a reusable command we can see.
+    /// The definition a command name refers to from `scope`, and the scope its own steps
+    /// resolve in: `orb/command` in an inline orb, a bare name in the inline orb the caller is
+    /// in, else in the file's `commands:`. `None` for a built-in or a registry orb's command.
+    fn command(&self, name: &str, scope: &Scope) -> (Option<&'a Node>, Scope) {
+        if let Some((orb, command)) = name.split_once('/') {
+            return match self.cx.orb(orb) {
+                Some(Orb::Inline(def)) => (
+                    def.get("commands").and_then(|c| c.get(command)),
+                    Scope::Orb(orb.to_string()),
+                ),
+                _ => (None, Scope::Top),
+            };
+        }
+        let local = match scope {
+            Scope::Orb(orb) => match self.cx.orb(orb) {
+                Some(Orb::Inline(def)) => def.get("commands").and_then(|c| c.get(name)),
+                _ => None,
+            },
+            Scope::Top => None,
+        };
+        match local {
+            Some(def) => (Some(def), scope.clone()),
+            None => (
+                self.cx.root.get("commands").and_then(|c| c.get(name)),
+                Scope::Top,
+            ),
+        }
+    }
+
     fn named(
         &mut self,
         name: &str,
@@ -102,32 +131,7 @@ impl<'a> Expander<'_, 'a> {
         {
             last.version = reference.rsplit_once('@').map(|(_, v)| v.to_string());
         }
-        let (definition, inner_scope) = match name.split_once('/') {
-            Some((orb, command)) => match self.cx.orb(orb) {
-                Some(Orb::Inline(def)) => (
-                    def.get("commands").and_then(|c| c.get(command)),
-                    Scope::Orb(orb.to_string()),
-                ),
-                _ => (None, Scope::Top),
-            },
-            None => {
-                let local = match scope {
-                    Scope::Orb(orb) => match self.cx.orb(orb) {
-                        Some(Orb::Inline(def)) => def.get("commands").and_then(|c| c.get(name)),
-                        _ => None,
-                    },
-                    Scope::Top => None,
-                };
-                match local {
-                    Some(def) => (Some(def), scope.clone()),
-                    None => (
-                        self.cx.root.get("commands").and_then(|c| c.get(name)),
-                        Scope::Top,
-                    ),
-                }
-            }
-        };
-        let Some(definition) = definition else {
+        let (Some(definition), inner_scope) = self.command(name, scope) else {
             return Ok(());
         };
         let key = match &inner_scope {

@@ -97,9 +97,17 @@ pub(super) fn pending_from(
     if !wanted || node.is_empty {
         return p;
     }
-    // Each CI system's folder, its files as the system's row of the table says: configs, and
-    // files a config may name (kept, and an error only if one does).
-    let mut folders = node.folders;
+    take_folders(&mut p, node.folders);
+    take_actions(&mut p, node.actions);
+    p
+}
+
+/// Each CI system's folder, its files as the system's row of the table says: configs, and
+/// files a config may name (kept, and an error only if one does).
+fn take_folders(
+    p: &mut Pending,
+    mut folders: std::collections::BTreeMap<String, Option<query::Tree>>,
+) {
     for system in &ci::SYSTEMS {
         let mut entries = folders
             .remove(system.alias)
@@ -114,13 +122,17 @@ pub(super) fn pending_from(
             let path = format!("{}/{}", system.folder, entry.name);
             let blob = entry.object.unwrap_or_default();
             match role {
-                ci::Role::Config => take_blob(&mut p, path, blob),
-                ci::Role::Support => take_support_blob(&mut p, path, blob),
+                ci::Role::Config => take_blob(p, path, blob),
+                ci::Role::Support => take_support_blob(p, path, blob),
                 ci::Role::Ignored => {}
             }
         }
     }
-    for folder in node.actions.and_then(|t| t.entries).unwrap_or_default() {
+}
+
+/// The local actions listed with the page, each folder then known to the follower.
+fn take_actions(p: &mut Pending, actions: Option<query::ActionsTree>) {
+    for folder in actions.and_then(|t| t.entries).unwrap_or_default() {
         if folder.kind != "tree" {
             continue;
         }
@@ -129,13 +141,12 @@ pub(super) fn pending_from(
         for file in files {
             if file.kind == "blob" && (file.name == "action.yml" || file.name == "action.yaml") {
                 let path = format!("{dir}/{}", file.name);
-                take_support_blob(&mut p, path, file.object.unwrap_or_default());
+                take_support_blob(p, path, file.object.unwrap_or_default());
             }
         }
         // Listed whole: no need to ask for this folder again.
         p.follow.mark(dir);
     }
-    p
 }
 
 /// A file that matters only if a config refers to it: kept when its text is usable, fetched
