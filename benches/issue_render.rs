@@ -10,13 +10,13 @@ use orgcheck::eval::{self, Context};
 use orgcheck::policy::{self, Date};
 use orgcheck::publish::issue::BODY_LIMIT;
 use orgcheck::publish::state::RunState;
-use orgcheck::report::markdown::{DEFAULT_TEMPLATE, Limit, Renderer};
+use orgcheck::report::markdown::{Limit, Renderer};
 use orgcheck::report::view::RunInfo;
 
 fn main() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/policy-13.toml");
     let policy = policy::load(std::path::Path::new(path)).expect("the 13-rule policy loads");
-    let renderer = Renderer::new(DEFAULT_TEMPLATE).expect("the template compiles");
+    let renderer = Renderer::builtin();
     println!("| failing repositories | fit time | body characters | named | state share |");
     println!("| ---: | ---: | ---: | ---: | ---: |");
     for failing in [400, 2_000, 5_000] {

@@ -24,31 +24,79 @@ pub struct Context {
 
 /// Evaluate every repository against the policy. Output order is by repository name.
 pub fn evaluate(policy: &Policy, repos: &[Repository], cx: &Context) -> Report {
-    let mut summary = Summary::default();
-    let mut repositories = Vec::new();
-    let mut skipped = Vec::new();
+    let mut evaluation = Evaluation::new(policy, cx.today);
     for repo in repos {
+        evaluation.add(repo);
+    }
+    evaluation.finish(cx)
+}
+
+/// An evaluation that takes repositories as a source delivers them, so a source need not hold
+/// an organization's CI in memory: each repository is judged and only its result is kept.
+pub struct Evaluation<'p> {
+    policy: &'p Policy,
+    today: Date,
+    summary: Summary,
+    repositories: Vec<RepoReport>,
+    skipped: Vec<Skipped>,
+}
+
+impl<'p> Evaluation<'p> {
+    /// An evaluation against `policy` on `today`, with no repository yet.
+    pub fn new(policy: &'p Policy, today: Date) -> Self {
+        Evaluation {
+            policy,
+            today,
+            summary: Summary::default(),
+            repositories: Vec::new(),
+            skipped: Vec::new(),
+        }
+    }
+
+    /// Judge one repository (or note that the policy's scope leaves it out).
+    pub fn add(&mut self, repo: &Repository) {
         let facts = RepoFacts {
             name: &repo.name,
             archived: repo.archived,
             fork: repo.fork,
             topics: &repo.topics,
         };
-        if let Some(reason) = policy.scope.skip_reason(&facts) {
-            skipped.push(Skipped {
+        if let Some(reason) = self.policy.scope.skip_reason(&facts) {
+            self.skipped.push(Skipped {
                 name: repo.name.clone(),
                 reason,
             });
-            continue;
+            return;
         }
-        let result = evaluate_repo(policy, repo, cx.today);
-        summary.add(result.status);
-        summary.warnings += result.warnings();
-        repositories.push(result);
+        let result = evaluate_repo(self.policy, repo, self.today);
+        self.summary.add(result.status);
+        self.summary.warnings += result.warnings();
+        self.repositories.push(result);
     }
-    summary.skipped = skipped.len();
-    repositories.sort_by(|a, b| a.name.cmp(&b.name));
-    skipped.sort_by(|a, b| a.name.cmp(&b.name));
+
+    /// The report on every repository added.
+    pub fn finish(self, cx: &Context) -> Report {
+        let Evaluation {
+            policy,
+            mut summary,
+            mut repositories,
+            mut skipped,
+            ..
+        } = self;
+        summary.skipped = skipped.len();
+        repositories.sort_by(|a, b| a.name.cmp(&b.name));
+        skipped.sort_by(|a, b| a.name.cmp(&b.name));
+        report(policy, cx, summary, repositories, skipped)
+    }
+}
+
+fn report(
+    policy: &Policy,
+    cx: &Context,
+    summary: Summary,
+    repositories: Vec<RepoReport>,
+    skipped: Vec<Skipped>,
+) -> Report {
     Report {
         schema_version: SCHEMA_VERSION,
         source: cx.source.clone(),

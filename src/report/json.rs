@@ -140,7 +140,14 @@ fn missing<'r>(findings: impl Iterator<Item = &'r Finding>) -> Vec<&'r str> {
         .collect()
 }
 
-/// Render the report as JSON.
+/// Write the document to `out` as it is serialized, without building it as one string: an
+/// organization's report can be tens of megabytes.
+pub fn write(report: &Report, out: &mut impl std::io::Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &document(report))?;
+    out.write_all(b"\n")
+}
+
+/// Render the report as JSON, as one string (for tests and small reports).
 pub fn render(report: &Report) -> String {
     let mut out = serde_json::to_string_pretty(&document(report)).expect("report serializes");
     out.push('\n');

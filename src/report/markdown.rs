@@ -56,6 +56,9 @@ impl Limit {
 /// A compiled template.
 pub struct Renderer {
     hb: Handlebars<'static>,
+    /// Whether templates see the raw `report` (custom ones do; the built-in one does not need
+    /// it, and for an organization it is the largest part of what a render converts).
+    raw: bool,
 }
 
 impl Renderer {
@@ -63,6 +66,15 @@ impl Renderer {
     /// non_compliant, errors, compliant, no_ci, exempt, skipped, expired, changes, …, and the
     /// raw `report`) and the helpers `len` and `add`.
     pub fn new(template: &str) -> Result<Self, TemplateError> {
+        Renderer::compile(template, true)
+    }
+
+    /// The built-in template (`templates/report.md.hbs`).
+    pub fn builtin() -> Self {
+        Renderer::compile(DEFAULT_TEMPLATE, false).expect("the built-in template compiles")
+    }
+
+    fn compile(template: &str, raw: bool) -> Result<Self, TemplateError> {
         let mut hb = Handlebars::new();
         hb.set_strict_mode(false);
         hb.register_escape_fn(escape);
@@ -72,12 +84,22 @@ impl Renderer {
         hb.register_helper("add", Box::new(add));
         hb.register_template_string("report", template)
             .map_err(|e| TemplateError::Parse(e.to_string()))?;
-        Ok(Renderer { hb })
+        Ok(Renderer { hb, raw })
     }
 
     /// Render the whole report.
     pub fn render_full(&self, report: &Report, info: &RunInfo) -> Result<String, TemplateError> {
-        self.render(&View::new(report, None, Trim::FULL, info))
+        self.render(&self.view(report, None, Trim::FULL, info))
+    }
+
+    fn view<'a>(
+        &self,
+        report: &'a Report,
+        changes: Option<&Changes>,
+        trim: Trim,
+        info: &RunInfo,
+    ) -> View<'a> {
+        View::new(report, changes, trim, info, self.raw)
     }
 
     fn render(&self, view: &View<'_>) -> Result<String, TemplateError> {
@@ -102,7 +124,7 @@ impl Renderer {
         info: &RunInfo,
     ) -> Result<String, TemplateError> {
         let try_trim = |trim: Trim| -> Result<Option<String>, TemplateError> {
-            let out = self.render(&View::new(report, changes, trim, info))?;
+            let out = self.render(&self.view(report, changes, trim, info))?;
             Ok(limit.fits(&out).then_some(out))
         };
         if let Some(out) = try_trim(Trim::FULL)? {
@@ -132,7 +154,7 @@ impl Renderer {
             return Ok(out);
         }
         // Even the first screen alone is too long (a template that ignores trimming): cut it.
-        let out = self.render(&View::new(report, changes, names(0), info))?;
+        let out = self.render(&self.view(report, changes, names(0), info))?;
         let cut = limit.truncate(&out, 300);
         Ok(format!(
             "{cut}\n\n… the report was cut to fit; the full report is in {}.\n",

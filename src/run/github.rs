@@ -13,10 +13,8 @@ use crate::report::Report;
 use crate::source::Repository;
 use crate::source::github::{self, Auth, Client, Connection, ExtraRoots, GitHubError, Progress};
 
-/// What an organization scan produced.
+/// What an organization scan says beyond the repositories it delivered.
 pub struct OrgRead {
-    /// Repositories read.
-    pub repos: Vec<Repository>,
     /// Why the scan is partial, if it is.
     pub incomplete: Option<String>,
 }
@@ -218,12 +216,27 @@ impl Session {
         self.client.rate_remaining()
     }
 
-    /// Read every repository of an organization, with a status line on a terminal.
+    /// Read every repository of an organization into memory (for `policy diff`, which judges
+    /// them twice).
+    pub fn read_org_all(
+        &self,
+        org: &str,
+        policy: &Policy,
+        quiet: bool,
+    ) -> Result<(Vec<Repository>, OrgRead), GitHubError> {
+        let mut repos = Vec::new();
+        let read = self.read_org(org, policy, quiet, &mut |r| repos.push(r))?;
+        Ok((repos, read))
+    }
+
+    /// Read every repository of an organization, handing each to `deliver` as it is read
+    /// whole, with a status line on a terminal.
     pub fn read_org(
         &self,
         org: &str,
         policy: &Policy,
         quiet: bool,
+        deliver: github::Deliver<'_>,
     ) -> Result<OrgRead, GitHubError> {
         let terminal = std::io::stderr().is_terminal();
         let show = !quiet && terminal;
@@ -257,13 +270,13 @@ impl Session {
             &in_scope,
             policy.limits,
             &mut progress,
+            deliver,
         ));
         if show {
             eprint!("\r\x1b[2K");
         }
         let scan = result?;
         Ok(OrgRead {
-            repos: scan.repos,
             incomplete: scan.incomplete,
         })
     }

@@ -122,20 +122,31 @@ fn scan(args: ScanArgs, env: &Env) -> Result<Exit, RunError> {
     if target.is_some() || matches!(scanned, ScanSource::Org(_)) {
         github::connection(&args.github, env)?;
     }
-    let (repos, incomplete, session) = match &scanned {
-        ScanSource::Local(dir) => (source::local::scan_dir(dir, policy.limits)?, None, None),
+    let cx = Context {
+        source,
+        policy_path: context::policy_identity(&args.common.policy),
+        today,
+        incomplete: None,
+    };
+    let mut evaluation = eval::Evaluation::new(&policy, today);
+    let session = match &scanned {
+        ScanSource::Local(dir) => {
+            for repo in source::local::scan_dir(dir, policy.limits)? {
+                evaluation.add(&repo);
+            }
+            None
+        }
         ScanSource::Org(org) => {
-            let s = github::Session::start(
-                &args.github,
-                env,
-                &format!("/orgs/{org}/installation"),
-                quiet,
-            )?;
-            let read = s.read_org(org, &policy, quiet)?;
-            (read.repos, read.incomplete, Some(s))
+            let installation = format!("/orgs/{org}/installation");
+            let s = github::Session::start(&args.github, env, &installation, quiet)?;
+            // Each repository is judged as it arrives and its CI dropped: memory follows the
+            // page, not the organization.
+            let read = s.read_org(org, &policy, quiet, &mut |repo| evaluation.add(&repo))?;
+            Some((s, read.incomplete))
         }
     };
-    let report = evaluate(&policy, &repos, source, incomplete, &args.common, today);
+    let (session, incomplete) = session.map_or((None, None), |(s, i)| (Some(s), i));
+    let report = evaluation.finish(&Context { incomplete, ..cx });
     let info = context::run_info(&args.common, env, started);
     write_report(&report, &args.common, Format::Markdown, &renderer, &info)?;
 
@@ -363,7 +374,7 @@ fn verdict(report: &Report, common: &CommonArgs) -> Exit {
 /// The Markdown template, compiled once: a broken one is a usage error before any request.
 fn renderer(common: &CommonArgs) -> Result<Renderer, RunError> {
     let text = match &common.template {
-        None => report::markdown::DEFAULT_TEMPLATE.to_string(),
+        None => return Ok(Renderer::builtin()),
         Some(path) => std::fs::read_to_string(path).map_err(|source| RunError::Io {
             path: path.display().to_string(),
             source,
@@ -387,7 +398,7 @@ fn write_report(
     info: &RunInfo,
 ) -> Result<(), RunError> {
     let text = match common.format.unwrap_or(default) {
-        Format::Json => report::json::render(report),
+        Format::Json => return write_json(report, common.output.as_deref()),
         Format::Text => report::text::render(report),
         Format::Sarif => report::sarif::render(report),
         Format::Markdown => {
@@ -413,6 +424,28 @@ fn summary_line(report: &Report) -> String {
 }
 
 /// Write to a file (atomically, so a reader never sees half a report) or to stdout.
+/// The JSON report, streamed to `--output` (atomically) or stdout.
+fn write_json(report: &Report, path: Option<&Path>) -> Result<(), RunError> {
+    let stream = |out: &mut dyn Write| {
+        let mut out = std::io::BufWriter::new(out);
+        report::json::write(report, &mut out)?;
+        out.flush()
+    };
+    match path {
+        // A closed pipe (`| head`) is not an error worth reporting.
+        None => {
+            let _ = stream(&mut std::io::stdout().lock());
+            Ok(())
+        }
+        Some(p) => {
+            crate::atomic::write_atomic_with(p, |f| stream(f)).map_err(|source| RunError::Io {
+                path: p.display().to_string(),
+                source,
+            })
+        }
+    }
+}
+
 fn write_output(path: Option<&Path>, text: &str) -> Result<(), RunError> {
     match path {
         None => {

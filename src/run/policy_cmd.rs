@@ -507,7 +507,7 @@ fn diff_cmd(
             };
             let session =
                 github::Session::start(gh, env, &format!("/orgs/{org}/installation"), true)?;
-            Some(session.read_org(org, &everything, true)?.repos)
+            Some(session.read_org_all(org, &everything, true)?.0)
         }
         (None, None) => None,
     };

@@ -170,7 +170,8 @@ struct GroupView {
 #[derive(Serialize)]
 pub struct View<'a> {
     /// The whole report as the JSON document has it, for custom templates that want raw data.
-    report: super::json::Document<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    report: Option<super::json::Document<'a>>,
     summary: &'a super::Summary,
     rules: &'a [super::RuleInfo],
     source: &'a super::Scanned,
@@ -197,7 +198,13 @@ pub struct View<'a> {
 
 impl<'a> View<'a> {
     /// Build the view of `report`, trimmed by `trim`.
-    pub fn new(report: &'a Report, changes: Option<&Changes>, trim: Trim, info: &RunInfo) -> Self {
+    pub fn new(
+        report: &'a Report,
+        changes: Option<&Changes>,
+        trim: Trim,
+        info: &RunInfo,
+        raw: bool,
+    ) -> Self {
         let new: HashSet<&str> = changes
             .map(|c| c.newly_failing.iter().chain(&c.newly_errored))
             .into_iter()
@@ -210,7 +217,7 @@ impl<'a> View<'a> {
         let cap = trim.names_cap();
         let (index, index_total, index_cut) = index(report, trim.max_index, &|n| names.section(n));
         View {
-            report: super::json::document(report),
+            report: raw.then(|| super::json::document(report)),
             summary: &report.summary,
             rules: &report.rules,
             source: &report.source,

@@ -204,22 +204,30 @@ pub struct Progress {
 /// What a scan read.
 #[derive(Debug, Default)]
 pub struct OrgScan {
-    /// Repositories, in the order GitHub listed them.
-    pub repos: Vec<Repository>,
     /// Repositories the organization has.
     pub total: usize,
     /// Why the scan is incomplete, when it is: the report is then partial.
     pub incomplete: Option<String>,
 }
 
-/// Read every repository of `org`. Repositories out of scope (`in_scope` false) are still
-/// listed, but no extra request is spent on them.
+/// Where an organization scan hands each repository as soon as it is read whole, so the scan
+/// holds a page's file texts at a time, not the organization's.
+pub type Deliver<'a> = &'a mut (dyn FnMut(Repository) + Send);
+
+/// Most bytes of file text repositories waiting on local actions elsewhere may hold before
+/// those actions are fetched. Below it, the fetches of several pages share requests.
+const PENDING_BYTES: usize = 32 << 20;
+
+/// Read every repository of `org`, handing each to `deliver` in the order it is read whole.
+/// Repositories out of scope (`in_scope` false) are still listed, but no extra request is
+/// spent on them.
 pub async fn scan_org(
     client: Arc<Client>,
     org: &str,
     in_scope: &(dyn Fn(&RepoFacts<'_>) -> bool + Sync),
     limits: Limits,
     progress: &mut (dyn FnMut(Progress) + Send),
+    deliver: Deliver<'_>,
 ) -> Result<OrgScan, GitHubError> {
     let mut scan = OrgScan::default();
     let mut pending: Vec<Pending> = Vec::new();
@@ -254,7 +262,10 @@ pub async fn scan_org(
             read += 1;
             let errors = node_errors(&answer.errors, i);
             let found = Found { node, errors, read };
-            take_node(found, in_scope, limits, &mut scan, &mut pending);
+            take_node(found, in_scope, limits, deliver, &mut pending);
+        }
+        if pending.iter().map(Pending::text_bytes).sum::<usize>() > PENDING_BYTES {
+            follow_actions(&client, org, std::mem::take(&mut pending), deliver).await;
         }
         progress(Progress {
             read,
@@ -288,7 +299,7 @@ pub async fn scan_org(
         // Pages that worked at a smaller size grow back, so one slow page does not slow the rest.
         size = (size * 2).min(PAGE_SIZE);
     }
-    follow_actions(&client, org, pending, &mut scan).await;
+    follow_actions(&client, org, pending, deliver).await;
     Ok(scan)
 }
 
@@ -362,11 +373,11 @@ fn take_node(
     Found { node, errors, read }: Found,
     in_scope: &(dyn Fn(&RepoFacts<'_>) -> bool + Sync),
     limits: Limits,
-    scan: &mut OrgScan,
+    deliver: Deliver<'_>,
     pending: &mut Vec<Pending>,
 ) {
     let Some(node) = node else {
-        scan.repos.push(Repository {
+        deliver(Repository {
             name: format!("(repository #{read} of the listing)"),
             read_error: Some(format!(
                 "GitHub could not return this repository: {}",
@@ -381,7 +392,7 @@ fn take_node(
         p.repo.read_error = Some(format!("GitHub reported: {}", errors.join("; ")));
     }
     match settle(&mut p) {
-        Some(repo) => scan.repos.push(repo),
+        Some(repo) => deliver(repo),
         None => pending.push(p),
     }
 }
@@ -392,7 +403,7 @@ async fn follow_actions(
     client: &Arc<Client>,
     org: &str,
     mut pending: Vec<Pending>,
-    scan: &mut OrgScan,
+    deliver: Deliver<'_>,
 ) {
     // `settle` ends every repository within `ci::MAX_ROUNDS` rounds of actions; a truncated
     // file takes a round of its own at most once. The cap only guards against a mistake here
@@ -406,7 +417,7 @@ async fn follow_actions(
         let mut again = Vec::new();
         for mut p in pending {
             match settle(&mut p) {
-                Some(repo) => scan.repos.push(repo),
+                Some(repo) => deliver(repo),
                 None => again.push(p),
             }
         }
@@ -414,7 +425,7 @@ async fn follow_actions(
     }
     // Never dropped: a repository still reading is reported as not read whole.
     for p in pending {
-        scan.repos.push(repos::unfinished(p));
+        deliver(repos::unfinished(p));
     }
 }
 

@@ -29,6 +29,13 @@ pub(super) struct Pending {
     limits: Limits,
 }
 
+impl Pending {
+    /// Bytes of file text it holds.
+    pub(super) fn text_bytes(&self) -> usize {
+        self.files.iter().map(|(p, t)| p.len() + t.len()).sum()
+    }
+}
+
 /// The repository when its files are all read; `None` when it still needs files (queued on
 /// `p`): those the query could not give whole, and local actions its jobs name that were not
 /// fetched yet.
