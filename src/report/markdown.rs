@@ -3,8 +3,8 @@
 
 use handlebars::{Handlebars, handlebars_helper};
 
-use super::Report;
 use super::view::{Changes, RunInfo, Trim, View};
+use super::{RepoReport, Report, Status};
 
 /// The built-in template.
 pub const DEFAULT_TEMPLATE: &str = include_str!("../../templates/report.md.hbs");
@@ -30,6 +30,13 @@ pub enum Limit {
 }
 
 impl Limit {
+    /// How many units it allows (characters count no more than bytes, so this bounds both).
+    fn units(self) -> usize {
+        match self {
+            Limit::Chars(n) | Limit::Bytes(n) => n,
+        }
+    }
+
     /// Whether `s` is within the limit.
     pub fn fits(self, s: &str) -> bool {
         match self {
@@ -127,30 +134,41 @@ impl Renderer {
             let out = self.render(&self.view(report, changes, trim, info))?;
             Ok(limit.fits(&out).then_some(out))
         };
-        if let Some(out) = try_trim(Trim::FULL)? {
+        // What each stage shows at the least, by name, so a stage that cannot fit is not
+        // rendered: for an organization, rendering everything costs far more than the answer.
+        let floor = Floor::of(report);
+        let room = limit.units();
+        if floor.every_name <= room
+            && let Some(out) = try_trim(Trim::FULL)?
+        {
             return Ok(out);
         }
         let collapsed = Trim {
             collapse: true,
             ..Trim::FULL
         };
-        if let Some(out) = try_trim(collapsed)? {
-            return Ok(out);
-        }
         let failing = report.summary.non_compliant + report.summary.error;
         let sections = |n| Trim {
             max_sections: n,
             max_rows: 20,
             ..collapsed
         };
-        if let Some(out) = largest(failing, |n| try_trim(sections(n)))? {
-            return Ok(out);
+        if floor.failing_names <= room {
+            if let Some(out) = try_trim(collapsed)? {
+                return Ok(out);
+            }
+            // A section is at least its heading and a table's header.
+            let most = failing.min(room / MIN_SECTION);
+            if let Some(out) = largest(most, |n| try_trim(sections(n)))? {
+                return Ok(out);
+            }
         }
         let names = |n| Trim {
             max_index: n,
             ..sections(0)
         };
-        if let Some(out) = largest(failing, |n| try_trim(names(n)))? {
+        // An index entry is at least a character and a separator.
+        if let Some(out) = largest(failing.min(room / 2), |n| try_trim(names(n)))? {
             return Ok(out);
         }
         // Even the first screen alone is too long (a template that ignores trimming): cut it.
@@ -165,6 +183,32 @@ impl Renderer {
 
 /// The rendering for the largest `n` in `0..=max` that fits (`render(n)` is `Some`), by
 /// bisection (fitting only gets harder as `n` grows); `None` when not even 0 fits.
+/// Characters a repository section takes at the least.
+const MIN_SECTION: usize = 20;
+
+/// What a rendering shows at the least: every repository's name when nothing is trimmed, every
+/// failing one's while the index is whole.
+struct Floor {
+    every_name: usize,
+    failing_names: usize,
+}
+
+impl Floor {
+    fn of(report: &Report) -> Self {
+        let chars = |r: &&RepoReport| r.name.chars().count();
+        let failing = |r: &&RepoReport| matches!(r.status, Status::NonCompliant | Status::Error);
+        Floor {
+            every_name: report.repositories.iter().map(|r| chars(&r)).sum(),
+            failing_names: report
+                .repositories
+                .iter()
+                .filter(failing)
+                .map(|r| chars(&r))
+                .sum(),
+        }
+    }
+}
+
 fn largest(
     max: usize,
     render: impl Fn(usize) -> Result<Option<String>, TemplateError>,
