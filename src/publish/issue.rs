@@ -76,7 +76,7 @@ pub async fn publish(
     let (ours, others) = plan::split(found, &me);
     let previous = ours.first().and_then(|i| RunState::decode(&i.state));
     let mut out = Published {
-        changes: previous.as_ref().map(|s| s.changes(report)),
+        changes: previous.as_ref().and_then(|s| s.changes(report)),
         ..Published::default()
     };
     // The state line has a fixed size for a given report, so measure it with a placeholder.

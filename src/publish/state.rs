@@ -29,7 +29,14 @@ pub struct RunState {
     /// Fingerprint of the published report without its "since the last run" part, so an
     /// unchanged report is recognised even though that part differs from run to run.
     pub content: u64,
+    /// The sets did not fit the body's share ([`MAX_STATE`]) and were left out: the next run
+    /// cannot say what changed, and says nothing rather than something wrong.
+    untracked: bool,
 }
+
+/// Most characters the state may take of an issue body, so the report keeps most of it.
+/// About 6,000 failing repositories fit; an organization with more publishes no history.
+pub const MAX_STATE: usize = crate::publish::issue::BODY_LIMIT * 35 / 100;
 
 /// A stable 64-bit FNV-1a fingerprint of text.
 pub fn fingerprint(text: &str) -> u64 {
@@ -163,14 +170,19 @@ impl RunState {
         };
         RunState {
             content,
+            untracked: false,
             failing: with(failing),
             errored: Some(with(|s| s == Status::Error)),
             expired: expired_keys(report).into_iter().map(|(h, _)| h).collect(),
         }
     }
 
-    /// What changed from this (previous) state to `report`.
-    pub fn changes(&self, report: &Report) -> Changes {
+    /// What changed from this (previous) state to `report`; `None` when the state could not
+    /// keep the sets.
+    pub fn changes(&self, report: &Report) -> Option<Changes> {
+        if self.untracked {
+            return None;
+        }
         let mut changes = Changes::default();
         let was_errored = |h: &u32| match &self.errored {
             Some(set) => set.contains(h),
@@ -200,20 +212,24 @@ impl RunState {
                 error: errored.len(),
             });
         }
-        changes
+        Some(changes)
     }
 
     /// The hidden comment.
     pub fn encode(&self) -> String {
         let none = BTreeSet::new();
         let errored = self.errored.as_ref().unwrap_or(&none);
-        format!(
+        let full = format!(
             "{PREFIX}c={:016x} f={} x={} e={}{SUFFIX}",
             self.content,
             pack(&self.failing),
             pack_subset(&self.failing, errored),
             pack(&self.expired)
-        )
+        );
+        if full.len() <= MAX_STATE && !self.untracked {
+            return full;
+        }
+        format!("{PREFIX}c={:016x} u=1{SUFFIX}", self.content)
     }
 
     /// Read a state line (v2, or v1), as [`crate::publish::footer::read`] finds it at the end
@@ -234,6 +250,10 @@ impl RunState {
             }
             if key == "x" {
                 errored = Some(value);
+                continue;
+            }
+            if key == "u" {
+                state.untracked = value == "1";
                 continue;
             }
             let set = if v1 {
@@ -269,6 +289,7 @@ mod tests {
             errored: Some(set(&[2, u32::MAX])),
             expired: set(&[7]),
             content: 0xfeed,
+            untracked: false,
         };
         assert_eq!(RunState::decode(&state.encode()), Some(state.clone()));
         // Only a whole line is a state.
@@ -307,10 +328,41 @@ mod tests {
             errored: Some(errored),
             expired: BTreeSet::new(),
             content: 1,
+            untracked: false,
         };
         let len = state.encode().len();
-        let limit = crate::publish::issue::BODY_LIMIT * 35 / 100;
-        assert!(len < limit, "{len} of {limit}");
+        assert!(len < MAX_STATE, "{len} of {MAX_STATE}");
+        assert_eq!(RunState::decode(&state.encode()), Some(state));
+    }
+
+    #[test]
+    fn sets_too_large_for_the_body_are_left_out_and_the_next_run_says_nothing() {
+        let failing: BTreeSet<u32> = (0..20_000)
+            .map(|i| hash(&format!("repository-{i}")))
+            .collect();
+        let state = RunState {
+            failing,
+            errored: Some(BTreeSet::new()),
+            expired: BTreeSet::new(),
+            content: 7,
+            untracked: false,
+        };
+        let line = state.encode();
+        assert!(line.len() < 100, "{line}");
+        let read = RunState::decode(&line).unwrap();
+        assert_eq!(read.content, 7, "an unchanged report is still recognised");
+        assert!(read.untracked);
+        let report = crate::eval::evaluate(
+            &crate::policy::parse("p.toml", "").unwrap(),
+            &[],
+            &crate::eval::Context {
+                source: crate::report::Scanned::Org("o".into()),
+                policy_path: "p.toml".into(),
+                today: crate::policy::Date::parse("2026-12-06").unwrap(),
+                incomplete: None,
+            },
+        );
+        assert!(read.changes(&report).is_none());
     }
 
     #[test]
