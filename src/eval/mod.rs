@@ -170,7 +170,7 @@ pub fn evaluate_repo(policy: &Policy, repo: &Repository, today: Date) -> RepoRep
             .chain(repo.ci.not_run().map(|(p, n)| (p, &n.job)))
             .collect(),
     };
-    let found = findings(policy, repo, &judged, today);
+    let found = findings(policy, &judged, today);
     // A finding an active exemption covers is not reported; it makes the repository exempt
     // when nothing else is wrong.
     let (excused, findings): (Vec<Finding>, Vec<Finding>) = found
@@ -208,7 +208,7 @@ pub fn evaluate_repo(policy: &Policy, repo: &Repository, today: Date) -> RepoRep
         blob_url: repo.blob_url.clone(),
         jobs: judged
             .iter()
-            .map(|(pipeline, job)| job_report(repo, pipeline, job))
+            .map(|(pipeline, job)| job_report(pipeline, job))
             .collect(),
         not_run,
         findings,
@@ -246,22 +246,12 @@ fn exemption_note(e: &Exemption, today: Date) -> ExemptionNote {
     }
 }
 
-/// Every rule against every job it covers, then the repository-wide rules; each finding linked
-/// to its line.
-fn findings(
-    policy: &Policy,
-    repo: &Repository,
-    judged: &[(&Pipeline, &Job)],
-    today: Date,
-) -> Vec<Finding> {
+/// Every rule against every job it covers, then the repository-wide rules.
+fn findings(policy: &Policy, judged: &[(&Pipeline, &Job)], today: Date) -> Vec<Finding> {
     let mut found = Vec::new();
     // Each finding takes the severity its rule has today: a rule not enforced yet only warns.
     let mut add = |rule: &Rule, findings: Vec<Finding>| {
         for mut f in findings {
-            f.url = match (&f.file, f.line) {
-                (Some(file), Some(line)) => line_url(repo, file, line),
-                _ => None,
-            };
             f.severity = rule.severity_on(today);
             found.push(f);
         }
@@ -306,7 +296,7 @@ fn problems(repo: &Repository) -> Vec<Problem> {
     errors
 }
 
-fn job_report(repo: &Repository, pipeline: &Pipeline, job: &Job) -> JobReport {
+fn job_report(pipeline: &Pipeline, job: &Job) -> JobReport {
     JobReport {
         name: job.name.clone(),
         job: job.definition.clone(),
@@ -314,7 +304,6 @@ fn job_report(repo: &Repository, pipeline: &Pipeline, job: &Job) -> JobReport {
         ci: pipeline.ci,
         file: job.path.clone(),
         line: job.line,
-        url: job_url(repo, job),
         steps: job.steps.len(),
         verifiable: job.is_verifiable(),
         not_verifiable: match &job.kind {

@@ -42,8 +42,6 @@ pub struct Finding {
     pub file: Option<String>,
     /// The line in `file`.
     pub line: Option<usize>,
-    /// A link to that line at the scanned commit, when the repository is on the web.
-    pub url: Option<String>,
     /// What was found, for kinds that find a step (its text).
     pub detail: Option<String>,
     /// Why what was found does not do, for kinds that judge it (a version refused).
@@ -61,7 +59,6 @@ impl Finding {
             job: None,
             file: None,
             line: None,
-            url: None,
             detail: None,
             why: None,
         }

@@ -48,6 +48,9 @@ struct Repository<'r> {
 struct Job<'r> {
     #[serde(flatten)]
     job: &'r JobReport,
+    /// Link to the job in its file, when the repository is on the web.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    url: Option<String>,
     /// Rules this job misses, in policy order.
     missing: Vec<&'r str>,
     /// Every finding about this job, of every kind.
@@ -101,6 +104,7 @@ pub fn document(report: &Report) -> Document<'_> {
                 .enumerate()
                 .map(|(i, job)| Job {
                     job,
+                    url: r.line_url(&job.file, job.line),
                     missing: missing(r.job_findings(i)),
                     violations: r.job_findings(i).map(Violation::from).collect(),
                 })

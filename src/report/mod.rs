@@ -238,6 +238,18 @@ pub fn file_url(blob_base: Option<&str>, file: &str, line: Option<usize>) -> Opt
 }
 
 impl RepoReport {
+    /// Link to a line of one of its files at the scanned commit, when it is on the web. Kept
+    /// as the base and worked out when shown, so an organization's report holds no link per
+    /// job and finding.
+    pub fn line_url(&self, file: &str, line: usize) -> Option<String> {
+        file_url(self.blob_url.as_deref(), file, Some(line))
+    }
+
+    /// Link to where a finding points, when it points at a line.
+    pub fn finding_url(&self, f: &finding::Finding) -> Option<String> {
+        self.line_url(f.file.as_deref()?, f.line?)
+    }
+
     /// The findings about job `index`.
     pub fn job_findings(&self, index: usize) -> impl Iterator<Item = &finding::Finding> {
         self.findings.iter().filter(move |f| f.job == Some(index))
@@ -319,9 +331,6 @@ pub struct JobReport {
     pub file: String,
     /// Line of the job.
     pub line: usize,
-    /// Link to the job in its file, when the repository is on the web.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
     /// Number of steps after expansion (0: the job has no steps).
     pub steps: usize,
     /// False for orb jobs and remote reusable workflows, whose steps orgcheck cannot see.

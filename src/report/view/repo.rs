@@ -66,14 +66,14 @@ pub(super) fn repo_view(
     for (i, job) in repo.jobs.iter().enumerate() {
         let fixes: Vec<String> = repo
             .job_findings(i)
-            .map(|f| fix_line(report.rule(&f.rule), f))
+            .map(|f| fix_line(report.rule(&f.rule), f, repo.finding_url(f)))
             .collect();
         if fixes.is_empty() {
             others += 1;
             continue;
         }
-        let name = match &job.url {
-            Some(url) => link(&inert(&job.name), url),
+        let name = match repo.line_url(&job.file, job.line) {
+            Some(url) => link(&inert(&job.name), &url),
             None => inert(&job.name),
         };
         let note = if job.steps == 0 && job.verifiable {
@@ -91,7 +91,7 @@ pub(super) fn repo_view(
     }
     let anywhere: Vec<String> = repo
         .repo_findings()
-        .map(|f| fix_line(report.rule(&f.rule), f))
+        .map(|f| fix_line(report.rule(&f.rule), f, repo.finding_url(f)))
         .collect();
     if !anywhere.is_empty() {
         rows.push(RowView {
@@ -148,7 +148,7 @@ fn looked_in(repo: &RepoReport) -> String {
 }
 
 /// One finding as a line of the fix cell: its severity, rule and what to do.
-fn fix_line(rule: Option<&RuleInfo>, f: &Finding) -> String {
+fn fix_line(rule: Option<&RuleInfo>, f: &Finding, url: Option<String>) -> String {
     let (mark, when) = match f.severity {
         Severity::Error => ("❌", String::new()),
         Severity::Warning => match rule.and_then(|r| r.enforce_from.as_deref()) {
@@ -159,7 +159,7 @@ fn fix_line(rule: Option<&RuleInfo>, f: &Finding) -> String {
     let own = rule.and_then(|r| r.fix.as_deref()).map(inline);
     let step = || {
         let text = code(f.detail.as_deref().unwrap_or_default());
-        match (&f.url, f.line) {
+        match (&url, f.line) {
             (Some(url), Some(line)) => format!("{text} ({})", link(&format!("line {line}"), url)),
             (None, Some(line)) => format!("{text} (line {line})"),
             _ => text,
