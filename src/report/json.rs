@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use super::RepoReport;
 use super::finding::{Finding, FindingKind};
 use super::{
     ExemptionNote, JobReport, NotRunReport, Problem, Report, RuleInfo, Skipped, Status, Summary,
@@ -17,7 +18,7 @@ pub struct Document<'r> {
     date: crate::policy::Date,
     summary: &'r Summary,
     rules: &'r [RuleInfo],
-    repositories: Vec<Repository<'r>>,
+    repositories: Repositories<'r>,
     skipped: &'r [Skipped],
     partial: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -91,32 +92,6 @@ impl<'r> From<&'r Finding> for Violation<'r> {
 
 /// The document of a report.
 pub fn document(report: &Report) -> Document<'_> {
-    let repositories = report
-        .repositories
-        .iter()
-        .map(|r| Repository {
-            name: &r.name,
-            status: r.status,
-            url: r.url.as_deref(),
-            jobs: r
-                .jobs
-                .iter()
-                .enumerate()
-                .map(|(i, job)| Job {
-                    job,
-                    url: r.line_url(&job.file, job.line),
-                    missing: missing(r.job_findings(i)),
-                    violations: r.job_findings(i).map(Violation::from).collect(),
-                })
-                .collect(),
-            not_run: &r.not_run,
-            missing: missing(r.repo_findings()),
-            warnings: r.warnings(),
-            error: r.error.as_deref(),
-            errors: &r.errors,
-            exemptions: &r.exemptions,
-        })
-        .collect();
     Document {
         schema_version: report.schema_version,
         source: &report.source,
@@ -124,10 +99,45 @@ pub fn document(report: &Report) -> Document<'_> {
         date: report.date,
         summary: &report.summary,
         rules: &report.rules,
-        repositories,
+        repositories: Repositories(&report.repositories),
         skipped: &report.skipped,
         partial: report.partial,
         incomplete: report.incomplete.as_deref(),
+    }
+}
+
+/// The repositories, each shaped for the document only as it is written, so an organization's
+/// document is never held whole.
+pub struct Repositories<'r>(&'r [RepoReport]);
+
+impl Serialize for Repositories<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(repository))
+    }
+}
+
+fn repository(r: &RepoReport) -> Repository<'_> {
+    Repository {
+        name: &r.name,
+        status: r.status,
+        url: r.url.as_deref(),
+        jobs: r
+            .jobs
+            .iter()
+            .enumerate()
+            .map(|(i, job)| Job {
+                job,
+                url: r.line_url(&job.file, job.line),
+                missing: missing(r.job_findings(i)),
+                violations: r.job_findings(i).map(Violation::from).collect(),
+            })
+            .collect(),
+        not_run: &r.not_run,
+        missing: missing(r.repo_findings()),
+        warnings: r.warnings(),
+        error: r.error.as_deref(),
+        errors: &r.errors,
+        exemptions: &r.exemptions,
     }
 }
 
