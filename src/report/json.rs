@@ -3,10 +3,10 @@
 
 use serde::Serialize;
 
-use super::RepoReport;
 use super::finding::{Finding, FindingKind};
 use super::{
-    ExemptionNote, JobReport, NotRunReport, Problem, Report, RuleInfo, Skipped, Status, Summary,
+    ExemptionNote, JobReport, NotRunReport, Problem, RepoReport, Report, RuleInfo, Skipped, Status,
+    Summary,
 };
 
 /// The document.
