@@ -123,9 +123,12 @@ fn report(
                 policy_line: r.line,
                 step: r.selector.clone(),
                 help: crate::kind::help(r),
-                image: r
-                    .images()
-                    .map(|i| i.allowed.iter().map(|p| p.text.clone()).collect()),
+                image: r.images().map(|i| {
+                    crate::policy::texts(&i.allowed)
+                        .into_iter()
+                        .map(String::from)
+                        .collect()
+                }),
                 digest: r.images().is_some_and(|i| i.digest),
                 version: r.version().cloned(),
             })

@@ -15,7 +15,7 @@ use crate::ci::{Job, StepKind};
 use crate::policy::edit::{set, strings};
 use crate::policy::parse::{Walker, span_of};
 use crate::policy::schema::{Field, Kind, f};
-use crate::policy::{Pattern, Rule};
+use crate::policy::{Pattern, Rule, texts};
 use crate::report::finding::{Finding, FindingKind};
 
 /// The policy keys this kind owns.
@@ -93,22 +93,19 @@ pub(crate) fn parse(w: &mut Walker<'_>, t: &dyn TableLike, span: &Range<usize>) 
 }
 
 impl Images {
+    /// The allowed globs, as written: `cimg/*, ghcr.io/acme/*`.
+    fn globs(&self) -> String {
+        texts(&self.allowed).join(", ")
+    }
+
     /// The rule's subject, where step rules show their step: `image: cimg/*, ghcr.io/acme/*`.
     pub(crate) fn text(&self) -> String {
-        let globs: Vec<&str> = self.allowed.iter().map(|p| p.text.as_str()).collect();
         let digest = if self.digest { ", by digest" } else { "" };
-        format!("image: {}{digest}", globs.join(", "))
+        format!("image: {}{digest}", self.globs())
     }
 
     pub(crate) fn show(&self) -> Vec<(&'static str, String)> {
-        let mut lines = vec![(
-            "image",
-            self.allowed
-                .iter()
-                .map(|p| p.text.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
-        )];
+        let mut lines = vec![("image", self.globs())];
         if self.digest {
             lines.push(("digest", "yes: each image names its @sha256: digest".into()));
         }
@@ -116,12 +113,7 @@ impl Images {
     }
 
     pub(crate) fn json(&self, v: &mut serde_json::Value) {
-        v["image"] = self
-            .allowed
-            .iter()
-            .map(|p| p.text.clone())
-            .collect::<Vec<_>>()
-            .into();
+        v["image"] = texts(&self.allowed).into();
         if self.digest {
             v["digest"] = true.into();
         }
@@ -135,26 +127,21 @@ impl Images {
         };
         format!(
             "Every container a CI job this rule covers runs must come from `{}`{digest}. Change the image, or exempt the repository in the policy.",
-            self.allowed
-                .iter()
-                .map(|p| p.text.as_str())
-                .collect::<Vec<_>>()
-                .join("`, `")
+            texts(&self.allowed).join("`, `")
         )
     }
 
     /// Why `reference` does not do, or `None` when it is allowed.
     fn refusal(&self, reference: &str) -> Option<String> {
         if !self.allowed.iter().any(|p| matches(p, reference)) {
-            let allowed: Vec<&str> = self.allowed.iter().map(|p| p.text.as_str()).collect();
+            let allowed = self.globs();
             let chosen = reference.contains("${{") || reference.contains("<<");
             return Some(if chosen {
                 format!(
-                    "it is chosen when the pipeline runs, so orgcheck cannot tell it matches {}",
-                    allowed.join(", ")
+                    "it is chosen when the pipeline runs, so orgcheck cannot tell it matches {allowed}"
                 )
             } else {
-                format!("allowed are {}", allowed.join(", "))
+                format!("allowed are {allowed}")
             });
         }
         (self.digest && !is_digest_pinned(reference))

@@ -11,7 +11,7 @@ use crate::ci::{Job, StepKind};
 use crate::policy::Selector;
 use crate::policy::parse::{Walker, span_of};
 use crate::policy::schema::{Field, Kind, f};
-use crate::policy::{Pattern, Rule};
+use crate::policy::{Pattern, Rule, texts};
 use crate::report::finding::{Finding, FindingKind};
 
 /// `allow-unpinned`, in `[settings]` and in a rule alike.
@@ -78,12 +78,7 @@ impl Pinned {
     pub(crate) fn show(&self) -> Vec<(&'static str, String)> {
         let mut lines = vec![("pinned", self.pinning.id().to_string())];
         if !self.allow_unpinned.is_empty() {
-            let names: Vec<&str> = self
-                .allow_unpinned
-                .iter()
-                .map(|p| p.text.as_str())
-                .collect();
-            lines.push(("allow-unpinned", names.join(", ")));
+            lines.push(("allow-unpinned", texts(&self.allow_unpinned).join(", ")));
         }
         lines
     }
@@ -92,12 +87,7 @@ impl Pinned {
     pub(crate) fn json(&self, v: &mut serde_json::Value) {
         v["pinned"] = self.pinning.id().into();
         if !self.allow_unpinned.is_empty() {
-            let names: Vec<&str> = self
-                .allow_unpinned
-                .iter()
-                .map(|p| p.text.as_str())
-                .collect();
-            v["allow-unpinned"] = names.into();
+            v["allow-unpinned"] = texts(&self.allow_unpinned).into();
         }
     }
 }
@@ -145,10 +135,7 @@ impl Flags {
 
 /// What `policy diff` compares: the same keys whether the rule has them or not.
 pub(crate) fn diff_fields(pinned: Option<&Pinned>) -> Vec<(&'static str, String)> {
-    let names = pinned.map_or(String::new(), |p| {
-        let names: Vec<&str> = p.allow_unpinned.iter().map(|g| g.text.as_str()).collect();
-        names.join(", ")
-    });
+    let names = pinned.map_or(String::new(), |p| texts(&p.allow_unpinned).join(", "));
     vec![
         (
             "pinned",

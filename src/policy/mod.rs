@@ -131,6 +131,11 @@ impl Pattern {
     }
 }
 
+/// The globs as written, for messages and listings.
+pub fn texts(patterns: &[Pattern]) -> Vec<&str> {
+    patterns.iter().map(|p| p.text.as_str()).collect()
+}
+
 crate::choice::choice! {
     /// What to do with jobs orgcheck cannot see into (orb jobs, remote reusable workflows).
     #[derive(Default)]
