@@ -1,7 +1,7 @@
 //! Rule kinds, registered in one place. A kind is one module that owns everything about it:
 //! its policy keys (parsing, schema entries, editor flags, `policy show` text), its check and
 //! the wording of its findings. Adding a kind is its module and a line in each `match` here.
-//!
+
 pub mod forbidden;
 pub mod image;
 pub mod pinned;
