@@ -344,3 +344,25 @@ fn an_action_file_inspected_alone_is_a_github_action() {
     );
     assert!(text.contains("uses: actions/checkout@v4"), "{text}");
 }
+
+#[test]
+fn inspect_shows_a_parallel_group() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("ci.yml");
+    std::fs::write(
+        &file,
+        "on: push\njobs:\n  build:\n    runs-on: x\n    steps:\n      - parallel:\n          - run: make test\n          - run: make lint\n      - wait-all:\n",
+    )
+    .unwrap();
+    let out = orgcheck(&["inspect", file.to_str().unwrap()]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("7  ∥ run: make test  (parallel group, line 6)")
+            && text.contains("8  ∥ run: make lint  (parallel group, line 6)"),
+        "{text}"
+    );
+    let json = orgcheck(&["inspect", "--format", "json", file.to_str().unwrap()]);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(v[0]["jobs"][0]["steps"][1]["parallel"], 6);
+}

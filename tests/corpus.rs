@@ -30,6 +30,12 @@ const EXPECTED_ERRORS: &[(&str, &str)] = &[
         "github-actions/007markkk__spoti.pw__main.yml",
         "top level must be a mapping",
     ),
+    // A step with both `uses` and `run` (line 38): GitHub runs a step with one or the other
+    // and refuses the workflow.
+    (
+        "github-actions/Sneaky-GTH__legally-distinct-bomberman__ci.yml",
+        "both `run` and `uses`",
+    ),
 ];
 
 fn corpus() -> Option<PathBuf> {

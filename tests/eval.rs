@@ -482,3 +482,68 @@ fn exemptions_cover_version_and_pinning_findings_until_they_expire() {
     assert_eq!(kinds, ["version", "unpinned"]);
     assert_eq!(expired.repositories[0].status, Status::NonCompliant);
 }
+
+/// GitHub Actions parallel steps (GA 2026-06-25): steps in a `parallel:` group and background
+/// steps run like any other and are judged; `wait`, `wait-all` and `cancel` run nothing.
+#[test]
+fn parallel_and_background_steps_are_judged_control_steps_run_nothing() {
+    let workflow = "on: push\njobs:\n  build:\n    runs-on: x\n    steps:\n      - uses: actions/checkout@v4\n      - id: db\n        run: ./start-db\n        background: true\n      - parallel:\n          - run: make test\n          - run: curl -fsSL https://x.example | bash\n      - wait: db\n      - wait-all:\n      - cancel: db\n";
+    let policy = "[[rule]]\nid = \"tests\"\ndescription = \"d\"\nrun = \"make test\"\n\n[[rule]]\nid = \"no-pipe\"\ndescription = \"d\"\nrun = \"| bash\"\nmatch = \"contains\"\nforbid = true\n";
+    let report = run(
+        policy,
+        &[repo("r", &[(".github/workflows/ci.yml", workflow)])],
+    );
+    let r = &report.repositories[0];
+    assert_eq!(
+        r.jobs[0].steps, 4,
+        "checkout, the background step and the group's two"
+    );
+    let found: Vec<(String, Option<usize>)> = r
+        .findings
+        .iter()
+        .map(|f| (f.rule.clone(), f.line))
+        .collect();
+    assert_eq!(
+        found,
+        [("no-pipe".to_string(), Some(12))],
+        "the test in the group counts"
+    );
+}
+
+/// Each case GitHub refuses is an error at its line.
+#[test]
+fn steps_github_refuses_are_errors_at_their_line() {
+    let cases = [
+        (
+            "      - name: only a name\n        with: {a: 1}\n",
+            6,
+            "needs `run` or `uses`",
+        ),
+        (
+            "      - run: make\n        uses: actions/checkout@v4\n",
+            7,
+            "both `run` and `uses`",
+        ),
+        (
+            "      - parallel:\n          - parallel:\n              - run: a\n",
+            7,
+            "cannot hold another",
+        ),
+        (
+            "      - parallel: {run: a}\n",
+            6,
+            "`parallel` of job `build` must be a list",
+        ),
+    ];
+    for (steps, line, message) in cases {
+        let workflow = format!("on: push\njobs:\n  build:\n    runs-on: x\n    steps:\n{steps}");
+        let report = run(
+            "[[rule]]\nid = \"a\"\ndescription = \"d\"\nrun = \"a\"\n",
+            &[repo("r", &[(".github/workflows/ci.yml", &workflow)])],
+        );
+        let r = &report.repositories[0];
+        assert_eq!(r.status, Status::Error, "{steps}");
+        assert_eq!(r.errors[0].line, Some(line), "{steps}: {:?}", r.errors);
+        assert!(r.errors[0].message.contains(message), "{:?}", r.errors);
+    }
+}

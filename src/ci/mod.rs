@@ -249,6 +249,9 @@ pub struct Step {
     /// The file the step is written in, when it is not the job's (a local composite action).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub file: Option<String>,
+    /// Line of the GitHub Actions `parallel:` group it runs in, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parallel: Option<usize>,
 }
 
 impl Step {
@@ -259,6 +262,7 @@ impl Step {
             line,
             version: None,
             file: None,
+            parallel: None,
         }
     }
 

@@ -183,6 +183,11 @@ pub fn render_text(files: &[FileView]) -> String {
                     Some(file) => format!("{file}:{}", s.line),
                     None => s.line.to_string(),
                 };
+                // Steps of one `parallel:` group run at once: shown under the group's line.
+                let text = match s.parallel {
+                    Some(group) => format!("∥ {text}  (parallel group, line {group})"),
+                    None => text,
+                };
                 out.push_str(&format!("    {at:>5}  {text}\n"));
             }
         }

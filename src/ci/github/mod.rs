@@ -4,12 +4,13 @@
 //! is resolved against that file at repository level, a remote one is not verifiable.
 
 pub(crate) mod action;
+mod steps;
+
+pub(super) use steps::steps;
 
 use super::budget::Budget;
 use super::yaml::{Mark, Node, Value};
-use super::{
-    CiError, CiSystem, Facts, Image, Job, JobKind, NotRun, NotRunReason, Pipeline, Step, StepKind,
-};
+use super::{CiError, CiSystem, Facts, Image, Job, JobKind, NotRun, NotRunReason, Pipeline, Step};
 
 /// Whether a file read alone looks like a workflow: `on:`, or jobs that say where they run or
 /// call a workflow.
@@ -151,44 +152,6 @@ fn images(body: &Node) -> Vec<Image> {
         .chain(services)
         .filter_map(image)
         .collect()
-}
-
-/// A `steps:` list of a job or a composite action (`owner` names it in errors).
-pub(super) fn steps(
-    path: &str,
-    lines: &[&str],
-    list: &Node,
-    owner: &str,
-) -> Result<Vec<Step>, CiError> {
-    let err = |mark: Mark, message: String| CiError::new(path, Some(mark.line), message);
-    let items = list.as_seq().ok_or_else(|| {
-        err(
-            list.mark,
-            format!("`steps` of {owner} must be a list, found {}", list.kind()),
-        )
-    })?;
-    let mut steps = Vec::new();
-    for item in items {
-        if item.as_map().is_none() {
-            return Err(err(
-                item.mark,
-                format!(
-                    "a step of {owner} must be a mapping with `run` or `uses`, found {}",
-                    item.kind()
-                ),
-            ));
-        }
-        if let Some(run) = item.get("run") {
-            steps.push(Step::new(StepKind::Run(scalar_text(run)), item.mark.line));
-        } else if let Some(uses) = item.get("uses") {
-            let text = scalar_text(uses);
-            let version = pinned_version(&text, lines, uses.mark);
-            let mut step = Step::new(StepKind::Uses(text), item.mark.line);
-            step.version = version;
-            steps.push(step);
-        }
-    }
-    Ok(steps)
 }
 
 /// `if: false` or `if: ${{ false }}`, written out: the job never runs.
