@@ -30,6 +30,18 @@ const EXPECTED_ERRORS: &[(&str, &str)] = &[
         "github-actions/007markkk__spoti.pw__main.yml",
         "top level must be a mapping",
     ),
+    // `deploy:` is indented as a top-level key, not under `jobs:`, so the workflow names a job
+    // CircleCI cannot find.
+    (
+        "circleci/QuinAiton__Interview-Schedualer.yml",
+        "runs job `deploy`, which `jobs:` does not define",
+    ),
+    // `schedule:` and `workflow_dispatch:` at the top level, not under `on:`: GitHub finds no
+    // trigger and refuses the workflow.
+    (
+        "github-actions/0006000__free-proxy__main.yml",
+        "a workflow needs `on:`",
+    ),
     // A step with both `uses` and `run` (line 38): GitHub runs a step with one or the other
     // and refuses the workflow.
     (

@@ -547,3 +547,45 @@ fn steps_github_refuses_are_errors_at_their_line() {
         assert!(r.errors[0].message.contains(message), "{:?}", r.errors);
     }
 }
+
+/// Workflows and configs the services refuse are errors at their line, not quietly read.
+#[test]
+fn configs_the_services_refuse_are_errors_at_their_line() {
+    let cases: [(&str, &str, usize, &str); 5] = [
+        (
+            ".github/workflows/ci.yml",
+            "jobs:\n  a: {runs-on: x, steps: [{run: a}]}\n",
+            1,
+            "needs `on:`",
+        ),
+        (
+            ".github/workflows/ci.yml",
+            "on: push\nname: n\n",
+            1,
+            "needs `jobs:`",
+        ),
+        (
+            ".github/workflows/ci.yml",
+            "on: push\njobs:\n  a:\n    uses: o/r/.github/workflows/w.yml@v1\n    steps: [{run: a}]\n",
+            5,
+            "calls a reusable workflow (`uses`) and has `steps`",
+        ),
+        (".circleci/config.yml", "{}\n", 1, "needs `version:`"),
+        (
+            ".circleci/config.yml",
+            "version: 2.1\njobs:\n  test: {docker: [{image: x}], steps: [checkout]}\nworkflows:\n  w:\n    jobs: [tset]\n",
+            6,
+            "runs job `tset`, which `jobs:` does not define",
+        ),
+    ];
+    for (path, text, line, message) in cases {
+        let report = run(
+            "[[rule]]\nid = \"a\"\ndescription = \"d\"\nrun = \"a\"\n",
+            &[repo("r", &[(path, text)])],
+        );
+        let r = &report.repositories[0];
+        assert_eq!(r.status, Status::Error, "{text}");
+        assert_eq!(r.errors[0].line, Some(line), "{text}: {:?}", r.errors);
+        assert!(r.errors[0].message.contains(message), "{:?}", r.errors);
+    }
+}

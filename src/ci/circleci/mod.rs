@@ -37,6 +37,19 @@ pub fn parse(path: &str, root: &Node) -> Result<Pipeline, CiError> {
 /// the repository's `budget`.
 pub fn parse_within(path: &str, root: &Node, budget: &Budget) -> Result<Pipeline, CiError> {
     let cx = Context { path, root, budget };
+    // A config with none of `version:`, `jobs:` and `workflows:` (`{}`, or another tool's
+    // file) is no CircleCI config; CircleCI refuses it. (It also wants `version:` alone, which
+    // orgcheck does not insist on.)
+    if ["version", "jobs", "workflows"]
+        .iter()
+        .all(|k| root.get(k).is_none())
+    {
+        return Err(cx.err(
+            root.mark,
+            "a CircleCI config needs `version:` (2 or 2.1) and `jobs:` or `workflows:`; \
+             CircleCI refuses one without them",
+        ));
+    }
     let definitions = cx.definitions()?;
     // By name, the last definition winning as YAML's last duplicate key does.
     let by_name: HashMap<&str, &Entry> = definitions.iter().map(|d| (d.key.as_str(), d)).collect();
@@ -201,7 +214,15 @@ impl<'a> Context<'a> {
                 .map(Some);
         }
         let Some((orb, orb_job)) = invocation.job.split_once('/') else {
-            return Ok(None);
+            // CircleCI refuses a workflow that names a job defined nowhere (a typo, `- tset`).
+            return Err(self.err(
+                invocation.mark,
+                format!(
+                    "workflow `{}` runs job `{}`, which `jobs:` does not define",
+                    invocation.workflow.as_deref().unwrap_or("?"),
+                    invocation.job
+                ),
+            ));
         };
         match self.orb(orb) {
             Some(Orb::Inline(def)) => match def.get("jobs").and_then(|j| j.get(orb_job)) {

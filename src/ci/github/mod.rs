@@ -63,6 +63,15 @@ pub fn parse(path: &str, root: &Node, text: &str) -> Result<Pipeline, CiError> {
         .filter(|n| !n.trim().is_empty())
         .unwrap_or(path)
         .to_string();
+    // GitHub refuses a workflow without triggers or jobs.
+    for key in ["on", "jobs"] {
+        if root.get(key).is_none() {
+            return Err(err(
+                root.mark,
+                format!("a workflow needs `{key}:`; GitHub refuses one without it"),
+            ));
+        }
+    }
     match root.get("jobs") {
         None => {}
         Some(node) if node.is_null() => {
@@ -104,6 +113,15 @@ fn job(path: &str, lines: &[&str], name: &str, mark: Mark, body: &Node) -> Resul
         return Err(err(
             body.mark,
             format!("job `{name}` must be a mapping, found {}", body.kind()),
+        ));
+    }
+    if let (Some(_), Some(steps)) = (body.get("uses"), body.get("steps")) {
+        return Err(err(
+            steps.mark,
+            format!(
+                "job `{name}` calls a reusable workflow (`uses`) and has `steps`; GitHub \
+                 refuses a job with both"
+            ),
         ));
     }
     let kind = match body.get("uses").and_then(Node::as_str) {
