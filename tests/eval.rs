@@ -589,3 +589,32 @@ fn configs_the_services_refuse_are_errors_at_their_line() {
         assert!(r.errors[0].message.contains(message), "{:?}", r.errors);
     }
 }
+
+/// A GitHub job is reported by the `name:` GitHub shows (its id stays `job`), unless the name
+/// is an expression; a rule's `jobs` glob matches either.
+#[test]
+fn github_jobs_are_shown_by_name_and_matched_by_name_or_id() {
+    let workflow = "on: push\njobs:\n  unit:\n    name: Unit tests\n    runs-on: x\n    steps: [{run: make}]\n  matrix:\n    name: ${{ matrix.os }} build\n    runs-on: x\n    steps: [{run: make}]\n";
+    let by = |glob: &str| {
+        let policy = format!(
+            "[[rule]]\nid = \"t\"\ndescription = \"d\"\nrun = \"make test\"\njobs = [\"{glob}\"]\n"
+        );
+        let report = run(
+            &policy,
+            &[repo("r", &[(".github/workflows/ci.yml", workflow)])],
+        );
+        let r = &report.repositories[0];
+        let shown: Vec<(&str, &str)> = r
+            .jobs
+            .iter()
+            .map(|j| (j.name.as_str(), j.job.as_str()))
+            .collect();
+        assert_eq!(shown, [("Unit tests", "unit"), ("matrix", "matrix")]);
+        r.findings
+            .iter()
+            .map(|f| f.job.unwrap())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(by("unit"), [0], "by id");
+    assert_eq!(by("Unit*"), [0], "by name");
+}

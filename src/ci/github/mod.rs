@@ -133,8 +133,16 @@ fn job(path: &str, lines: &[&str], name: &str, mark: Mark, body: &Node) -> Resul
         None => Vec::new(),
         Some(list) => steps(path, lines, list, &format!("job `{name}`"))?,
     };
+    // People know a job by what GitHub shows: its `name:`, unless that is an expression only
+    // a run can evaluate; the id stays its definition, and rules' `jobs` match either.
+    let shown = body
+        .get("name")
+        .and_then(Node::as_str)
+        .map(str::trim)
+        .filter(|n| !n.is_empty() && !n.contains("${{"))
+        .unwrap_or(name);
     Ok(Job {
-        name: name.to_string(),
+        name: shown.to_string(),
         definition: name.to_string(),
         workflow: None,
         path: path.to_string(),

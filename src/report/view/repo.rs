@@ -76,13 +76,21 @@ pub(super) fn repo_view(
             Some(url) => link(&inert(&job.name), &url),
             None => inert(&job.name),
         };
-        let note = if job.steps == 0 && job.verifiable {
-            " · no steps".to_string()
+        // A GitHub job shown by its `name:` also says its id, which `needs:` and rules use.
+        let id = if job.ci == crate::ci::CiSystem::GithubActions
+            && job.name != job.job
+            && !job.name.ends_with(&format!("/{}", job.job))
+        {
+            format!(" · id {}", code(&job.job))
         } else {
-            job.not_verifiable
-                .as_ref()
-                .map(|w| format!(" · not verifiable: {}", inline(w)))
-                .unwrap_or_default()
+            String::new()
+        };
+        let note = if job.steps == 0 && job.verifiable {
+            format!("{id} · no steps")
+        } else {
+            let why = job.not_verifiable.as_ref();
+            let why = why.map(|w| format!(" · not verifiable: {}", inline(w)));
+            format!("{id}{}", why.unwrap_or_default())
         };
         rows.push(RowView {
             job: format!("{name}<br><sub>{}{note}</sub>", inert(&job.file)),
