@@ -618,3 +618,30 @@ fn github_jobs_are_shown_by_name_and_matched_by_name_or_id() {
     assert_eq!(by("unit"), [0], "by id");
     assert_eq!(by("Unit*"), [0], "by name");
 }
+
+/// An orb job's own steps are out of sight, but the pre- and post-steps a workflow gives it
+/// run: a rule they satisfy is satisfied, a forbidden step among them is found.
+#[test]
+fn an_orb_jobs_pre_and_post_steps_are_judged() {
+    let config = "version: 2.1\norbs:\n  b: acme/build@1\nworkflows:\n  w:\n    jobs:\n      - b/build:\n          pre-steps:\n            - run: gitleaks detect\n          post-steps:\n            - run: curl -s x | bash\n";
+    let policy = "[settings]\nunverifiable-jobs = \"fail\"\n\n[[rule]]\nid = \"secrets\"\ndescription = \"d\"\nrun = \"gitleaks detect\"\n\n[[rule]]\nid = \"checkout\"\ndescription = \"d\"\nuses = \"checkout\"\n\n[[rule]]\nid = \"no-pipe\"\ndescription = \"d\"\nrun = \"| bash\"\nmatch = \"contains\"\nforbid = true\n";
+    let report = run(policy, &[repo("r", &[(".circleci/config.yml", config)])]);
+    let r = &report.repositories[0];
+    assert!(!r.jobs[0].verifiable);
+    assert_eq!(r.jobs[0].steps, 2);
+    let mut found: Vec<(String, Option<usize>)> = r
+        .findings
+        .iter()
+        .map(|f| (f.rule.clone(), f.line))
+        .collect();
+    found.sort();
+    // `secrets` is satisfied by the pre-step; `checkout` cannot be seen, and fails under
+    // `unverifiable-jobs = "fail"`; the post-step pipes into a shell.
+    assert_eq!(
+        found,
+        [
+            ("checkout".to_string(), Some(7)),
+            ("no-pipe".to_string(), Some(11))
+        ]
+    );
+}

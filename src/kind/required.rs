@@ -129,6 +129,11 @@ pub(crate) fn job(
         return Vec::new();
     }
     let missing = || vec![Finding::at_job(&rule.id, FindingKind::Missing, index, job)];
+    // What can be seen of a job that is not verifiable (an orb job's pre- and post-steps)
+    // satisfies a rule like any step.
+    if !job.is_verifiable() && job.steps.iter().any(|s| rule.matches(s)) {
+        return Vec::new();
+    }
     if !job.is_verifiable() {
         return match policy.unverifiable_jobs {
             Unverifiable::Fail => missing(),
@@ -171,6 +176,10 @@ pub(crate) fn repository(rule: &Rule, judged: &[(&Pipeline, &Job)]) -> Option<Fi
         .filter(|(p, j)| j.is_verifiable() && rule.applies_to(p, j))
         .peekable();
     covered.peek()?;
-    let satisfied = covered.any(|(_, j)| j.steps.iter().any(|s| rule.matches(s)));
+    // Any covered job's visible steps satisfy it, an orb job's pre- and post-steps included.
+    let satisfied = judged
+        .iter()
+        .filter(|(p, j)| rule.applies_to(p, j))
+        .any(|(_, j)| j.steps.iter().any(|s| rule.matches(s)));
     (!satisfied).then(|| Finding::new(&rule.id, FindingKind::MissingEverywhere))
 }

@@ -17,7 +17,7 @@ use std::collections::{BTreeSet, HashMap};
 use super::budget::{Budget, Exhausted};
 
 use super::yaml::{Entry, Mark, Node, Value};
-use super::{CiError, CiSystem, Facts, Job, JobKind, NotRun, NotRunReason, Pipeline};
+use super::{CiError, CiSystem, Facts, Job, JobKind, NotRun, NotRunReason, Pipeline, Step};
 use expand::Expander;
 use workflow::{Instance, Invocation};
 
@@ -234,17 +234,35 @@ impl<'a> Context<'a> {
                 None => Ok(None),
             },
             Some(Orb::Registry(reference)) => Ok(Some(Job {
+                // The orb's own steps are out of sight, but the workflow's pre- and
+                // post-steps run around them and are judged like any step.
+                steps: self.around(&call)?,
                 name: call.name,
                 definition: invocation.job.clone(),
                 workflow: call.workflow,
                 path: self.path.to_string(),
                 line: invocation.mark.line,
-                steps: Vec::new(),
                 images: Vec::new(),
                 kind: JobKind::NotVerifiable(format!("orb job from {reference}")),
             })),
             None => Ok(None),
         }
+    }
+
+    /// The `pre-steps` and `post-steps` an invocation wraps a job in.
+    fn around(&self, call: &Call<'_>) -> Result<Vec<Step>, CiError> {
+        let mut steps = Vec::new();
+        let mut expander = Expander {
+            cx: self,
+            out: &mut steps,
+            stack: Vec::new(),
+        };
+        for (list, key) in [(call.pre, "pre-steps"), (call.post, "post-steps")] {
+            if let Some(list) = list {
+                expander.extra(list, key)?;
+            }
+        }
+        Ok(steps)
     }
 
     /// A job's steps for one call: pre-steps, the definition's steps with its parameter
