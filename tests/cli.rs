@@ -366,3 +366,45 @@ fn inspect_shows_a_parallel_group() {
     let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(v[0]["jobs"][0]["steps"][1]["parallel"], 6);
 }
+
+#[test]
+fn a_template_nothing_uses_is_said_to_be_unused() {
+    let template = root().join("templates/report.md.hbs");
+    let template = template.to_str().unwrap();
+    let args = |format: &str| {
+        vec![
+            "scan",
+            "--local",
+            "examples/demo-org",
+            "--policy",
+            "policy.example.toml",
+            "--no-fail",
+            "--no-issue",
+            "--format",
+            format,
+            "--template",
+            template,
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect::<Vec<_>>()
+    };
+    let run = |format: &str| {
+        let a = args(format);
+        let a: Vec<&str> = a.iter().map(String::as_str).collect();
+        orgcheck_in(&root(), &a)
+    };
+    let json = run("json");
+    assert_eq!(code(&json), 0, "{}", stderr(&json));
+    assert!(
+        stderr(&json).contains("warning: --template is not used"),
+        "{}",
+        stderr(&json)
+    );
+    let markdown = run("markdown");
+    assert!(
+        !stderr(&markdown).contains("--template is not used"),
+        "{}",
+        stderr(&markdown)
+    );
+}

@@ -119,6 +119,11 @@ fn scan(args: ScanArgs, env: &Env) -> Result<Exit, RunError> {
     // Usage problems surface before a long scan, not after it: the target, and credentials
     // (an App key that cannot sign) when GitHub will be used.
     let target = publish_target(&args, env, &source)?;
+    unused_template(
+        &args.common,
+        Format::Markdown,
+        target.is_none() && !env.in_actions(),
+    );
     if target.is_some() || matches!(scanned, ScanSource::Org(_)) {
         github::connection(&args.github, env)?;
     }
@@ -326,6 +331,7 @@ fn check(args: CheckArgs, env: &Env) -> Result<Exit, RunError> {
     let started = std::time::Instant::now();
     let policy = load_policy(&args.common.policy)?;
     let renderer = renderer(&args.common)?;
+    unused_template(&args.common, Format::Text, !env.in_actions());
     if !args.path.is_dir() {
         return Err(RunError::Usage(format!(
             "{} is not a directory; check takes a repository's root folder",
@@ -368,6 +374,18 @@ fn verdict(report: &Report, common: &CommonArgs) -> Exit {
         Exit::Ok
     } else {
         Exit::Findings
+    }
+}
+
+/// A warning for `--template` when nothing this run writes is Markdown: no report in that
+/// format, and (`nothing_else`) no issue or job summary.
+fn unused_template(common: &CommonArgs, default: Format, nothing_else: bool) {
+    let markdown = common.format.unwrap_or(default) == Format::Markdown;
+    if common.template.is_some() && !markdown && nothing_else {
+        eprintln!(
+            "warning: --template is not used: it renders Markdown (the report with --format \
+             markdown, the issue and the job summary), and this run writes none"
+        );
     }
 }
 

@@ -453,15 +453,11 @@ fn policy_link(info: &RunInfo, text: String, line: usize) -> String {
     }
 }
 
-/// The errored repositories for the first screen's alert: each linked, with its first problem
-/// linked to its line.
+/// The errored repositories for the first screen's alert: each linked to its section (whose
+/// heading links to the repository), with its first problem linked to its line.
 fn alert_errors(report: &Report, name: &dyn Fn(&str) -> String) -> ListView {
     let errored: Vec<&RepoReport> = report.with_status(Status::Error).collect();
     let items = errored.into_iter().map(|r| {
-        let repo_link = match &r.url {
-            Some(url) => format!(" ({})", link("repository", url)),
-            None => String::new(),
-        };
         let first = r
             .errors
             .first()
@@ -471,7 +467,7 @@ fn alert_errors(report: &Report, name: &dyn Fn(&str) -> String) -> ListView {
             0 | 1 => String::new(),
             n => format!(" (and {} more)", n - 1),
         };
-        format!("{}{repo_link}: {first}{more}", name(&r.name))
+        format!("{}: {first}{more}", name(&r.name))
     });
     ListView::of(items, ALERT_ERRORS)
 }
