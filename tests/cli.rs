@@ -317,7 +317,7 @@ fn rules_enforced_soon_are_announced_with_who_would_fail() {
         md.contains("- **lint** (Run the linter in GitHub Actions builds) is enforced from **2026-12-15**, in 18 days. It would fail 2: design-system, web-frontend."),
         "{md}"
     );
-    assert!(md.contains("🟡 **2** warnings"), "{md}");
+    assert!(md.contains("🟡 **2** with warnings"), "{md}");
     // Not announced a month and more ahead.
     assert!(!report("2027-01-31").contains("Rules enforced soon"));
 }

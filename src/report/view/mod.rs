@@ -386,11 +386,13 @@ fn status_line(report: &Report, previous: Option<Counts>) -> String {
             delta(s.error, err_before)
         ));
     }
+    // Every number on this line counts repositories: warnings too.
+    let warned = report.repositories.iter().filter(|r| r.warnings() > 0).count();
     for (n, what) in [
         (s.compliant, "✅ **{}** compliant"),
         (s.exempt, "🛡️ **{}** exempt"),
         (s.no_ci, "💤 **{}** without CI"),
-        (s.warnings, "🟡 **{}** warnings, not failing"),
+        (warned, "🟡 **{}** with warnings, not failing"),
     ] {
         if n > 0 {
             parts.push(what.replace("{}", &n.to_string()));
@@ -547,10 +549,12 @@ fn by_rule_views(report: &Report, info: &RunInfo) -> Vec<ByRuleView> {
         .map(|rule| {
             let fails =
                 |f: &super::finding::Finding| f.rule == rule.id && f.severity == Severity::Error;
+            // Non-compliant ones, as the headline counts them: an errored repository is
+            // counted as an error, whatever its readable files say.
             let repositories: Vec<_> = report
                 .repositories
                 .iter()
-                .filter(|r| r.findings.iter().any(fails))
+                .filter(|r| r.status == Status::NonCompliant && r.findings.iter().any(fails))
                 .collect();
             let jobs = repositories
                 .iter()
