@@ -123,6 +123,7 @@ fn report(
                 policy_line: r.line,
                 step: r.selector.clone(),
                 help: crate::kind::help(r),
+                scope: crate::kind::where_text(r),
                 image: r.images().map(|i| {
                     crate::policy::texts(&i.allowed)
                         .into_iter()

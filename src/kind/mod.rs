@@ -189,6 +189,29 @@ pub(crate) fn diff_fields(rule: &Rule) -> Vec<(&'static str, String)> {
     fields
 }
 
+/// Where a rule applies and what it asks there, in a few words, for listings: its kind's
+/// part (`every-job`, `forbidden in every job`, …), then the scope it is limited to, if any.
+pub fn where_text(rule: &Rule) -> String {
+    let what = match rule.checks.first() {
+        Some(Check::Image(_)) => "every job's containers".to_string(),
+        Some(Check::Forbid(_)) => "forbidden in every job".to_string(),
+        Some(Check::Pin(p)) => format!("matching steps pinned by {}", p.pinning.id()),
+        _ => rule.require().id().to_string(),
+    };
+    let mut parts = vec![what];
+    if !rule.jobs.is_empty() {
+        parts.push(format!("jobs {}", crate::policy::texts(&rule.jobs).join(", ")));
+    }
+    if rule.ci.len() < crate::ci::CiSystem::ALL.len() {
+        let ci: Vec<&str> = rule.ci.iter().map(|c| c.id()).collect();
+        parts.push(format!("{} only", ci.join(", ")));
+    }
+    if !rule.events.is_empty() {
+        parts.push(format!("on {}", rule.events.join(", ")));
+    }
+    parts.join("; ")
+}
+
 /// Code-scanning help for a rule: what it asks, and how to comply.
 pub(crate) fn help(rule: &Rule) -> String {
     let step = rule.selector_text();

@@ -198,6 +198,9 @@ pub struct RuleInfo {
     /// What the rule asks and how to comply, for code scanning.
     #[serde(skip)]
     pub help: String,
+    /// Where it applies and what it asks there: `every-job; jobs build*; github-actions only`.
+    #[serde(rename = "where")]
+    pub scope: String,
     /// The versions it accepts, when it constrains them.
     #[serde(skip)]
     pub version: Option<crate::policy::version::Constraint>,

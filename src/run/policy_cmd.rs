@@ -364,7 +364,7 @@ fn list(p: &Policy, format: ListFormat, today: Date) -> String {
             [
                 r.id.clone(),
                 r.selector_text(),
-                r.require().id().to_string(),
+                crate::kind::where_text(r),
                 r.description.clone(),
             ]
         })
