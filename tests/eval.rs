@@ -537,15 +537,20 @@ fn steps_github_refuses_are_errors_at_their_line() {
     ];
     for (steps, line, message) in cases {
         let workflow = format!("on: push\njobs:\n  build:\n    runs-on: x\n    steps:\n{steps}");
-        let report = run(
-            "[[rule]]\nid = \"a\"\ndescription = \"d\"\nrun = \"a\"\n",
-            &[repo("r", &[(".github/workflows/ci.yml", &workflow)])],
-        );
-        let r = &report.repositories[0];
-        assert_eq!(r.status, Status::Error, "{steps}");
-        assert_eq!(r.errors[0].line, Some(line), "{steps}: {:?}", r.errors);
-        assert!(r.errors[0].message.contains(message), "{:?}", r.errors);
+        assert_refused(".github/workflows/ci.yml", &workflow, line, message);
     }
+}
+
+/// `text` at `path` makes its repository an error, first at `line`, saying `message`.
+fn assert_refused(path: &str, text: &str, line: usize, message: &str) {
+    let report = run(
+        "[[rule]]\nid = \"a\"\ndescription = \"d\"\nrun = \"a\"\n",
+        &[repo("r", &[(path, text)])],
+    );
+    let r = &report.repositories[0];
+    assert_eq!(r.status, Status::Error, "{text}");
+    assert_eq!(r.errors[0].line, Some(line), "{text}: {:?}", r.errors);
+    assert!(r.errors[0].message.contains(message), "{:?}", r.errors);
 }
 
 /// Workflows and configs the services refuse are errors at their line, not quietly read.
@@ -579,14 +584,7 @@ fn configs_the_services_refuse_are_errors_at_their_line() {
         ),
     ];
     for (path, text, line, message) in cases {
-        let report = run(
-            "[[rule]]\nid = \"a\"\ndescription = \"d\"\nrun = \"a\"\n",
-            &[repo("r", &[(path, text)])],
-        );
-        let r = &report.repositories[0];
-        assert_eq!(r.status, Status::Error, "{text}");
-        assert_eq!(r.errors[0].line, Some(line), "{text}: {:?}", r.errors);
-        assert!(r.errors[0].message.contains(message), "{:?}", r.errors);
+        assert_refused(path, text, line, message);
     }
 }
 

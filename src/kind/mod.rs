@@ -200,7 +200,10 @@ pub fn where_text(rule: &Rule) -> String {
     };
     let mut parts = vec![what];
     if !rule.jobs.is_empty() {
-        parts.push(format!("jobs {}", crate::policy::texts(&rule.jobs).join(", ")));
+        parts.push(format!(
+            "jobs {}",
+            crate::policy::texts(&rule.jobs).join(", ")
+        ));
     }
     if rule.ci.len() < crate::ci::CiSystem::ALL.len() {
         let ci: Vec<&str> = rule.ci.iter().map(|c| c.id()).collect();

@@ -387,7 +387,11 @@ fn status_line(report: &Report, previous: Option<Counts>) -> String {
         ));
     }
     // Every number on this line counts repositories: warnings too.
-    let warned = report.repositories.iter().filter(|r| r.warnings() > 0).count();
+    let warned = report
+        .repositories
+        .iter()
+        .filter(|r| r.warnings() > 0)
+        .count();
     for (n, what) in [
         (s.compliant, "✅ **{}** compliant"),
         (s.exempt, "🛡️ **{}** exempt"),
