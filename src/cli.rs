@@ -134,10 +134,10 @@ pub enum PolicyCommand {
     /// Example: orgcheck policy exempt --repositories 'legacy-*' --rules unit-tests
     /// --reason "Replaced in Q3; PLAT-142" --expires 2027-01-31
     Exempt {
-        /// Repository-name globs.
+        /// Repository-name globs (repeat, give several, or comma-separate).
         #[arg(long, required = true, num_args = 1.., value_name = "GLOB")]
         repositories: Vec<String>,
-        /// Rule ids (default: every rule).
+        /// Rule ids (repeat, give several, or comma-separate; default: every rule).
         #[arg(long, num_args = 1.., value_name = "ID")]
         rules: Vec<String>,
         /// Why (shown in reports).
@@ -149,10 +149,10 @@ pub enum PolicyCommand {
     },
     /// Remove the exemptions for exactly these repository globs (and rules, when given).
     Unexempt {
-        /// Repository-name globs, as written in the exemption.
+        /// Repository-name globs, as written in the exemption (repeat or comma-separate).
         #[arg(long, required = true, num_args = 1.., value_name = "GLOB")]
         repositories: Vec<String>,
-        /// Rule ids, as written in the exemption.
+        /// Rule ids, as written in the exemption (repeat or comma-separate).
         #[arg(long, num_args = 1.., value_name = "ID")]
         rules: Option<Vec<String>>,
     },
@@ -208,8 +208,9 @@ pub struct RuleArgs {
     /// CI systems (repeat or comma-separate); `--ci all` for both.
     #[arg(long, value_delimiter = ',', value_parser = with_all(CiSystem::IDS))]
     pub ci: Option<Vec<String>>,
-    /// Job-name globs (repeat or comma-separate); `--jobs '*'` for every job.
-    #[arg(long, value_delimiter = ',', value_name = "GLOB")]
+    /// Job-name globs (repeat or comma-separate; a comma inside `{a,b}` is the glob's);
+    /// `--jobs '*'` for every job.
+    #[arg(long, value_name = "GLOB")]
     pub jobs: Option<Vec<String>>,
     /// GitHub events whose workflows the rule covers (repeat or comma-separate), e.g.
     /// `push,pull_request`; `--events all` for every workflow. CircleCI jobs are not filtered.
@@ -228,6 +229,29 @@ pub struct RuleArgs {
     /// Each rule kind's flags (`src/kind/`).
     #[command(flatten)]
     pub kinds: crate::kind::Flags,
+}
+
+/// A list flag's values, each split at the commas outside braces: `a,b` is two values, and
+/// the glob `build-{x,y}` stays one (clap's delimiter would cut it in two).
+pub fn split_list(values: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    for value in values {
+        let (mut depth, mut start) = (0usize, 0);
+        for (i, c) in value.char_indices() {
+            match c {
+                '{' => depth += 1,
+                '}' => depth = depth.saturating_sub(1),
+                ',' if depth == 0 => {
+                    out.push(value[start..i].to_string());
+                    start = i + 1;
+                }
+                _ => {}
+            }
+        }
+        out.push(value[start..].to_string());
+    }
+    out.retain(|v| !v.is_empty());
+    out
 }
 
 /// A list flag's values, plus `all` (which removes the key: every value).

@@ -697,3 +697,35 @@ fn allow_unpinned_is_edited_and_shown() {
         "{text}"
     );
 }
+
+#[test]
+fn list_flags_split_at_commas_outside_braces() {
+    let (dir, path) = setup();
+    let out = policy(
+        dir.path(),
+        &[
+            "exempt",
+            "--repositories",
+            "legacy-*,old-{a,b}",
+            "--rules",
+            "checkout,tests",
+            "--reason",
+            "migrating",
+        ],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = read(&path);
+    assert!(
+        text.contains("repositories = [\"legacy-*\", \"old-{a,b}\"]")
+            && text.contains("rules = [\"checkout\", \"tests\"]"),
+        "{text}"
+    );
+    let out = policy(dir.path(), &["edit", "tests", "--jobs", "build-{x,y},test"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    // The key keeps its alignment; the value is two globs, the first with its braces whole.
+    let text = read(&path);
+    assert!(
+        text.contains("jobs        = [\"build-{x,y}\", \"test\"]"),
+        "{text}"
+    );
+}

@@ -5,7 +5,9 @@ use std::path::Path;
 
 use crate::choice::Choice;
 use crate::ci::CiSystem;
-use crate::cli::{DiffFormat, GitHubArgs, ListFormat, PolicyArgs, PolicyCommand, RuleArgs};
+use crate::cli::{
+    DiffFormat, GitHubArgs, ListFormat, PolicyArgs, PolicyCommand, RuleArgs, split_list,
+};
 use crate::eval::{self, Context};
 use crate::policy::edit::{self, Change, Edit, EditError, RuleFields};
 use crate::policy::{self, Date, Policy, diff, schema};
@@ -55,6 +57,7 @@ pub fn run(args: PolicyArgs, env: &Env) -> Result<Exit, RunError> {
             reason,
             expires,
         } => {
+            let (repositories, rules) = (split_list(&repositories), split_list(&rules));
             let what = format!(
                 "exempted {} from {}",
                 repositories.join(", "),
@@ -72,6 +75,8 @@ pub fn run(args: PolicyArgs, env: &Env) -> Result<Exit, RunError> {
             repositories,
             rules,
         } => {
+            let repositories = split_list(&repositories);
+            let rules = rules.as_deref().map(split_list);
             let what = format!("removed the exemption of {}", repositories.join(", "));
             apply(
                 path,
@@ -216,10 +221,14 @@ fn rule_fields(a: &RuleArgs) -> RuleFields {
         true => Change::Remove,
         false => Change::Set(v.iter().filter_map(|c| CiSystem::from_id(c)).collect()),
     });
-    let jobs = a.jobs.clone().map(|v| match v.iter().all(|j| j == "*") {
-        true => Change::Remove,
-        false => Change::Set(v),
-    });
+    let jobs = a
+        .jobs
+        .as_deref()
+        .map(split_list)
+        .map(|v| match v.iter().all(|j| j == "*") {
+            true => Change::Remove,
+            false => Change::Set(v),
+        });
     let events = a
         .events
         .clone()
