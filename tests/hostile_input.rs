@@ -469,3 +469,30 @@ fn a_continuation_config_is_charged_to_its_repositorys_budget() {
     let (report, err) = scan(&org);
     assert_ne!(repo(&report, "continued")["status"], "error", "{err}");
 }
+
+#[test]
+fn a_big_image_name_copied_into_every_instance_is_charged_each_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let org = dir.path().join("org");
+    // One 1 MB image name, in a job a matrix runs 100 times: 100 MB of copies, under every
+    // per-file limit and every node count.
+    let image = "x".repeat(1 << 20);
+    let config = format!(
+        "version: 2.1\njobs:\n  build:\n    parameters:\n      n: {{type: string}}\n    docker: [{{image: '{image}'}}]\n    steps: [checkout]\nworkflows:\n  w:\n    jobs:\n      - build:\n          matrix:\n            parameters:\n              n: [{}]\n",
+        (0..100)
+            .map(|i| format!("\"{i}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    circle(&org, "copies", config.as_bytes());
+    circle(&org, "fine", b"version: 2.1\njobs:\n  build:\n    docker: [{image: cimg/base:current}]\n    steps: [checkout]\nworkflows:\n  w:\n    jobs: [build]\n");
+    let (report, err) = scan(&org);
+    assert!(
+        error_of(&report, "copies").contains("more than 500000 nodes or 16 MiB"),
+        "{err}"
+    );
+    // Refused at the copied image (line 6), before the copies are held: without charging the
+    // copies' text it was refused only later, at the job, after 237 MB.
+    assert_eq!(repo(&report, "copies")["errors"][0]["line"], 6, "{err}");
+    assert_ne!(repo(&report, "fine")["status"], "error", "{err}");
+}

@@ -52,8 +52,10 @@ fn whole_placeholder<'a>(text: &str, params: &'a Params) -> Option<&'a Node> {
 /// is spliced in place.
 pub fn substitute(node: &Node, params: &Params, budget: &Budget) -> Result<Node, Exhausted> {
     budget.nodes(1)?;
+    // Everything copied is charged, text included: a job copied once per instance (a matrix)
+    // copies its scalars each time, and a 1 MB image name times 1,000 instances is 1 GB.
     if params.is_empty() {
-        budget.nodes(node.size())?;
+        budget.charge(node.size(), node.bytes())?;
         return Ok(node.clone());
     }
     Ok(match &node.value {
@@ -61,10 +63,11 @@ pub fn substitute(node: &Node, params: &Params, budget: &Budget) -> Result<Node,
             if let Some(value) = whole_placeholder(text, params)
                 && !matches!(value.value, Value::Scalar { .. })
             {
-                budget.nodes(value.size())?;
+                budget.charge(value.size(), value.bytes())?;
                 return Ok(value.clone());
             }
             if !text.contains("<<") {
+                budget.bytes(text.len())?;
                 return Ok(node.clone());
             }
             let replaced = PLACEHOLDER.replace_all(text, |caps: &regex::Captures<'_>| match params
