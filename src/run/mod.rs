@@ -133,25 +133,7 @@ fn scan(args: ScanArgs, env: &Env) -> Result<Exit, RunError> {
         today,
         incomplete: None,
     };
-    let mut evaluation = eval::Evaluation::new(&policy, today);
-    let session = match &scanned {
-        ScanSource::Local(dir) => {
-            for repo in source::local::scan_dir(dir, policy.limits)? {
-                evaluation.add(&repo);
-            }
-            None
-        }
-        ScanSource::Org(org) => {
-            let installation = format!("/orgs/{org}/installation");
-            let s = github::Session::start(&args.github, env, &installation, quiet)?;
-            // Each repository is judged as it arrives and its CI dropped: memory follows the
-            // page, not the organization.
-            let read = s.read_org(org, &policy, quiet, &mut |repo| evaluation.add(&repo))?;
-            Some((s, read.incomplete))
-        }
-    };
-    let (session, incomplete) = session.map_or((None, None), |(s, i)| (Some(s), i));
-    let report = evaluation.finish(&Context { incomplete, ..cx });
+    let (report, session) = read_and_judge(&args, env, &policy, &scanned, cx)?;
     let info = context::run_info(&args.common, env, started);
     write_report(&report, &args.common, Format::Markdown, &renderer, &info)?;
 
@@ -194,6 +176,35 @@ fn scan(args: ScanArgs, env: &Env) -> Result<Exit, RunError> {
     } else {
         verdict(&report, &args.common)
     })
+}
+
+/// Read the repositories and judge them: a local folder at once; an organization a page at a
+/// time, each repository judged as it arrives and its CI dropped, so memory follows the page.
+/// Returns the session an organization was read through, for publishing and its counts.
+fn read_and_judge(
+    args: &ScanArgs,
+    env: &Env,
+    policy: &Policy,
+    scanned: &ScanSource,
+    cx: Context,
+) -> Result<(Report, Option<github::Session>), RunError> {
+    let quiet = args.common.quiet;
+    let mut evaluation = eval::Evaluation::new(policy, cx.today);
+    let (session, incomplete) = match scanned {
+        ScanSource::Local(dir) => {
+            for repo in source::local::scan_dir(dir, policy.limits)? {
+                evaluation.add(&repo);
+            }
+            (None, None)
+        }
+        ScanSource::Org(org) => {
+            let installation = format!("/orgs/{org}/installation");
+            let s = github::Session::start(&args.github, env, &installation, quiet)?;
+            let read = s.read_org(org, policy, quiet, &mut |repo| evaluation.add(&repo))?;
+            (Some(s), read.incomplete)
+        }
+    };
+    Ok((evaluation.finish(&Context { incomplete, ..cx }), session))
 }
 
 /// Publish the issue through `session` (a new one for a local scan), logging what was done.

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::super::finding::{Finding, FindingKind, Severity};
 use super::super::gfm::{code, inert, inline, inline_text, link};
-use super::super::{RepoReport, Report, RuleInfo, Status};
+use super::super::{JobReport, RepoReport, Report, RuleInfo, Status};
 use super::RunInfo;
 
 /// One repository's section.
@@ -54,6 +54,31 @@ pub(super) fn problem(repo: &RepoReport, p: &super::super::Problem) -> String {
     }
 }
 
+/// A job's cell: its name linked to its line, then its file and what to know about it.
+fn job_cell(repo: &RepoReport, job: &JobReport) -> String {
+    let name = match repo.line_url(&job.file, job.line) {
+        Some(url) => link(&inert(&job.name), &url),
+        None => inert(&job.name),
+    };
+    // A GitHub job shown by its `name:` also says its id, which `needs:` and rules use.
+    let id = if job.ci == crate::ci::CiSystem::GithubActions
+        && job.name != job.job
+        && !job.name.ends_with(&format!("/{}", job.job))
+    {
+        format!(" · id {}", code(&job.job))
+    } else {
+        String::new()
+    };
+    let note = if job.steps == 0 && job.verifiable {
+        format!("{id} · no steps")
+    } else {
+        let why = job.not_verifiable.as_ref();
+        let why = why.map(|w| format!(" · not verifiable: {}", inline(w)));
+        format!("{id}{}", why.unwrap_or_default())
+    };
+    format!("{name}<br><sub>{}{note}</sub>", inert(&job.file))
+}
+
 pub(super) fn repo_view(
     report: &Report,
     repo: &RepoReport,
@@ -72,28 +97,8 @@ pub(super) fn repo_view(
             others += 1;
             continue;
         }
-        let name = match repo.line_url(&job.file, job.line) {
-            Some(url) => link(&inert(&job.name), &url),
-            None => inert(&job.name),
-        };
-        // A GitHub job shown by its `name:` also says its id, which `needs:` and rules use.
-        let id = if job.ci == crate::ci::CiSystem::GithubActions
-            && job.name != job.job
-            && !job.name.ends_with(&format!("/{}", job.job))
-        {
-            format!(" · id {}", code(&job.job))
-        } else {
-            String::new()
-        };
-        let note = if job.steps == 0 && job.verifiable {
-            format!("{id} · no steps")
-        } else {
-            let why = job.not_verifiable.as_ref();
-            let why = why.map(|w| format!(" · not verifiable: {}", inline(w)));
-            format!("{id}{}", why.unwrap_or_default())
-        };
         rows.push(RowView {
-            job: format!("{name}<br><sub>{}{note}</sub>", inert(&job.file)),
+            job: job_cell(repo, job),
             fixes: fixes.join("<br>"),
         });
     }

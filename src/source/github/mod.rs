@@ -247,14 +247,7 @@ pub async fn scan_org(
             }
         };
         let Some(organization) = data.organization else {
-            let why = answer
-                .errors
-                .first()
-                .map(|e| e.message.clone())
-                .unwrap_or_default();
-            return Err(GitHubError::NotFound(format!(
-                "organization `{org}` was not found or is not visible with these credentials ({why})"
-            )));
+            return Err(not_found(org, &answer));
         };
         let page = organization.repositories;
         scan.total = page.total_count;
@@ -301,6 +294,18 @@ pub async fn scan_org(
     }
     follow_actions(&client, org, pending, deliver).await;
     Ok(scan)
+}
+
+/// The error for an organization the answer does not have, with GitHub's reason.
+fn not_found(org: &str, answer: &client::GraphqlAnswer) -> GitHubError {
+    let why = answer
+        .errors
+        .first()
+        .map(|e| e.message.clone())
+        .unwrap_or_default();
+    GitHubError::NotFound(format!(
+        "organization `{org}` was not found or is not visible with these credentials ({why})"
+    ))
 }
 
 /// Why paging must stop although GitHub says there is a next page, if it must: the cursor
