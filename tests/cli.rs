@@ -322,15 +322,20 @@ fn rules_enforced_soon_are_announced_with_who_would_fail() {
     assert!(!report("2027-01-31").contains("Rules enforced soon"));
 }
 
+/// `text` written to a file `name` in a new folder (kept while the folder is).
+fn written(name: &str, text: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join(name);
+    std::fs::write(&file, text).unwrap();
+    (dir, file)
+}
+
 #[test]
 fn an_action_file_inspected_alone_is_a_github_action() {
-    let dir = tempfile::tempdir().unwrap();
-    let action = dir.path().join("action.yml");
-    std::fs::write(
-        &action,
+    let (_dir, action) = written(
+        "action.yml",
         "name: setup\nruns:\n  using: composite\n  steps:\n    - run: make test\n      shell: bash\n    - uses: actions/checkout@v4\n",
-    )
-    .unwrap();
+    );
     let out = orgcheck(&["inspect", action.to_str().unwrap()]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let text = stdout(&out);
@@ -347,13 +352,10 @@ fn an_action_file_inspected_alone_is_a_github_action() {
 
 #[test]
 fn inspect_shows_a_parallel_group() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("ci.yml");
-    std::fs::write(
-        &file,
+    let (_dir, file) = written(
+        "ci.yml",
         "on: push\njobs:\n  build:\n    runs-on: x\n    steps:\n      - parallel:\n          - run: make test\n          - run: make lint\n      - wait-all:\n",
-    )
-    .unwrap();
+    );
     let out = orgcheck(&["inspect", file.to_str().unwrap()]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let text = stdout(&out);
@@ -371,8 +373,8 @@ fn inspect_shows_a_parallel_group() {
 fn a_template_nothing_uses_is_said_to_be_unused() {
     let template = root().join("templates/report.md.hbs");
     let template = template.to_str().unwrap();
-    let args = |format: &str| {
-        vec![
+    let run = |format: &str| {
+        let args = [
             "scan",
             "--local",
             "examples/demo-org",
@@ -384,15 +386,8 @@ fn a_template_nothing_uses_is_said_to_be_unused() {
             format,
             "--template",
             template,
-        ]
-        .into_iter()
-        .map(String::from)
-        .collect::<Vec<_>>()
-    };
-    let run = |format: &str| {
-        let a = args(format);
-        let a: Vec<&str> = a.iter().map(String::as_str).collect();
-        orgcheck_in(&root(), &a)
+        ];
+        orgcheck_in(&root(), &args)
     };
     let json = run("json");
     assert_eq!(code(&json), 0, "{}", stderr(&json));

@@ -58,10 +58,6 @@ fn hash(s: &str) -> u32 {
     h
 }
 
-fn failing(status: Status) -> bool {
-    matches!(status, Status::NonCompliant | Status::Error)
-}
-
 fn expired_keys(report: &Report) -> Vec<(u32, String)> {
     report
         .repositories
@@ -171,7 +167,7 @@ impl RunState {
         RunState {
             content,
             untracked: false,
-            failing: with(failing),
+            failing: with(Status::is_failing),
             errored: Some(with(|s| s == Status::Error)),
             expired: expired_keys(report).into_iter().map(|(h, _)| h).collect(),
         }
@@ -196,7 +192,7 @@ impl RunState {
                     changes.newly_failing.push(r.name.clone());
                 }
                 Status::Error if !was_errored(&h) => changes.newly_errored.push(r.name.clone()),
-                s if was_failing && !failing(s) => changes.fixed.push(r.name.clone()),
+                s if was_failing && !s.is_failing() => changes.fixed.push(r.name.clone()),
                 _ => {}
             }
         }

@@ -4,7 +4,7 @@
 use handlebars::{Handlebars, handlebars_helper};
 
 use super::view::{Changes, RunInfo, Trim, View};
-use super::{RepoReport, Report, Status};
+use super::{RepoReport, Report};
 
 /// The built-in template.
 pub const DEFAULT_TEMPLATE: &str = include_str!("../../templates/report.md.hbs");
@@ -196,7 +196,7 @@ struct Floor {
 impl Floor {
     fn of(report: &Report) -> Self {
         let chars = |r: &&RepoReport| r.name.chars().count();
-        let failing = |r: &&RepoReport| matches!(r.status, Status::NonCompliant | Status::Error);
+        let failing = |r: &&RepoReport| r.status.is_failing();
         Floor {
             every_name: report.repositories.iter().map(|r| chars(&r)).sum(),
             failing_names: report

@@ -144,6 +144,11 @@ pub enum Status {
 }
 
 impl Status {
+    /// Whether the repository fails the run: non-compliant, or not readable.
+    pub fn is_failing(self) -> bool {
+        matches!(self, Status::NonCompliant | Status::Error)
+    }
+
     /// The stable identifier.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -313,7 +313,7 @@ fn section_order<'r>(report: &'r Report, new: &HashSet<&str>) -> Vec<&'r RepoRep
     let failing: Vec<&RepoReport> = report
         .repositories
         .iter()
-        .filter(|r| matches!(r.status, Status::NonCompliant | Status::Error))
+        .filter(|r| r.status.is_failing())
         .collect();
     let mut order: Vec<&RepoReport> = failing.iter().copied().filter(|r| is_new(r)).collect();
     order.extend(
