@@ -170,6 +170,20 @@ fn cases() -> Vec<(&'static str, Make)> {
             Box::new(move |r: &Path| circle(r, hostile::duplicate_jobs(80_000).as_bytes())),
         ),
         (
+            "20 invocations of a 1,000-combination matrix: 20,000 job instances",
+            Box::new(move |r: &Path| {
+                let values: Vec<String> = (0..1000).map(|i| i.to_string()).collect();
+                let invocation = |k: usize| {
+                    format!(
+                        "      - build:\n          name: b{k}-<< matrix.n >>\n          matrix:\n            parameters:\n              n: [{}]\n",
+                        values.join(", ")
+                    )
+                };
+                let invocations: String = (0..20).map(invocation).collect();
+                circle(r, format!("version: 2.1\njobs:\n  build:\n    parameters:\n      n: {{type: integer}}\n    steps: [{{run: echo}}]\nworkflows:\n  w:\n    jobs:\n{invocations}").as_bytes())
+            }),
+        ),
+        (
             "a FIFO as a workflow",
             Box::new(move |r: &Path| {
                 std::fs::create_dir_all(r.join(".github/workflows")).unwrap();

@@ -177,9 +177,12 @@ pub fn evaluate_repo(policy: &Policy, repo: &Repository, today: Date) -> RepoRep
     let found = findings(policy, &judged, today);
     // A finding an active exemption covers is not reported; it makes the repository exempt
     // when nothing else is wrong.
-    let (excused, findings): (Vec<Finding>, Vec<Finding>) = found
+    let (excused, mut findings): (Vec<Finding>, Vec<Finding>) = found
         .into_iter()
         .partition(|f| active.iter().any(|e| e.covers_rule(&f.rule)));
+    // In job order, repository-wide ones last, each job's in rule order (a stable sort):
+    // `RepoReport::job_findings` searches rather than scans.
+    findings.sort_by_key(|f| f.job.unwrap_or(usize::MAX));
 
     let errors = problems(repo);
     let failing = findings.iter().any(|f| f.severity == Severity::Error);

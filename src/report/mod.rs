@@ -258,9 +258,14 @@ impl RepoReport {
         self.line_url(f.file.as_deref()?, f.line?)
     }
 
-    /// The findings about job `index`.
+    /// The findings about job `index`. Findings are in job order (the evaluation sorts them),
+    /// so this is a search, not a scan: a repository with 20,000 jobs and 60,000 findings took
+    /// 8 s when every job scanned every finding.
     pub fn job_findings(&self, index: usize) -> impl Iterator<Item = &finding::Finding> {
-        self.findings.iter().filter(move |f| f.job == Some(index))
+        let key = |f: &finding::Finding| f.job.unwrap_or(usize::MAX);
+        let start = self.findings.partition_point(|f| key(f) < index);
+        let end = self.findings.partition_point(|f| key(f) <= index);
+        self.findings[start..end.max(start)].iter()
     }
 
     /// How many findings are warnings.
