@@ -38,8 +38,9 @@ fn main() {
             )
             .unwrap();
         }
-        let repos =
-            orgcheck::source::local::scan_dir(&dir, Default::default()).expect("the org reads");
+        let repos = orgcheck::source::local::scan_dir(&dir, Default::default(), &[])
+            .expect("the org reads")
+            .repositories;
         let cx = Context {
             source: orgcheck::report::Scanned::Org("bench".into()),
             policy_path: "orgcheck.toml".into(),

@@ -203,7 +203,7 @@ fn reusable_workflow_calls_cannot_multiply_without_bound() {
         );
     }
     let (report, _) = scan(&org);
-    assert!(error_of(&report, "self-call").contains("cannot call themselves"));
+    assert!(error_of(&report, "self-call").contains("workflows call each other in a cycle"));
     let chain = repo(&report, "chain");
     let messages: Vec<&str> = chain["errors"]
         .as_array()

@@ -103,3 +103,35 @@ impl Budget {
         )
     }
 }
+
+/// `re`'s matches in `text` replaced by what `value` gives for each (`None` keeps the match),
+/// the result's bytes charged to `budget` *before* it is built: a 4 MB text of placeholders
+/// that each stand for 1 MB would otherwise be built (terabytes) before being refused.
+pub fn replace_charged<'t, 'v>(
+    text: &'t str,
+    re: &regex::Regex,
+    value: impl Fn(&regex::Captures<'t>) -> Option<&'v str>,
+    budget: &Budget,
+) -> Result<String, Exhausted> {
+    let mut len = text.len();
+    for caps in re.captures_iter(text) {
+        if let Some(v) = value(&caps) {
+            len = len - caps[0].len() + v.len();
+            // Charged as it grows, so counting cannot run long past the budget either.
+            if len > budget.bytes.get() {
+                return budget.bytes(len).and(Err(Exhausted));
+            }
+        }
+    }
+    budget.bytes(len)?;
+    let mut out = String::with_capacity(len);
+    let mut last = 0;
+    for caps in re.captures_iter(text) {
+        let whole = caps.get(0).expect("a match has a whole");
+        out.push_str(&text[last..whole.start()]);
+        out.push_str(value(&caps).unwrap_or(whole.as_str()));
+        last = whole.end();
+    }
+    out.push_str(&text[last..]);
+    Ok(out)
+}

@@ -4,16 +4,18 @@
 //! this model as early as possible; everything downstream sees only [`Pipeline`].
 
 pub mod budget;
+mod calls;
 pub mod circleci;
 mod follow;
 pub mod github;
+pub mod remote;
 mod repo;
 mod system;
 pub mod yaml;
 
 use serde::Serialize;
 
-pub use follow::{Follow, MAX_ROUNDS};
+pub use follow::{Follow, MAX_ROUNDS, Next};
 pub use github::action::{action_files, local_dir};
 pub use repo::{RepositoryCi, load_repository, load_repository_within};
 pub use system::{Role, SYSTEMS, System, detect, role_in, system};
@@ -59,6 +61,8 @@ pub enum Facts {
         events: Vec<String>,
         /// Its only trigger is `workflow_call`: it runs only through callers.
         reusable_only: bool,
+        /// The defaults of its `workflow_call` inputs, for callers that leave them out.
+        inputs: Vec<(String, String)>,
     },
 }
 
@@ -70,6 +74,7 @@ impl Pipeline {
             CiSystem::GithubActions => Facts::GithubActions {
                 events: Vec::new(),
                 reusable_only: false,
+                inputs: Vec::new(),
             },
         };
         Pipeline {
@@ -98,6 +103,14 @@ impl Pipeline {
                 ..
             }
         )
+    }
+
+    /// The defaults of a reusable workflow's inputs.
+    pub fn input_defaults(&self) -> &[(String, String)] {
+        match &self.facts {
+            Facts::GithubActions { inputs, .. } => inputs,
+            Facts::Circleci { .. } => &[],
+        }
     }
 
     /// Where a CircleCI setup config continues.
@@ -221,10 +234,22 @@ pub struct Image {
 pub enum JobKind {
     /// Steps are in the file.
     Steps,
-    /// Calls a reusable workflow in the same repository (resolved at repository level).
-    LocalWorkflow(String),
+    /// Calls a reusable workflow: in the same repository (`./.github/workflows/x.yml`) or in
+    /// another (`OWNER/REPO/.github/workflows/x.yml@REF`). Resolved at repository level; a call
+    /// that is not followed becomes [`JobKind::NotVerifiable`].
+    Calls(Call),
     /// An orb job or a workflow in another repository: its steps are not in the repository.
     NotVerifiable(String),
+}
+
+/// A job's call of a reusable workflow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Call {
+    /// What `uses:` names, as written.
+    pub target: String,
+    /// Its `with:` inputs that are plain text, by name: `${{ inputs.NAME }}` in the called
+    /// workflow's steps reads them.
+    pub with: Vec<(String, String)>,
 }
 
 impl Job {

@@ -4,14 +4,10 @@
 use std::collections::BTreeMap;
 
 use super::budget::{Budget, Limits};
+use super::calls::Calls;
 use super::github::action::Actions;
-use super::{CiError, CiSystem, Continuation, Job, JobKind, NotRun, Pipeline, StepKind};
-
-/// How deep local reusable workflows may call each other (GitHub allows four levels).
-const MAX_CALL_DEPTH: usize = 4;
-/// Most jobs a repository's workflows may resolve to: calls multiply (60 jobs that each call
-/// a workflow of 60 jobs, four levels deep, are 13 million), so the repository is refused.
-const MAX_RESOLVED_JOBS: usize = 50_000;
+use super::remote::{Remote, Shared, Unfollowed};
+use super::{CiError, CiSystem, Continuation, Job, JobKind, NotRun, Pipeline};
 
 /// Everything orgcheck understood of one repository's CI.
 #[derive(Debug, Clone, Default)]
@@ -23,6 +19,11 @@ pub struct RepositoryCi {
     /// Folders of local actions that jobs use but whose `action.yml` was not among the files
     /// given: a source that can read more should read them and load again.
     pub wanted: Vec<String>,
+    /// Files in other repositories that calls name and the run has not read: a source reads
+    /// them into its [`Shared`] and loads again.
+    pub wanted_shared: Vec<Remote>,
+    /// Calls into other repositories that could not be followed, at their lines.
+    pub unfollowed: Vec<Unfollowed>,
 }
 
 impl RepositoryCi {
@@ -45,14 +46,16 @@ impl RepositoryCi {
 /// parsed; other files (CircleCI continuation configs, local actions) are read when a config
 /// refers to them.
 pub fn load_repository<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> RepositoryCi {
-    load_repository_within(files, Limits::DEFAULT)
+    load_repository_within(files, Limits::DEFAULT, &Shared::default())
 }
 
-/// [`load_repository`] within `limits`: everything the repository's files expand to is
-/// charged to one budget, and a repository that spends it is refused with that error alone.
+/// [`load_repository`] within `limits`, following calls into the repositories `shared`
+/// follows with the files it holds: everything the repository's files expand to is charged
+/// to one budget, and a repository that spends it is refused with that error alone.
 pub fn load_repository_within<'a>(
     files: impl IntoIterator<Item = (&'a str, &'a str)>,
     limits: Limits,
+    shared: &Shared,
 ) -> RepositoryCi {
     let budget = Budget::new(limits);
     let files: BTreeMap<&str, &str> = files.into_iter().collect();
@@ -80,40 +83,47 @@ pub fn load_repository_within<'a>(
         return spent(errors);
     }
     let mut pipelines = Vec::new();
+    let mut calls = Calls::new(&parsed, shared, &budget);
     for pipeline in parsed.values() {
         if pipeline.reusable_only() {
             continue;
         }
         let mut resolved = pipeline.clone();
-        let mut calls = Calls {
-            parsed: &parsed,
-            errors: &mut errors,
-            chain: vec![pipeline.path.clone()],
-            jobs: 0,
-            budget: &budget,
-        };
-        match calls.resolve(&pipeline.jobs) {
+        match calls.top(pipeline) {
             Ok(jobs) => resolved.jobs = jobs,
             Err(e) => {
-                errors.push(e);
+                calls.errors.push(e);
                 resolved.jobs = Vec::new();
             }
         }
         pipelines.push(resolved);
     }
+    errors.append(&mut calls.errors);
+    let mut wanted_shared: Vec<Remote> = calls.wanted.into_iter().collect();
+    let mut unfollowed = calls.unfollowed;
     if budget.is_spent() {
         return spent(errors);
     }
-    let wanted = expand_actions(&mut pipelines, &files, &mut errors, &budget);
+    let mut actions = Actions::new(&files, shared, &budget);
+    expand_actions(&mut pipelines, &mut actions);
     if budget.is_spent() {
-        return spent(errors);
+        return spent(actions.errors);
     }
+    errors.append(&mut actions.errors);
     errors.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
     errors.dedup();
+    wanted_shared.extend(actions.wanted_shared);
+    wanted_shared.sort();
+    wanted_shared.dedup();
+    unfollowed.append(&mut actions.unfollowed);
+    unfollowed.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
+    unfollowed.dedup();
     RepositoryCi {
         pipelines,
         errors,
-        wanted,
+        wanted: actions.wanted.into_iter().collect(),
+        wanted_shared,
+        unfollowed,
     }
 }
 
@@ -122,9 +132,8 @@ pub fn load_repository_within<'a>(
 fn spent(mut errors: Vec<CiError>) -> RepositoryCi {
     errors.dedup();
     RepositoryCi {
-        pipelines: Vec::new(),
         errors,
-        wanted: Vec::new(),
+        ..RepositoryCi::default()
     }
 }
 
@@ -191,20 +200,11 @@ fn continuations(
     }
 }
 
-/// Expand local composite actions in every GitHub Actions job (and not-run job, so judging
-/// them sees the same steps). Returns the action folders that were not among the files.
-fn expand_actions(
-    pipelines: &mut [Pipeline],
-    files: &BTreeMap<&str, &str>,
-    errors: &mut Vec<CiError>,
-    budget: &Budget,
-) -> Vec<String> {
-    let mut actions = Actions::new(files, budget);
-    let calls_local = |job: &Job| {
-        job.steps
-            .iter()
-            .any(|s| matches!(&s.kind, StepKind::Uses(u) if u.starts_with("./")))
-    };
+/// Expand composite actions, local and in followed repositories, in every GitHub Actions job
+/// (and not-run job, so judging them sees the same steps). A job whose action calls could not
+/// all be followed is not verifiable, saying why; its steps stay, so a rule they satisfy still
+/// counts as satisfied.
+fn expand_actions(pipelines: &mut [Pipeline], actions: &mut Actions<'_>) {
     for pipeline in pipelines
         .iter_mut()
         .filter(|p| p.ci == CiSystem::GithubActions)
@@ -213,100 +213,20 @@ fn expand_actions(
             .jobs
             .iter_mut()
             .chain(pipeline.not_run.iter_mut().map(|n| &mut n.job));
-        for job in jobs.filter(|j| calls_local(j)) {
-            if budget.is_spent() {
-                break;
-            }
-            job.steps = actions.expand(&job.path, &job.steps);
-        }
-    }
-    errors.append(&mut actions.errors);
-    actions.wanted.into_iter().collect()
-}
-
-/// Resolving local reusable workflow calls for one pipeline.
-struct Calls<'p, 'e> {
-    parsed: &'p BTreeMap<String, Pipeline>,
-    errors: &'e mut Vec<CiError>,
-    /// Workflow files being resolved, outermost first, to refuse cycles.
-    chain: Vec<String>,
-    /// Jobs produced so far, against [`MAX_RESOLVED_JOBS`].
-    jobs: usize,
-    /// The repository's budget: each job copied from a called workflow is charged.
-    budget: &'p Budget,
-}
-
-impl Calls<'_, '_> {
-    /// Replace each job that calls a local reusable workflow with that workflow's jobs, named
-    /// `caller/callee`, so the policy is checked against the steps that really run. Errors
-    /// only when the expansion as a whole is refused; a bad call is recorded and skipped.
-    fn resolve(&mut self, jobs: &[Job]) -> Result<Vec<Job>, CiError> {
-        let mut out = Vec::new();
         for job in jobs {
-            let JobKind::LocalWorkflow(target) = &job.kind else {
-                self.count(job)?;
-                out.push(job.clone());
+            if !actions.calls_any(job) {
                 continue;
-            };
-            let path = target.trim_start_matches("./");
-            let path = path.split('@').next().unwrap_or(path);
-            let problem = match self.parsed.get(path) {
-                _ if self.chain.len() > MAX_CALL_DEPTH => Some(format!(
-                    "reusable workflows nest deeper than {MAX_CALL_DEPTH} levels at `{target}`"
-                )),
-                _ if self.chain.iter().any(|p| p == path) => Some(format!(
-                    "job `{}` calls `{target}`, which is already being called: workflows \
-                     cannot call themselves",
-                    job.name
-                )),
-                None if self.errors.iter().any(|e| e.path == path) => None,
-                None => Some(format!(
-                    "job `{}` calls `{target}`, which is not a workflow in this repository",
-                    job.name
-                )),
-                Some(callee) => {
-                    self.chain.push(path.to_string());
-                    let inner = self.resolve(&callee.jobs);
-                    self.chain.pop();
-                    for inner in inner? {
-                        out.push(Job {
-                            name: format!("{}/{}", job.name, inner.name),
-                            ..inner
-                        });
-                    }
-                    None
-                }
-            };
-            if let Some(message) = problem {
-                self.errors
-                    .push(CiError::new(&job.path, Some(job.line), message));
+            }
+            if actions.budget_spent() {
+                return;
+            }
+            let (steps, unfollowed) = actions.expand(&job.path, &job.steps);
+            job.steps = steps;
+            if let Some(why) = unfollowed
+                && job.kind == JobKind::Steps
+            {
+                job.kind = JobKind::NotVerifiable(why);
             }
         }
-        Ok(out)
-    }
-
-    fn count(&mut self, job: &Job) -> Result<(), CiError> {
-        let text: usize = job.steps.iter().map(super::Step::text_len).sum::<usize>()
-            + job.images.iter().map(|i| i.reference.len()).sum::<usize>();
-        let nodes = 1 + job.steps.len() + job.images.len();
-        if self.budget.charge(nodes, text).is_err() {
-            return Err(CiError::new(
-                &job.path,
-                Some(job.line),
-                self.budget.refusal(),
-            ));
-        }
-        self.jobs += 1;
-        if self.jobs > MAX_RESOLVED_JOBS {
-            return Err(CiError::new(
-                &job.path,
-                Some(job.line),
-                format!(
-                    "local reusable workflows expand to more than {MAX_RESOLVED_JOBS} jobs \
-                     (calls multiply); orgcheck stops here"
-                ),
-            ));
-        }
-        Ok(())
     }
 }

@@ -71,6 +71,7 @@ impl<'p> Evaluation<'p> {
         let result = evaluate_repo(self.policy, repo, self.today);
         self.summary.add(result.status);
         self.summary.warnings += result.warnings();
+        self.summary.unfollowed += result.unfollowed.len();
         self.repositories.push(result);
     }
 
@@ -136,6 +137,7 @@ fn report(
             .collect(),
         partial: cx.incomplete.is_some() || repositories.iter().any(repo_unread),
         incomplete: cx.incomplete.clone(),
+        notes: Vec::new(),
         repositories,
         skipped,
     }
@@ -222,6 +224,7 @@ pub fn evaluate_repo(policy: &Policy, repo: &Repository, today: Date) -> RepoRep
         error: (!errors.is_empty()).then(|| error_text(&errors)),
         errors,
         exemptions: matching.iter().map(|e| exemption_note(e, today)).collect(),
+        unfollowed: repo.ci.unfollowed.clone(),
     }
 }
 

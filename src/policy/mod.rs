@@ -32,6 +32,9 @@ pub struct Policy {
     pub unused_jobs: UnusedJobs,
     /// What one repository's CI may expand to (`[settings] max-repository-nodes`, `-mib`).
     pub limits: Limits,
+    /// Owners besides the scanned organization whose shared workflows and actions are followed
+    /// (`[settings] resolve-owners`), as written.
+    pub resolve_owners: Vec<String>,
     /// Rules (required and forbidden steps), in file order.
     pub rules: Vec<Rule>,
     /// Exemptions, in file order.

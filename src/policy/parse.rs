@@ -213,6 +213,7 @@ impl<'t> Walker<'t> {
             unverifiable_jobs: Unverifiable::Ignore,
             unused_jobs: UnusedJobs::Ignore,
             limits: Limits::DEFAULT,
+            resolve_owners: Vec::new(),
             rules: Vec::new(),
             exemptions: Vec::new(),
         };

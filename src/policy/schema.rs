@@ -96,6 +96,12 @@ pub const SETTINGS: &[Field] = &[
     ),
     crate::kind::pinned::ALLOW_UNPINNED,
     f(
+        "resolve-owners",
+        Kind::Strings,
+        false,
+        "Accounts besides the scanned organization whose shared workflows (`OWNER/REPO/.github/workflows/FILE@REF`) and actions (`OWNER/REPO@REF`) are read and judged as part of each caller's jobs. Calls to any other owner stay steps, or not-verifiable jobs.",
+    ),
+    f(
         "unused-jobs",
         Kind::Enum(UnusedJobs::IDS),
         false,

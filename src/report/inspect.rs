@@ -74,7 +74,7 @@ impl JobView {
             images: j.images,
             steps: j.steps,
             calls: match &j.kind {
-                JobKind::LocalWorkflow(t) => Some(t.clone()),
+                JobKind::Calls(call) => Some(call.target.clone()),
                 _ => None,
             },
             not_verifiable: match j.kind {

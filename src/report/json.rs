@@ -8,6 +8,7 @@ use super::{
     ExemptionNote, JobReport, NotRunReport, Problem, RepoReport, Report, RuleInfo, Skipped, Status,
     Summary,
 };
+use crate::ci::remote::Unfollowed;
 
 /// The document.
 #[derive(Serialize)]
@@ -23,6 +24,8 @@ pub struct Document<'r> {
     partial: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     incomplete: Option<&'r str>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    notes: &'r [String],
 }
 
 #[derive(Serialize)]
@@ -43,6 +46,9 @@ struct Repository<'r> {
     errors: &'r [Problem],
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     exemptions: &'r [ExemptionNote],
+    /// Calls into other repositories that could not be followed.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    unfollowed: &'r [Unfollowed],
 }
 
 #[derive(Serialize)]
@@ -103,6 +109,7 @@ pub fn document(report: &Report) -> Document<'_> {
         skipped: &report.skipped,
         partial: report.partial,
         incomplete: report.incomplete.as_deref(),
+        notes: &report.notes,
     }
 }
 
@@ -138,6 +145,7 @@ fn repository(r: &RepoReport) -> Repository<'_> {
         error: r.error.as_deref(),
         errors: &r.errors,
         exemptions: &r.exemptions,
+        unfollowed: &r.unfollowed,
     }
 }
 

@@ -82,6 +82,9 @@ pub struct Report {
     pub partial: bool,
     /// Why the scan stopped early, with how many repositories were not read.
     pub incomplete: Option<String>,
+    /// What the reader should know about how this source was read (`scan --local` reads
+    /// shared workflows from working trees).
+    pub notes: Vec<String>,
 }
 
 /// Counts per status.
@@ -103,6 +106,8 @@ pub struct Summary {
     pub skipped: usize,
     /// Warning findings in all repositories (rules not enforced yet, or `severity = "warning"`).
     pub warnings: usize,
+    /// Calls into other repositories' workflows and actions that could not be followed.
+    pub unfollowed: usize,
 }
 
 impl Summary {
@@ -236,14 +241,42 @@ pub struct RepoReport {
     pub errors: Vec<Problem>,
     /// Exemptions that matched this repository (active or expired).
     pub exemptions: Vec<ExemptionNote>,
+    /// Calls into other repositories that could not be followed, at their lines.
+    pub unfollowed: Vec<crate::ci::remote::Unfollowed>,
 }
 
 /// Link to `file` (at `line`) at the scanned commit, from the base of a repository's file
 /// links (`…/blob/{commit}`), when the repository is on the web.
 pub fn file_url(blob_base: Option<&str>, file: &str, line: Option<usize>) -> Option<String> {
     let anchor = line.map(|l| format!("#L{l}")).unwrap_or_default();
-    blob_base.map(|base| format!("{base}/{file}{anchor}"))
+    let base = blob_base?;
+    // A file of another repository (a shared workflow or action) links there, at its ref:
+    // the host is the one of `…/OWNER/REPO/blob/COMMIT`.
+    if let Some(remote) = crate::ci::remote::Remote::from_path(file) {
+        let host = base.rsplitn(5, '/').nth(4)?;
+        let encode = |s: &str| {
+            s.split('/')
+                .map(|p| percent_encoding::utf8_percent_encode(p, URL_SEGMENT).to_string())
+                .collect::<Vec<_>>()
+                .join("/")
+        };
+        return Some(format!(
+            "{host}/{}/{}/blob/{}/{}{anchor}",
+            remote.owner,
+            remote.repo,
+            encode(&remote.git_ref),
+            encode(&remote.path)
+        ));
+    }
+    Some(format!("{base}/{file}{anchor}"))
 }
+
+/// What a path segment of a link keeps as it is (RFC 3986 unreserved).
+const URL_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 impl RepoReport {
     /// Link to a line of one of its files at the scanned commit, when it is on the web. Kept

@@ -54,26 +54,12 @@ pub fn render(report: &Report) -> String {
                 None => out.push_str(&format!("{name}: {level}{}\n", finding.summary())),
             }
         }
-        for job in &repo.not_run {
-            out.push_str(&format!(
-                "{prefix}{}:{}: note: job `{}` never runs ({}); not judged\n",
-                clean(&job.file),
-                job.line,
-                clean(&job.name),
-                clean(&job.reason)
-            ));
-        }
-        for e in repo.exemptions.iter().filter(|e| e.expired) {
-            out.push_str(&format!(
-                "{name}: note: exemption ({}) expired on {}\n",
-                clean(&e.reason),
-                e.expires.as_deref().unwrap_or("?")
-            ));
-        }
+        notes(repo, &prefix, &name, &mut out);
         if multi || repo.status != Status::NonCompliant {
             out.push_str(&format!("{name}: {}\n", repo.status.as_str()));
         }
     }
+    closing_notes(report, &mut out);
     let s = &report.summary;
     let noun = if s.repositories == 1 {
         "repository"
@@ -87,4 +73,48 @@ pub fn render(report: &Report) -> String {
         s.skipped
     ));
     out
+}
+
+/// What the reader should know about the run as a whole: how it read, and calls it could not
+/// follow.
+fn closing_notes(report: &Report, out: &mut String) {
+    for note in &report.notes {
+        out.push_str(&format!("note: {}\n", clean(note)));
+    }
+    let n = report.summary.unfollowed;
+    if n > 0 {
+        out.push_str(&format!(
+            "{n} {} into other repositories could not be followed; their jobs are not verifiable\n",
+            if n == 1 { "call" } else { "calls" }
+        ));
+    }
+}
+
+/// A repository's notes: jobs that never run, calls not followed, expired exemptions.
+fn notes(repo: &super::RepoReport, prefix: &str, name: &str, out: &mut String) {
+    for job in &repo.not_run {
+        out.push_str(&format!(
+            "{prefix}{}:{}: note: job `{}` never runs ({}); not judged\n",
+            clean(&job.file),
+            job.line,
+            clean(&job.name),
+            clean(&job.reason)
+        ));
+    }
+    for u in &repo.unfollowed {
+        out.push_str(&format!(
+            "{prefix}{}:{}: note: `{}` was not followed: {}\n",
+            clean(&u.path),
+            u.line,
+            clean(&u.target),
+            clean(&u.reason)
+        ));
+    }
+    for e in repo.exemptions.iter().filter(|e| e.expired) {
+        out.push_str(&format!(
+            "{name}: note: exemption ({}) expired on {}\n",
+            clean(&e.reason),
+            e.expires.as_deref().unwrap_or("?")
+        ));
+    }
 }

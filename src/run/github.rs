@@ -268,7 +268,10 @@ impl Session {
             Arc::clone(&self.client),
             org,
             &in_scope,
-            policy.limits,
+            github::Reading {
+                limits: policy.limits,
+                resolve_owners: &policy.resolve_owners,
+            },
             &mut progress,
             deliver,
         ));

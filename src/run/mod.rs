@@ -190,11 +190,14 @@ fn read_and_judge(
 ) -> Result<(Report, Option<github::Session>), RunError> {
     let quiet = args.common.quiet;
     let mut evaluation = eval::Evaluation::new(policy, cx.today);
+    let mut notes = Vec::new();
     let (session, incomplete) = match scanned {
         ScanSource::Local(dir) => {
-            for repo in source::local::scan_dir(dir, policy.limits)? {
-                evaluation.add(&repo);
+            let scan = source::local::scan_dir(dir, policy.limits, &policy.resolve_owners)?;
+            for repo in &scan.repositories {
+                evaluation.add(repo);
             }
+            notes.extend(scan.note);
             (None, None)
         }
         ScanSource::Org(org) => {
@@ -204,7 +207,9 @@ fn read_and_judge(
             (Some(s), read.incomplete)
         }
     };
-    Ok((evaluation.finish(&Context { incomplete, ..cx }), session))
+    let mut report = evaluation.finish(&Context { incomplete, ..cx });
+    report.notes = notes;
+    Ok((report, session))
 }
 
 /// Publish the issue through `session` (a new one for a local scan), logging what was done.
@@ -349,7 +354,7 @@ fn check(args: CheckArgs, env: &Env) -> Result<Exit, RunError> {
             args.path.display()
         )));
     }
-    let repo = source::local::read_repo(&args.path, None, policy.limits);
+    let repo = source::local::read_repo(&args.path, None, policy.limits, &policy.resolve_owners);
     let source = report::Scanned::Check(args.path.display().to_string());
     let report = evaluate(&policy, &[repo], source, None, &args.common, env.today()?);
     let info = context::run_info(&args.common, env, started);
@@ -497,7 +502,7 @@ fn inspect(args: InspectArgs) -> Result<Exit, RunError> {
         let shown = path.display().to_string();
         if path.is_dir() {
             // A repository: judged as a whole, as `check` sees it.
-            let repo = crate::source::local::read_repo(path, None, Limits::DEFAULT);
+            let repo = crate::source::local::read_repo(path, None, Limits::DEFAULT, &[]);
             let repo_views = FileView::of_repository(&shown, repo.ci);
             failed |= repo_views.iter().any(|v| v.error.is_some());
             views.extend(repo_views);

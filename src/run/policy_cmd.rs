@@ -503,7 +503,9 @@ fn diff_cmd(
     let old = policy::parse(&shown, &text)?;
     let d = diff::diff(&old, &new);
     let repos = match (local, org) {
-        (Some(dir), _) => Some(source::local::scan_dir(dir, new.limits)?),
+        (Some(dir), _) => {
+            Some(source::local::scan_dir(dir, new.limits, &new.resolve_owners)?.repositories)
+        }
         (None, Some(org)) => {
             // Scope may differ between the policies: read with no scope, judge with each.
             let everything = Policy {

@@ -4,11 +4,27 @@ use std::path::{Path, PathBuf};
 
 use super::SourceError;
 use crate::ci::budget::Limits;
+use crate::ci::remote::{Fetched, Remote, Shared};
 use crate::ci::{self, yaml::MAX_BYTES, yaml::too_large};
 use crate::source::Repository;
 
+/// Where calls into other repositories are read from.
+enum Others<'a> {
+    /// The folder of repositories being scanned: `OWNER/REPO/PATH@REF` is `DIR/REPO/PATH` in
+    /// its working tree, whatever the ref.
+    Dir(&'a Path),
+    /// Nowhere (`check` reads one repository): every call is listed as not followed.
+    Nowhere,
+}
+
 /// Every subdirectory of `dir` is one repository, in name order. Hidden folders are ignored.
-pub fn scan_dir(dir: &Path, limits: Limits) -> Result<Vec<Repository>, SourceError> {
+/// Calls into other repositories of `dir` (named as `dir`'s own folder name, or an owner of
+/// `resolve_owners`) are followed into `dir/REPO`'s working tree, whatever ref they name.
+pub fn scan_dir(
+    dir: &Path,
+    limits: Limits,
+    resolve_owners: &[String],
+) -> Result<LocalScan, SourceError> {
     let io = |source| SourceError::Io {
         path: dir.display().to_string(),
         source,
@@ -36,7 +52,11 @@ pub fn scan_dir(dir: &Path, limits: Limits) -> Result<Vec<Repository>, SourceErr
         }
     }
     dirs.sort();
-    let mut repos: Vec<Repository> = dirs.iter().map(|d| read_repo(d, None, limits)).collect();
+    let mut shared = dir_shared(dir, resolve_owners);
+    let mut repos: Vec<Repository> = dirs
+        .iter()
+        .map(|d| read_from(d, None, limits, &mut shared, &Others::Dir(dir)))
+        .collect();
     for (name, e) in unreadable {
         let mut ci = crate::ci::RepositoryCi::default();
         ci.errors
@@ -48,11 +68,59 @@ pub fn scan_dir(dir: &Path, limits: Limits) -> Result<Vec<Repository>, SourceErr
         });
     }
     repos.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(repos)
+    Ok(LocalScan {
+        repositories: repos,
+        note: shared.is_used().then_some(shared.note).flatten(),
+    })
 }
 
-/// One repository checkout, its CI within `limits`. Its name is the folder's name.
-pub fn read_repo(dir: &Path, name: Option<&str>, limits: Limits) -> Repository {
+/// A folder of repositories, read.
+#[derive(Debug)]
+pub struct LocalScan {
+    /// Its repositories, in name order.
+    pub repositories: Vec<Repository>,
+    /// How calls between them were read, for the report.
+    pub note: Option<String>,
+}
+
+/// The owners a folder of repositories stands for: its own name, and `resolve_owners`.
+fn dir_shared(dir: &Path, resolve_owners: &[String]) -> Shared {
+    let own = std::fs::canonicalize(dir)
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .filter(|n| ci::remote::is_login(n));
+    let owners = own.iter().chain(resolve_owners).map(String::as_str);
+    let mut shared = Shared::new(owners);
+    let names: Vec<&str> = shared.owners().collect();
+    if !names.is_empty() {
+        shared.note = Some(format!(
+            "calls into {} are read from {}/REPO's working tree, whatever ref they name",
+            names.join(", "),
+            dir.display()
+        ));
+    }
+    shared
+}
+
+/// One repository checkout, its CI within `limits`. Its name is the folder's name. Calls into
+/// `resolve_owners` are not read, and are listed as not followed.
+pub fn read_repo(
+    dir: &Path,
+    name: Option<&str>,
+    limits: Limits,
+    resolve_owners: &[String],
+) -> Repository {
+    let mut shared = Shared::new(resolve_owners.iter().map(String::as_str));
+    read_from(dir, name, limits, &mut shared, &Others::Nowhere)
+}
+
+fn read_from(
+    dir: &Path,
+    name: Option<&str>,
+    limits: Limits,
+    shared: &mut Shared,
+    others: &Others<'_>,
+) -> Repository {
     let name = name.map(str::to_string).unwrap_or_else(|| {
         std::fs::canonicalize(dir)
             .ok()
@@ -82,20 +150,21 @@ pub fn read_repo(dir: &Path, name: Option<&str>, limits: Limits) -> Repository {
             Err(_) => {}
         }
     }
-    let load = |files: &[(String, String)]| {
+    let load = |files: &[(String, String)], shared: &Shared| {
         let files = files.iter().map(|(p, t)| (p.as_str(), t.as_str()));
-        ci::load_repository_within(files, limits)
+        ci::load_repository_within(files, limits, shared)
     };
-    let mut parsed = load(&files);
-    // Local composite actions are read as jobs name them, then the repository is loaded again,
-    // until no new action is named (each round goes one level deeper).
+    let mut parsed = load(&files, shared);
+    // Local composite actions and calls into other repositories are read as jobs name them,
+    // then the repository is loaded again, until nothing new is named (each round goes one
+    // level deeper).
     let mut follow = ci::Follow::default();
     loop {
         let next = follow.next(&mut parsed);
         if next.is_empty() {
             break;
         }
-        for folder in next {
+        for folder in next.folders {
             for rel in ci::action_files(&folder) {
                 match budget.read(dir, &rel) {
                     Ok(Some(text)) => {
@@ -111,13 +180,58 @@ pub fn read_repo(dir: &Path, name: Option<&str>, limits: Limits) -> Repository {
                 }
             }
         }
-        parsed = load(&files);
+        for remote in next.shared {
+            let fetched = read_other(others, &remote, shared.has_room());
+            shared.insert(remote, fetched);
+        }
+        parsed = load(&files, shared);
     }
     parsed.errors.extend(problems);
     Repository {
         name,
         ci: parsed,
         ..Repository::default()
+    }
+}
+
+/// A file of another repository in the scanned folder, as the run's shared file.
+fn read_other(others: &Others<'_>, remote: &Remote, room: bool) -> Fetched {
+    let root = match others {
+        Others::Dir(_) if !room => {
+            let why = format!(
+                "the run already read {} shared files",
+                ci::remote::MAX_FILES
+            );
+            return Fetched::Failed(why);
+        }
+        Others::Dir(root) => {
+            // GitHub compares repository names in any case; folders keep theirs.
+            let found = std::fs::read_dir(root).ok().and_then(|entries| {
+                entries
+                    .filter_map(Result::ok)
+                    .find(|e| e.file_name().to_string_lossy().to_ascii_lowercase() == remote.repo)
+            });
+            match found {
+                Some(entry) => entry.path(),
+                None => root.join(&remote.repo),
+            }
+        }
+        Others::Nowhere => {
+            return Fetched::Failed(
+                "`check` reads one repository; `scan --local DIR` or `scan --org` follow it".into(),
+            );
+        }
+    };
+    if !root.is_dir() {
+        return Fetched::Failed(format!(
+            "no repository `{}` in the scanned folder",
+            remote.repo
+        ));
+    }
+    match read_text(&root, &remote.path) {
+        Ok(Some(text)) => Fetched::Text(text),
+        Ok(None) => Fetched::Missing,
+        Err(e) => Fetched::Failed(e.message),
     }
 }
 

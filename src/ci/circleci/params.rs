@@ -70,15 +70,12 @@ pub fn substitute(node: &Node, params: &Params, budget: &Budget) -> Result<Node,
                 budget.bytes(text.len())?;
                 return Ok(node.clone());
             }
-            let replaced = PLACEHOLDER.replace_all(text, |caps: &regex::Captures<'_>| match params
-                .get(&caps[1])
-                .map(|n| &n.value)
-            {
-                Some(Value::Scalar { text, .. }) => text.clone(),
-                _ => caps[0].to_string(),
-            });
-            budget.bytes(replaced.len())?;
-            Node::scalar(replaced.into_owned(), *plain, node.mark)
+            let value = |caps: &regex::Captures<'_>| match params.get(&caps[1]).map(|n| &n.value) {
+                Some(Value::Scalar { text, .. }) => Some(text.as_str()),
+                _ => None,
+            };
+            let replaced = crate::ci::budget::replace_charged(text, &PLACEHOLDER, value, budget)?;
+            Node::scalar(replaced, *plain, node.mark)
         }
         Value::Seq(items) => {
             let mut out = Vec::with_capacity(items.len());

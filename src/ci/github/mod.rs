@@ -56,6 +56,7 @@ pub fn parse(path: &str, root: &Node, text: &str) -> Result<Pipeline, CiError> {
     pipeline.facts = Facts::GithubActions {
         events: events(root.get("on")),
         reusable_only: only_workflow_call(root.get("on")),
+        inputs: input_defaults(root.get("on")),
     };
     let workflow = root
         .get("name")
@@ -125,7 +126,14 @@ fn job(path: &str, lines: &[&str], name: &str, mark: Mark, body: &Node) -> Resul
         ));
     }
     let kind = match body.get("uses").and_then(Node::as_str) {
-        Some(target) if target.starts_with("./") => JobKind::LocalWorkflow(target.to_string()),
+        Some(target)
+            if target.starts_with("./") || super::remote::Remote::workflow(target).is_some() =>
+        {
+            JobKind::Calls(super::Call {
+                target: target.to_string(),
+                with: texts(body.get("with")),
+            })
+        }
         Some(target) => JobKind::NotVerifiable(format!("calls workflow {target}")),
         None => JobKind::Steps,
     };
@@ -224,6 +232,31 @@ pub(super) fn pinned_version(uses: &str, lines: &[&str], mark: Mark) -> Option<S
         .split('.')
         .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
     is_version.then(|| version.to_string())
+}
+
+/// The entries of a mapping whose values are text (`with:`), by key.
+fn texts(map: Option<&Node>) -> Vec<(String, String)> {
+    map.and_then(Node::as_map)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|e| Some((e.key.clone(), e.value.as_str()?.to_string())))
+        .collect()
+}
+
+/// `on.workflow_call.inputs.NAME.default`, for each input that has one.
+fn input_defaults(on: Option<&Node>) -> Vec<(String, String)> {
+    let inputs = on
+        .and_then(|on| on.get("workflow_call"))
+        .and_then(|call| call.get("inputs"))
+        .and_then(Node::as_map)
+        .unwrap_or_default();
+    inputs
+        .iter()
+        .filter_map(|e| {
+            let default = e.value.get("default")?.as_str()?;
+            Some((e.key.clone(), default.to_string()))
+        })
+        .collect()
 }
 
 fn scalar_text(node: &Node) -> String {

@@ -12,13 +12,18 @@ fn jobs_with_run_and_uses_steps_and_on_key() {
 }
 
 #[test]
-fn remote_reusable_workflow_is_not_verifiable() {
-    let text = "on: push\njobs:\n  call:\n    uses: org/repo/.github/workflows/x.yml@main\n";
+fn a_remote_reusable_workflow_of_an_owner_not_followed_is_not_verifiable() {
+    let text = "on: push\njobs:\n  call:\n    uses: org/repo/.github/workflows/x.yml@main\n    with:\n      env: prod\n";
     let p = parse_file("w.yml", CiSystem::GithubActions, text).unwrap();
+    assert!(
+        matches!(&p.jobs[0].kind, JobKind::Calls(c) if c.with == [("env".to_string(), "prod".to_string())])
+    );
+    let repo = load_repository([(".github/workflows/w.yml", text)]);
     assert_eq!(
-        p.jobs[0].kind,
+        repo.pipelines[0].jobs[0].kind,
         JobKind::NotVerifiable("calls workflow org/repo/.github/workflows/x.yml@main".into())
     );
+    assert!(repo.wanted_shared.is_empty() && repo.unfollowed.is_empty());
 }
 
 #[test]

@@ -35,6 +35,9 @@ impl Walker<'_> {
         if let Some(n) = t.get("max-repository-mib").and_then(|v| self.count(v)) {
             policy.limits.bytes = n.saturating_mul(1 << 20);
         }
+        if let Some(v) = t.get("resolve-owners") {
+            policy.resolve_owners = self.owners(v);
+        }
         if let Some(pinning) = t.get("pinned").and_then(|v| self.choice::<Pinning>(v)) {
             let allow = t.get("allow-unpinned").map(|v| self.patterns(v));
             settings_pin = Some((pinning, allow.unwrap_or_default()));
@@ -45,6 +48,26 @@ impl Walker<'_> {
             );
         }
         settings_pin
+    }
+
+    /// GitHub account names: letters, digits and single hyphens, at most 39 characters, as
+    /// GitHub allows them (so a typo is refused here, not silently never matched).
+    fn owners(&mut self, item: &Item) -> Vec<String> {
+        let mut out = Vec::new();
+        for (owner, span) in self.strings(item) {
+            if crate::ci::remote::is_login(&owner) {
+                out.push(owner);
+            } else {
+                self.error(
+                    span,
+                    format!(
+                        "`{owner}` is not a GitHub account name (letters, digits and single \
+                         hyphens, at most 39 characters)"
+                    ),
+                );
+            }
+        }
+        out
     }
 
     /// A whole number of at least 1.

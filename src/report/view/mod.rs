@@ -178,6 +178,8 @@ pub struct View<'a> {
     policy: &'a str,
     date: crate::policy::Date,
     incomplete: Option<&'a str>,
+    /// How many calls into other repositories could not be followed, in words.
+    unfollowed: Option<String>,
     passing: bool,
     status_line: String,
     changes: Option<ChangesView>,
@@ -224,6 +226,7 @@ impl<'a> View<'a> {
             policy: &report.policy,
             date: report.date,
             incomplete: report.incomplete.as_deref(),
+            unfollowed: unfollowed_line(report),
             passing: report.is_passing(),
             status_line: status_line(report, changes.and_then(|c| c.previous)),
             changes: changes
@@ -409,6 +412,29 @@ fn status_line(report: &Report, previous: Option<Counts>) -> String {
     };
     parts.push(format!("**{}** scanned{skipped}", s.repositories));
     parts.join(" · ")
+}
+
+/// How many calls into shared workflows and actions could not be followed, and in how many
+/// repositories, when any could not.
+fn unfollowed_line(report: &Report) -> Option<String> {
+    let calls = report.summary.unfollowed;
+    let repos = report
+        .repositories
+        .iter()
+        .filter(|r| !r.unfollowed.is_empty())
+        .count();
+    (calls > 0).then(|| {
+        format!(
+            "🔗 **{calls}** {} into shared workflows and actions in **{repos}** {} could not be \
+             followed; the jobs that make them are listed as not verifiable.",
+            if calls == 1 { "call" } else { "calls" },
+            if repos == 1 {
+                "repository"
+            } else {
+                "repositories"
+            }
+        )
+    })
 }
 
 /// Exemptions that end within [`EXPIRING_DAYS`], one line per exemption: its reason, its

@@ -6,6 +6,7 @@ mod client;
 mod jwt;
 pub mod query;
 mod repos;
+mod shared;
 mod transport;
 
 use std::sync::Arc;
@@ -20,6 +21,7 @@ use repos::{Pending, fetch_actions, fetch_files, pending_from, settle};
 pub use transport::ExtraRoots;
 
 use crate::ci::budget::Limits;
+use crate::ci::remote::Shared;
 use crate::policy::RepoFacts;
 use crate::source::Repository;
 
@@ -218,17 +220,30 @@ pub type Deliver<'a> = &'a mut (dyn FnMut(Repository) + Send);
 /// those actions are fetched. Below it, the fetches of several pages share requests.
 const PENDING_BYTES: usize = 32 << 20;
 
+/// What a scan reads and follows besides each repository's own files.
+#[derive(Debug, Clone, Copy)]
+pub struct Reading<'a> {
+    /// What one repository's CI may expand to.
+    pub limits: Limits,
+    /// Owners besides the organization whose shared workflows and actions are followed.
+    pub resolve_owners: &'a [String],
+}
+
 /// Read every repository of `org`, handing each to `deliver` in the order it is read whole.
 /// Repositories out of scope (`in_scope` false) are still listed, but no extra request is
-/// spent on them.
+/// spent on them. Calls into the organization's (and `reading.resolve_owners`') repositories
+/// are followed, each file read once for the run.
 pub async fn scan_org(
     client: Arc<Client>,
     org: &str,
     in_scope: &(dyn Fn(&RepoFacts<'_>) -> bool + Sync),
-    limits: Limits,
+    reading: Reading<'_>,
     progress: &mut (dyn FnMut(Progress) + Send),
     deliver: Deliver<'_>,
 ) -> Result<OrgScan, GitHubError> {
+    let limits = reading.limits;
+    let owners = std::iter::once(org).chain(reading.resolve_owners.iter().map(String::as_str));
+    let mut shared = Shared::new(owners);
     let mut scan = OrgScan::default();
     let mut pending: Vec<Pending> = Vec::new();
     let mut cursor: Option<String> = None;
@@ -255,10 +270,11 @@ pub async fn scan_org(
             read += 1;
             let errors = node_errors(&answer.errors, i);
             let found = Found { node, errors, read };
-            take_node(found, in_scope, limits, deliver, &mut pending);
+            take_node(found, in_scope, limits, &shared, deliver, &mut pending);
         }
         if pending.iter().map(Pending::text_bytes).sum::<usize>() > PENDING_BYTES {
-            follow_actions(&client, org, std::mem::take(&mut pending), deliver).await;
+            let waiting = std::mem::take(&mut pending);
+            follow_actions(&client, org, waiting, &mut shared, deliver).await;
         }
         progress(Progress {
             read,
@@ -292,7 +308,7 @@ pub async fn scan_org(
         // Pages that worked at a smaller size grow back, so one slow page does not slow the rest.
         size = (size * 2).min(PAGE_SIZE);
     }
-    follow_actions(&client, org, pending, deliver).await;
+    follow_actions(&client, org, pending, &mut shared, deliver).await;
     Ok(scan)
 }
 
@@ -378,6 +394,7 @@ fn take_node(
     Found { node, errors, read }: Found,
     in_scope: &(dyn Fn(&RepoFacts<'_>) -> bool + Sync),
     limits: Limits,
+    shared: &Shared,
     deliver: Deliver<'_>,
     pending: &mut Vec<Pending>,
 ) {
@@ -396,18 +413,19 @@ fn take_node(
     if !errors.is_empty() {
         p.repo.read_error = Some(format!("GitHub reported: {}", errors.join("; ")));
     }
-    match settle(&mut p) {
+    match settle(&mut p, shared) {
         Some(repo) => deliver(repo),
         None => pending.push(p),
     }
 }
 
-/// Fetch the local actions and truncated files pending repositories name, one round per
-/// nesting level, and add every repository to the scan.
+/// Fetch the local actions, shared files and truncated files pending repositories name, one
+/// round per nesting level, and add every repository to the scan.
 async fn follow_actions(
     client: &Arc<Client>,
     org: &str,
     mut pending: Vec<Pending>,
+    shared: &mut Shared,
     deliver: Deliver<'_>,
 ) {
     // `settle` ends every repository within `ci::MAX_ROUNDS` rounds of actions; a truncated
@@ -419,9 +437,10 @@ async fn follow_actions(
         }
         fetch_actions(client, org, &mut pending).await;
         fetch_files(client, org, &mut pending).await;
+        shared::fetch(client, shared, &mut pending).await;
         let mut again = Vec::new();
         for mut p in pending {
-            match settle(&mut p) {
+            match settle(&mut p, shared) {
                 Some(repo) => deliver(repo),
                 None => again.push(p),
             }
@@ -430,7 +449,7 @@ async fn follow_actions(
     }
     // Never dropped: a repository still reading is reported as not read whole.
     for p in pending {
-        deliver(repos::unfinished(p));
+        deliver(repos::unfinished(p, shared));
     }
 }
 

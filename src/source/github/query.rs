@@ -69,17 +69,18 @@ const TREE: &str = "          ... on Tree {
           }
 ";
 
-/// Files at given commits of many repositories in one request: `files[i]` is how many files
-/// repository `i` asks for. Names and expressions travel as variables (`$r0`, `$f0_1` =
-/// `"<oid>:<path>"`), never spliced into the document, so no file name can change the query.
-/// The answer's `data` is `{ "r0": { "f0_0": <blob or null>, … } | null, … }`.
+/// Files at given refs of many repositories in one request: `files[i]` is how many files
+/// repository `i` asks for. Owners, names and expressions travel as variables (`$o0`, `$r0`,
+/// `$f0_1` = `"<ref>:<path>"`), never spliced into the document, so no file name can change
+/// the query. The answer's `data` is `{ "r0": { "f0_0": <blob or null>, … } | null, … }`.
 pub fn files_query(files: &[usize]) -> String {
-    let mut params = vec!["$owner: String!".to_string()];
+    let mut params = Vec::new();
     let mut body = String::new();
     for (i, &n) in files.iter().enumerate() {
+        params.push(format!("$o{i}: String!"));
         params.push(format!("$r{i}: String!"));
         body.push_str(&format!(
-            "  r{i}: repository(owner: $owner, name: $r{i}) {{\n"
+            "  r{i}: repository(owner: $o{i}, name: $r{i}) {{\n"
         ));
         for j in 0..n {
             params.push(format!("$f{i}_{j}: String!"));

@@ -10,6 +10,7 @@ use tokio::task::JoinSet;
 use super::query::{self, RepoNode};
 use super::{Client, REST_CONCURRENCY, Replay};
 use crate::ci::budget::Limits;
+use crate::ci::remote::{Remote, Shared};
 use crate::ci::{self, CiError, yaml::MAX_BYTES, yaml::too_large};
 use crate::policy::RepoFacts;
 use crate::source::Repository;
@@ -22,6 +23,8 @@ pub(super) struct Pending {
     fetch: Vec<String>,
     /// Local action folders to fetch `action.yml` (or `action.yaml`) from.
     actions: Vec<String>,
+    /// Files in other repositories its calls name, for the run's shared files.
+    pub(super) shared: Vec<Remote>,
     /// Which action folders were read, and how deep.
     follow: ci::Follow,
     oid: String,
@@ -39,11 +42,11 @@ impl Pending {
 /// The repository when its files are all read; `None` when it still needs files (queued on
 /// `p`): those the query could not give whole, and local actions its jobs name that were not
 /// fetched yet.
-pub(super) fn settle(p: &mut Pending) -> Option<Repository> {
+pub(super) fn settle(p: &mut Pending, shared: &Shared) -> Option<Repository> {
     if !p.fetch.is_empty() {
         return None;
     }
-    let mut ci = load(p);
+    let mut ci = load(p, shared);
     let next = p.follow.next(&mut ci);
     if next.is_empty() {
         return Some(Repository {
@@ -51,7 +54,8 @@ pub(super) fn settle(p: &mut Pending) -> Option<Repository> {
             ..p.repo.clone()
         });
     }
-    p.actions.extend(next);
+    p.actions.extend(next.folders);
+    p.shared.extend(next.shared);
     None
 }
 
@@ -97,6 +101,7 @@ pub(super) fn pending_from(
         problems: Vec::new(),
         fetch: Vec::new(),
         actions: Vec::new(),
+        shared: Vec::new(),
         follow: ci::Follow::default(),
         oid,
         limits,
@@ -203,9 +208,9 @@ pub(super) async fn fetch_actions(client: &Arc<Client>, org: &str, pending: &mut
         }
         let counts: Vec<usize> = groups.iter().map(|(_, dirs)| dirs.len() * 2).collect();
         let mut vars = serde_json::Map::new();
-        vars.insert("owner".into(), json!(org));
         for (g, (i, dirs)) in groups.iter().enumerate() {
             let p = &pending[*i];
+            vars.insert(format!("o{g}"), json!(org));
             vars.insert(format!("r{g}"), json!(p.repo.name));
             let paths = dirs.iter().flat_map(|d| ci::action_files(d));
             for (f, path) in paths.enumerate() {
@@ -340,21 +345,21 @@ fn encode_segment(segment: &str) -> String {
 pub(super) const FOLLOW_ROUNDS: usize = 2 * ci::MAX_ROUNDS + 2;
 
 /// A repository whose files were still being followed when the scan stopped following.
-pub(super) fn unfinished(p: Pending) -> Repository {
+pub(super) fn unfinished(p: Pending, shared: &Shared) -> Repository {
     Repository {
         read_error: Some(format!(
             "orgcheck stopped following its files after {FOLLOW_ROUNDS} rounds"
         )),
-        ci: load(&p),
+        ci: load(&p, shared),
         ..p.repo
     }
 }
 
 /// The repository's CI as its files read so far, with the problems reading them; `wanted`
 /// names the action folders its jobs use that were not among them.
-fn load(p: &Pending) -> ci::RepositoryCi {
+fn load(p: &Pending, shared: &Shared) -> ci::RepositoryCi {
     let files = p.files.iter().map(|(a, b)| (a.as_str(), b.as_str()));
-    let mut parsed = ci::load_repository_within(files, p.limits);
+    let mut parsed = ci::load_repository_within(files, p.limits, shared);
     parsed.errors.extend(p.problems.iter().cloned());
     parsed
 }
