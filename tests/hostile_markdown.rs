@@ -32,6 +32,16 @@ fn hostile_org(dir: &Path) {
         &dir.join("web/.github/workflows/@team #5 <b>.yml"),
         &format!("on: push\njobs:\n  \"{q}\":\n    runs-on: x\n    steps:\n      - run: echo\n"),
     );
+    // Calls into a followed owner that cannot be followed, naming every trouble in the ref
+    // and in the path: listed with the calls not followed, quoted in the reason.
+    let r = q.replace(char::is_whitespace, "");
+    let p = q.replace('@', "_");
+    write(
+        &dir.join("caller/.github/workflows/ci.yml"),
+        &format!(
+            "on: push\njobs:\n  b:\n    runs-on: x\n    steps:\n      - uses: \"acme/shared/x@{r}\"\n      - uses: \"acme/shared/{p}@v1\"\n"
+        ),
+    );
     // A config whose error message quotes it.
     write(
         &dir.join("broken/.circleci/config.yml"),
@@ -45,7 +55,7 @@ fn policy(dir: &Path) -> std::path::PathBuf {
     write(
         &p,
         &format!(
-            "[[rule]]\nid = \"tests\"\ndescription = \"{q}\"\nrun = \"make test\"\nmatch = \"contains\"\n\n[[rule]]\nid = \"no-echo\"\ndescription = \"d\"\nrun = \"echo\"\nmatch = \"contains\"\nforbid = true\n"
+            "[settings]\nresolve-owners = [\"acme\"]\n\n[[rule]]\nid = \"tests\"\ndescription = \"{q}\"\nrun = \"make test\"\nmatch = \"contains\"\n\n[[rule]]\nid = \"no-echo\"\ndescription = \"d\"\nrun = \"echo\"\nmatch = \"contains\"\nforbid = true\n"
         ),
     );
     p

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::super::finding::Severity;
-use super::super::gfm::{inert, inline};
+use super::super::gfm::{code_text, inert, inline, inline_text};
 use super::super::{Report, Status};
 use super::{ListView, Trim};
 
@@ -20,6 +20,7 @@ pub(super) struct Lists<'a> {
     skipped: Vec<String>,
     not_run: Vec<String>,
     not_run_jobs: usize,
+    unfollowed_calls: Vec<String>,
     warned: Vec<String>,
     enforced_soon: Vec<SoonView>,
 }
@@ -76,6 +77,27 @@ impl<'a> Lists<'a> {
                 format!("**{}**: {}", inert(&r.name), jobs.join("; "))
             })
             .collect();
+        let unfollowed_calls = report
+            .repositories
+            .iter()
+            .filter(|r| keep && !r.unfollowed.is_empty())
+            .map(|r| {
+                let calls: Vec<String> = r
+                    .unfollowed
+                    .iter()
+                    .map(|u| {
+                        format!(
+                            "{} ({}:{}): {}",
+                            code_text(&u.target),
+                            inert(&u.path),
+                            u.line,
+                            inline_text(&u.reason)
+                        )
+                    })
+                    .collect();
+                format!("**{}**: {}", inert(&r.name), calls.join("; "))
+            })
+            .collect();
         Lists {
             compliant: names(Status::Compliant),
             no_ci: names(Status::NoCi),
@@ -83,6 +105,7 @@ impl<'a> Lists<'a> {
             skipped,
             not_run,
             not_run_jobs: report.repositories.iter().map(|r| r.not_run.len()).sum(),
+            unfollowed_calls,
             warned: if keep { warned(report) } else { Vec::new() },
             enforced_soon: soon(report, trim.names_cap()),
         }

@@ -15,23 +15,31 @@ fn blob(text: &str, truncated: bool) -> Value {
 }
 
 /// orgcheck's `Files` query, read from its variables (the document itself is validated against
-/// GitHub's schema by tests/graphql_schema.rs): `$r<i>` names a repository, `$f<i>_<j>` an
-/// `oid:path` expression; the answer nests blobs under the same aliases, null when absent.
+/// GitHub's schema by tests/graphql_schema.rs): `$o<i>`/`$r<i>` name a repository (any case,
+/// as GitHub compares), `$f<i>_<j>` a `REF:PATH` expression; the answer nests blobs under the
+/// same aliases, null when absent (a repository null when it does not exist or is not visible).
 fn files(s: &State, vars: &Value) -> Answer {
     let mut data = serde_json::Map::new();
     data.insert(
         "rateLimit".into(),
         json!({ "cost": 1, "remaining": s.rate_remaining, "resetAt": "2099-01-01T00:00:00Z" }),
     );
+    let same = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
     for (key, name) in vars.as_object().into_iter().flatten() {
         let Some(i) = key.strip_prefix('r') else {
             continue;
         };
-        let Some(repo) = s
-            .repos
-            .iter()
-            .find(|r| Some(r.name.as_str()) == name.as_str())
-        else {
+        let owner = vars[format!("o{i}")].as_str().unwrap_or_default();
+        let name = name.as_str().unwrap_or_default();
+        let found = if same(owner, &s.org) {
+            s.repos.iter().find(|r| same(&r.name, name))
+        } else {
+            s.elsewhere
+                .iter()
+                .find(|(o, r)| same(o, owner) && same(&r.name, name))
+                .map(|(_, r)| r)
+        };
+        let Some(repo) = found else {
             data.insert(key.clone(), Value::Null);
             continue;
         };
@@ -43,16 +51,11 @@ fn files(s: &State, vars: &Value) -> Answer {
             if rest.contains('_') {
                 continue;
             }
-            let path = expression
+            let (git_ref, path) = expression
                 .as_str()
                 .and_then(|e| e.split_once(':'))
-                .map(|(_, p)| p)
-                .unwrap_or("");
-            let text = repo
-                .files
-                .iter()
-                .find(|(p, _)| p == path)
-                .map(|(_, t)| t.as_str());
+                .unwrap_or_default();
+            let text = repo.text_at(git_ref, path);
             fields.insert(
                 fkey.clone(),
                 text.map(|t| blob(t, false)).unwrap_or(Value::Null),
@@ -177,7 +180,7 @@ pub(super) fn graphql(s: &mut State, body: &str, login: &str) -> Answer {
             };
             json!({
                 "name": r.name, "url": url, "isArchived": r.archived, "isFork": r.fork, "isEmpty": false,
-                "defaultBranchRef": { "name": "main", "target": { "oid": format!("{:040x}", r.name.len()) } },
+                "defaultBranchRef": { "name": "main", "target": { "oid": r.head() } },
                 "repositoryTopics": topics,
                 "circleci": circleci_tree(r),
                 "workflows": workflows,

@@ -34,6 +34,9 @@ pub struct FakeRepo {
     /// Any other file, by repository path: `.circleci/*` files appear in the `.circleci` tree,
     /// `.github/actions/*/*` in the actions tree, and every one is served by the contents API.
     pub files: Vec<(String, String)>,
+    /// Files at other refs (branch, tag or commit) than the default branch, as (ref, path,
+    /// text): only the `Files` query reads them, as `REF:PATH`.
+    pub at_refs: Vec<(String, String, String)>,
 }
 
 impl FakeRepo {
@@ -68,6 +71,38 @@ impl FakeRepo {
     pub fn file(mut self, path: &str, text: &str) -> Self {
         self.files.push((path.into(), text.into()));
         self
+    }
+    /// A file at `path` on ref `git_ref` only.
+    pub fn file_at(mut self, git_ref: &str, path: &str, text: &str) -> Self {
+        self.at_refs
+            .push((git_ref.into(), path.into(), text.into()));
+        self
+    }
+    /// The default branch's head commit, as the listing gives it.
+    pub fn head(&self) -> String {
+        format!("{:040x}", self.name.len())
+    }
+    /// The text at `git_ref:path`: the default branch (by name, `HEAD` or its commit) has the
+    /// repository's files; other refs have only what `file_at` put there.
+    pub fn text_at(&self, git_ref: &str, path: &str) -> Option<&str> {
+        if ["main", "HEAD", self.head().as_str()].contains(&git_ref) {
+            let workflow = path
+                .strip_prefix(".github/workflows/")
+                .and_then(|name| self.workflows.iter().find(|(n, _)| n == name));
+            let circleci = (path == self.circleci_path())
+                .then_some(())
+                .and(self.circleci.as_ref());
+            let file = self.files.iter().find(|(p, _)| p == path).map(|(_, t)| t);
+            return workflow
+                .map(|(_, t)| t)
+                .or(circleci)
+                .or(file)
+                .map(String::as_str);
+        }
+        self.at_refs
+            .iter()
+            .find(|(r, p, _)| r == git_ref && p == path)
+            .map(|(_, _, t)| t.as_str())
     }
 }
 
@@ -189,6 +224,9 @@ pub struct Logged {
 pub struct State {
     pub org: String,
     pub repos: Vec<FakeRepo>,
+    /// Repositories of other accounts, as (owner, repository): not listed with the
+    /// organization, but readable by the `Files` query.
+    pub elsewhere: Vec<(String, FakeRepo)>,
     /// `""` for github.com's layout, `"/api/v3"` for GHES.
     pub rest_prefix: String,
     /// `"/graphql"` for github.com, `"/api/graphql"` for GHES.
@@ -227,6 +265,7 @@ impl State {
         State {
             org: org.into(),
             repos,
+            elsewhere: Vec::new(),
             rest_prefix: String::new(),
             graphql_path: "/graphql".into(),
             latency: Duration::ZERO,
