@@ -343,7 +343,7 @@ pub fn parse_within(
     text: &str,
     budget: &budget::Budget,
 ) -> Result<Pipeline, CiError> {
-    let root = load_root(path, text, budget)?;
+    let root = load_root(path, text, budget, system(ci).keys)?;
     parse_root(path, ci, &root, text, budget)
 }
 
@@ -361,13 +361,25 @@ fn parse_root(
 /// (`runs:` and no `jobs:`) is shown as one job, `action`, with its composite steps.
 pub fn parse_detect(path: &str, text: &str) -> (CiSystem, Result<Pipeline, CiError>) {
     let budget = budget::Budget::default();
-    match load_root(path, text, &budget) {
-        Ok(root) if root.get("runs").is_some() && root.get("jobs").is_none() => {
-            (CiSystem::GithubActions, action_alone(path, text, &root))
-        }
+    // Read leniently to tell the system, then as that system reads keys.
+    let strict = |root: yaml::Node| {
+        load_root(path, text, &budget::Budget::default(), yaml::Keys::Strict).map(|_| root)
+    };
+    match load_root(path, text, &budget, yaml::Keys::Lenient) {
+        Ok(root) if root.get("runs").is_some() && root.get("jobs").is_none() => (
+            CiSystem::GithubActions,
+            strict(root).and_then(|root| action_alone(path, text, &root)),
+        ),
         Ok(root) => {
             let ci = detect(path, Some(&root));
-            (ci, parse_root(path, ci, &root, text, &budget))
+            let root = match system(ci).keys {
+                yaml::Keys::Strict => strict(root),
+                yaml::Keys::Lenient => Ok(root),
+            };
+            (
+                ci,
+                root.and_then(|root| parse_root(path, ci, &root, text, &budget)),
+            )
         }
         Err(e) => (detect(path, None), Err(e)),
     }
@@ -398,8 +410,13 @@ fn action_alone(path: &str, text: &str, root: &yaml::Node) -> Result<Pipeline, C
 }
 
 /// Load the YAML and insist on a mapping at the top, the shape every CI config has.
-fn load_root(path: &str, text: &str, budget: &budget::Budget) -> Result<yaml::Node, CiError> {
-    let root = yaml::load_within(text, budget)
+fn load_root(
+    path: &str,
+    text: &str,
+    budget: &budget::Budget,
+    keys: yaml::Keys,
+) -> Result<yaml::Node, CiError> {
+    let root = yaml::load_as(text, budget, keys)
         .map_err(|e| CiError::new(path, e.mark.map(|m| m.line), e.message))?
         .ok_or_else(|| CiError::new(path, None, "the file is empty"))?;
     if root.as_map().is_none() {

@@ -21,6 +21,8 @@ pub struct System {
     role: fn(name: &str, siblings: &[&str]) -> Role,
     /// Whether a file read alone looks like one of its configs, by its content.
     looks_like: fn(&Node) -> bool,
+    /// How it reads mapping keys (duplicates, `<<`).
+    pub keys: super::yaml::Keys,
     /// Parse a config whose top level is a mapping, charging what it expands to to `budget`.
     pub(super) parse: fn(&str, &Node, &str, &Budget) -> Result<Pipeline, CiError>,
 }
@@ -58,6 +60,7 @@ pub static SYSTEMS: [System; 2] = [
         },
         // CircleCI configs have no key that only they use: it is what is left.
         looks_like: |_| false,
+        keys: super::yaml::Keys::Lenient,
         parse: |path, root, _, budget| circleci::parse_within(path, root, budget),
     },
     System {
@@ -73,6 +76,7 @@ pub static SYSTEMS: [System; 2] = [
             }
         },
         looks_like: github::looks_like,
+        keys: super::yaml::Keys::Strict,
         parse: github::parse_within,
     },
 ];

@@ -311,7 +311,7 @@ impl<'f> Actions<'f> {
 /// Parse an action file: its steps when `runs.using` is `composite`, each pointing into the
 /// file.
 pub fn parse(path: &str, text: &str, budget: &Budget) -> Parsed {
-    let root = crate::ci::load_root(path, text, budget)?;
+    let root = crate::ci::load_root(path, text, budget, crate::ci::yaml::Keys::Strict)?;
     let Some(runs) = root.get("runs") else {
         return Ok(None);
     };

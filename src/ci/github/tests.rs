@@ -96,3 +96,38 @@ fn sha_pins_take_their_version_from_the_trailing_comment() {
         "only full SHAs take a version, and only from a version comment"
     );
 }
+
+#[test]
+fn duplicate_keys_and_merge_keys_are_refused_as_github_refuses_them() {
+    // GitHub: "'build' is already defined"; the first job must not vanish silently.
+    let dup = "on: push\njobs:\n  build:\n    runs-on: x\n    steps: [{run: a}]\n  build:\n    runs-on: x\n    steps: [{run: b}]\n";
+    let e =
+        super::super::parse(".github/workflows/ci.yml", CiSystem::GithubActions, dup).unwrap_err();
+    assert_eq!(e.line, Some(6), "{e}");
+    assert!(
+        e.message.contains("'build' is already defined (line 3)"),
+        "{e}"
+    );
+    // Anchors and aliases are supported; merge keys are not.
+    let anchors = "on: push\njobs:\n  a:\n    runs-on: &os ubuntu-latest\n    steps: &s [{run: make}]\n  b:\n    runs-on: *os\n    steps: *s\n";
+    let p = parse_file("w.yml", CiSystem::GithubActions, anchors).unwrap();
+    assert_eq!(p.jobs[1].steps.len(), 1);
+    let merge = "on: push\njobs:\n  a: &base\n    runs-on: x\n    steps: [{run: make}]\n  b:\n    <<: *base\n";
+    let e = parse_file("w.yml", CiSystem::GithubActions, merge).unwrap_err();
+    assert_eq!(e.line, Some(7), "{e}");
+    assert!(
+        e.message.contains("`<<` merge keys are not supported"),
+        "{e}"
+    );
+    // The same in a composite action.
+    let action = "runs:\n  using: composite\n  steps:\n    - run: a\n      run: b\n";
+    let (_, r) = super::super::parse_detect("action.yml", action);
+    assert!(r.unwrap_err().message.contains("'run' is already defined"));
+}
+
+#[test]
+fn circleci_keeps_reading_duplicates_and_merge_keys_as_circleci_does() {
+    let text = "version: 2.1\njobs:\n  a: &base\n    docker: [{image: x}]\n    steps: [checkout]\n  b:\n    <<: *base\n  b:\n    <<: *base\n    steps: [checkout, {run: make}]\nworkflows:\n  w:\n    jobs: [a, b]\n";
+    let p = parse_file(".circleci/config.yml", CiSystem::Circleci, text).unwrap();
+    assert_eq!(p.jobs[1].steps.len(), 2);
+}

@@ -2,9 +2,11 @@
 //!
 //! Semantics chosen to match what CircleCI and GitHub accept in practice:
 //! - an anchor defined twice: aliases refer to the latest definition before them;
-//! - duplicate keys: the last value wins (kept at the first key's position);
+//! - duplicate keys: the last value wins (kept at the first key's position), as CircleCI reads
+//!   them; with [`Keys::Strict`] (GitHub Actions) they are an error;
 //! - `<<` merge keys, as a mapping or a list of mappings, several per mapping: explicit keys
-//!   win over merged ones, and among merged sources the earlier one wins;
+//!   win over merged ones, and among merged sources the earlier one wins; with
+//!   [`Keys::Strict`] they are an error (GitHub supports anchors, not merge keys);
 //! - keys stay strings: `on:` is never turned into a boolean.
 //!
 //! Limits guard against hostile files: input size, nesting depth and the number of nodes after
@@ -24,6 +26,17 @@ pub const MAX_BYTES: usize = 4 * 1024 * 1024;
 pub const MAX_DEPTH: usize = 128;
 /// Most nodes a document may hold once aliases are expanded.
 pub const MAX_NODES: usize = 500_000;
+
+/// How a CI system reads mapping keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Keys {
+    /// CircleCI: a duplicate key's last value wins; `<<` merges.
+    #[default]
+    Lenient,
+    /// GitHub Actions: a duplicate key is refused ("'x' is already defined"), and so is a `<<`
+    /// merge key (GitHub reads it as an unexpected key).
+    Strict,
+}
 
 /// The message for a file over [`MAX_BYTES`], wherever its size is first known.
 pub fn too_large(bytes: usize) -> String {
@@ -237,6 +250,11 @@ pub fn load(text: &str) -> Result<Option<Node>, YamlError> {
 /// [`load`], charging every node and byte it makes, aliases expanded, to `budget`: the
 /// repository's, shared by all its files.
 pub fn load_within(text: &str, budget: &Budget) -> Result<Option<Node>, YamlError> {
+    load_as(text, budget, Keys::Lenient)
+}
+
+/// [`load_within`], reading keys as `keys` says.
+pub fn load_as(text: &str, budget: &Budget, keys: Keys) -> Result<Option<Node>, YamlError> {
     if text.len() > MAX_BYTES {
         return Err(YamlError {
             message: too_large(text.len()),
@@ -252,6 +270,7 @@ pub fn load_within(text: &str, budget: &Budget) -> Result<Option<Node>, YamlErro
         nodes: 0,
         aliases: false,
         budget,
+        keys,
     };
     let mut root: Option<Node> = None;
     loop {
@@ -289,6 +308,7 @@ struct Loader<'b> {
     /// Whether an alias was expanded: the node limit's message says "alias bomb" only then.
     aliases: bool,
     budget: &'b Budget,
+    keys: Keys,
 }
 
 impl Loader<'_> {
@@ -415,8 +435,26 @@ impl Loader<'_> {
                         }
                     },
                     Some((k, key_mark, plain)) => {
-                        if k == "<<" && plain {
+                        let strict = self.keys == Keys::Strict;
+                        if k == "<<" && plain && strict {
+                            return Err(YamlError::at(
+                                key_mark,
+                                "`<<` merge keys are not supported by GitHub Actions (anchors \
+                                 and aliases are); GitHub refuses it as an unexpected value '<<'",
+                            ));
+                        } else if k == "<<" && plain {
                             merges.push(node);
+                        } else if let Some(&at) = index.get(&k)
+                            && strict
+                        {
+                            let first = entries[at].key_mark.line;
+                            return Err(YamlError::at(
+                                key_mark,
+                                format!(
+                                    "'{k}' is already defined (line {first}); GitHub refuses \
+                                     duplicate keys"
+                                ),
+                            ));
                         } else if let Some(&at) = index.get(&k) {
                             // Duplicate key: the last one wins, as CircleCI reads it.
                             entries[at].value = node;
