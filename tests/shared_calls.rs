@@ -70,8 +70,8 @@ fn caller(name: &str, target: &str, with: &str) -> FakeRepo {
 
 fn central() -> FakeRepo {
     FakeRepo::new("shared")
-        .file(".github/workflows/ci.yml", CI_MAIN)
-        .file(".github/workflows/loop.yml", LOOP)
+        .workflow("ci.yml", CI_MAIN)
+        .workflow("loop.yml", LOOP)
         .file(".github/actions/setup/action.yml", SETUP)
         .file(".github/actions/ping/action.yml", PING)
         .file(".github/actions/pong/action.yml", PONG)
@@ -271,6 +271,17 @@ fn shared_workflows_and_actions_are_judged_as_the_callers_in_both_scans() {
     let unique: BTreeSet<&String> = asked.iter().collect();
     assert_eq!(unique.len(), asked.len(), "asked twice: {asked:?}");
     assert!(queries <= 4, "{queries} queries for three levels of calls");
+    // What the organization's pages already hold at the default branch (the central
+    // repository's reusable workflow and `.github/actions`) is not asked for again; other
+    // refs are.
+    let asked_for = |what: &str| asked.iter().any(|a| a.contains(what));
+    assert!(!asked_for("main:.github/workflows/ci.yml"), "{asked:?}");
+    assert!(
+        !asked_for("main:.github/actions/setup/action.yml"),
+        "{asked:?}"
+    );
+    assert!(asked_for("v1:.github/workflows/ci.yml"), "{asked:?}");
+    assert!(asked_for("v1:.github/actions/lint/action.yml"), "{asked:?}");
 
     let local = local_scan();
     let mut on_disk = outcome(&local);

@@ -128,6 +128,9 @@ pub enum Fetched {
 pub const MAX_FILES: usize = 2_000;
 /// Most bytes of remote text one run holds.
 pub const MAX_BYTES: usize = 64 << 20;
+/// Most bytes of shared files a run keeps from what it read anyway (the organization's pages),
+/// so calls into them need no request.
+pub const MAX_OFFERED_BYTES: usize = 16 << 20;
 
 /// The owners a run follows and the remote files read so far.
 #[derive(Debug, Clone, Default)]
@@ -135,6 +138,9 @@ pub struct Shared {
     owners: BTreeSet<String>,
     files: BTreeMap<Remote, Fetched>,
     bytes: usize,
+    offered: usize,
+    /// Files offered, not read: they do not count against [`MAX_FILES`].
+    given: usize,
     /// How this source reads them, when it differs from what GitHub runs (`scan --local`).
     pub note: Option<String>,
 }
@@ -173,14 +179,30 @@ impl Shared {
         self.files.insert(r, fetched);
     }
 
+    /// A file the run read anyway (a repository's page lists it at the default branch), kept
+    /// in case a call names it, within [`MAX_OFFERED_BYTES`]; a file already known is kept as
+    /// it is.
+    pub fn offer(&mut self, r: Remote, fetched: Fetched) {
+        let size = match &fetched {
+            Fetched::Text(text) => text.len(),
+            _ => 0,
+        };
+        if self.files.contains_key(&r) || self.offered + size > MAX_OFFERED_BYTES {
+            return;
+        }
+        self.offered += size;
+        self.files.insert(r, fetched);
+        self.given += 1;
+    }
+
     /// Whether the run may read another file.
     pub fn has_room(&self) -> bool {
-        self.files.len() < MAX_FILES
+        self.files.len() - self.given < MAX_FILES
     }
 
     /// Whether any call was followed (read, or tried).
     pub fn is_used(&self) -> bool {
-        !self.files.is_empty()
+        self.files.len() > self.given
     }
 
     /// The owners followed, for notes.

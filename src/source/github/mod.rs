@@ -269,6 +269,9 @@ pub async fn scan_org(
         for (i, node) in page.nodes.into_iter().enumerate() {
             read += 1;
             let errors = node_errors(&answer.errors, i);
+            if let Some(node) = &node {
+                shared::offer_page(&mut shared, org, node);
+            }
             let found = Found { node, errors, read };
             take_node(found, in_scope, limits, &shared, deliver, &mut pending);
         }

@@ -11,6 +11,57 @@ use super::repos::Pending;
 use super::{Client, GitHubError};
 use crate::ci::remote::{Fetched, Remote, Shared};
 use crate::ci::yaml::{MAX_BYTES, too_large};
+use crate::ci::{self, CiSystem};
+
+/// Keep what a repository's page of the organization query holds that calls may name, at its
+/// default branch: its reusable workflows (those that say `workflow_call`) and its
+/// `.github/actions/*` composite actions. A call into them then needs no request.
+pub(super) fn offer_page(shared: &mut Shared, org: &str, node: &query::RepoNode) {
+    let Some(branch) = &node.default_branch_ref else {
+        return;
+    };
+    let at = |path: String| Remote {
+        owner: org.to_ascii_lowercase(),
+        repo: node.name.to_ascii_lowercase(),
+        path,
+        git_ref: branch.name.clone(),
+    };
+    let text = |blob: &Option<query::Blob>| {
+        let blob = blob.as_ref()?;
+        let whole = blob.is_truncated != Some(true) && blob.is_binary != Some(true);
+        blob.text.clone().filter(|_| whole)
+    };
+    let workflows = ci::system(CiSystem::GithubActions);
+    let entries = node
+        .folders
+        .get(workflows.alias)
+        .and_then(Option::as_ref)
+        .and_then(|t| t.entries.as_ref());
+    for entry in entries.into_iter().flatten() {
+        if let Some(body) = text(&entry.object).filter(|t| t.contains("workflow_call")) {
+            let path = format!("{}/{}", workflows.folder, entry.name);
+            shared.offer(at(path), Fetched::Text(body));
+        }
+    }
+    let folders = node.actions.as_ref().and_then(|t| t.entries.as_ref());
+    for folder in folders.into_iter().flatten().filter(|f| f.kind == "tree") {
+        let files = folder.object.as_ref().and_then(|t| t.entries.as_ref());
+        let dir = format!("{}/{}", query::ACTIONS_FOLDER, folder.name);
+        // The folder is listed whole: a file it does not hold is known to be missing.
+        for candidate in ci::action_files(&dir) {
+            let name = candidate.rsplit('/').next().unwrap_or_default();
+            let found = files
+                .into_iter()
+                .flatten()
+                .find(|f| f.name == name && f.kind == "blob");
+            match found.map(|f| text(&f.object)) {
+                Some(Some(body)) => shared.offer(at(candidate), Fetched::Text(body)),
+                Some(None) => {}
+                None => shared.offer(at(candidate), Fetched::Missing),
+            }
+        }
+    }
+}
 
 /// Most files one query asks for.
 const FILES_PER_QUERY: usize = 50;
