@@ -161,6 +161,7 @@ pub fn diff(old: &Policy, new: &Policy) -> PolicyDiff {
                 p.unverifiable_jobs.id().to_string(),
             ),
             ("settings.unused-jobs", p.unused_jobs.id().to_string()),
+            ("settings.resolve-owners", p.resolve_owners.join(", ")),
         ]
     };
     d.settings_changed = changed(settings(old), settings(new));
