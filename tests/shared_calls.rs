@@ -223,6 +223,15 @@ fn shared_workflows_and_actions_are_judged_as_the_callers_in_both_scans() {
     let app = &org["repositories"][0];
     assert_eq!(app["jobs"][0]["name"], "call/scan");
     assert_eq!(app["jobs"][0]["steps"], 6);
+    // The job's lines are in the central repository, at the ref called, and link there.
+    assert_eq!(
+        app["jobs"][0]["file"],
+        "acme/shared/.github/workflows/ci.yml@main"
+    );
+    assert_eq!(
+        app["jobs"][0]["url"],
+        "https://github.com/acme/shared/blob/main/.github/workflows/ci.yml#L8"
+    );
     // Without the input, the default (`none scan`) does not run the scanner.
     assert_eq!(found["no-input"].0, "non-compliant");
     // v1 is another workflow: it scans but does not lint.
