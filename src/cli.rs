@@ -319,6 +319,11 @@ pub struct ScanArgs {
     #[arg(long, value_name = "ORG", help_heading = "Source")]
     pub org: Option<String>,
 
+    /// Report only the repositories this owner owns (a team `@acme/web` or a user, with or
+    /// without `@`, any case), as the policy's `[settings] owners` reads owners.
+    #[arg(long, value_name = "OWNER", help_heading = "Source")]
+    pub owner: Option<String>,
+
     /// How to reach GitHub.
     #[command(flatten)]
     pub github: GitHubArgs,

@@ -27,6 +27,11 @@ fn hostile_org(dir: &Path) {
              workflows:\n  w:\n    jobs:\n      - \"{q}\"\n"
         ),
     );
+    // Owners that would ping a team, inject HTML or link out if shown as written.
+    write(
+        &dir.join("svc @ops #4/CODEOWNERS"),
+        "* @acme/security-team @x</details><img_src=x_onerror=alert(1)> [l](https://evil.example)@e www.evil.example@x\n",
+    );
     // A workflow file with a hostile name.
     write(
         &dir.join("web/.github/workflows/@team #5 <b>.yml"),

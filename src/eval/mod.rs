@@ -215,6 +215,7 @@ pub fn evaluate_repo(policy: &Policy, repo: &Repository, today: Date) -> RepoRep
         status,
         url: repo.url.clone(),
         blob_url: repo.blob_url.clone(),
+        owners: repo.owners.clone(),
         jobs: judged
             .iter()
             .map(|(pipeline, job)| job_report(pipeline, job))

@@ -162,6 +162,7 @@ pub fn diff(old: &Policy, new: &Policy) -> PolicyDiff {
             ),
             ("settings.unused-jobs", p.unused_jobs.id().to_string()),
             ("settings.resolve-owners", p.resolve_owners.join(", ")),
+            ("settings.owners", p.owners.text()),
         ]
     };
     d.settings_changed = changed(settings(old), settings(new));

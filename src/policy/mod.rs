@@ -35,10 +35,32 @@ pub struct Policy {
     /// Owners besides the scanned organization whose shared workflows and actions are followed
     /// (`[settings] resolve-owners`), as written.
     pub resolve_owners: Vec<String>,
+    /// Where each repository's owners come from (`[settings] owners`).
+    pub owners: OwnersFrom,
     /// Rules (required and forbidden steps), in file order.
     pub rules: Vec<Rule>,
     /// Exemptions, in file order.
     pub exemptions: Vec<Exemption>,
+}
+
+/// Where a repository's owners come from.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum OwnersFrom {
+    /// The owners CODEOWNERS gives the repository's CI files (the default).
+    #[default]
+    Codeowners,
+    /// A custom repository property of the organization (`property:NAME`).
+    Property(String),
+}
+
+impl OwnersFrom {
+    /// As the policy writes it.
+    pub fn text(&self) -> String {
+        match self {
+            OwnersFrom::Codeowners => "codeowners".into(),
+            OwnersFrom::Property(name) => format!("property:{name}"),
+        }
+    }
 }
 
 /// Which repositories are scanned.

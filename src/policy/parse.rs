@@ -214,6 +214,7 @@ impl<'t> Walker<'t> {
             unused_jobs: UnusedJobs::Ignore,
             limits: Limits::DEFAULT,
             resolve_owners: Vec::new(),
+            owners: super::OwnersFrom::Codeowners,
             rules: Vec::new(),
             exemptions: Vec::new(),
         };

@@ -96,6 +96,12 @@ pub const SETTINGS: &[Field] = &[
     ),
     crate::kind::pinned::ALLOW_UNPINNED,
     f(
+        "owners",
+        Kind::Str,
+        false,
+        "Where each repository's owners come from, for the report's By owner table and `scan --owner`: `codeowners` (the default: the owners CODEOWNERS gives the repository's CI files, the last matching pattern winning, as on GitHub) or `property:NAME` (the organization's custom repository property NAME).",
+    ),
+    f(
         "resolve-owners",
         Kind::Strings,
         false,

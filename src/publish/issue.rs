@@ -13,7 +13,7 @@ use super::plan::{self, Action, Described, Found, Situation, StateChange};
 use super::state::{RunState, fingerprint};
 use crate::report::Report;
 use crate::report::view::Changes;
-use crate::source::github::{Client, GitHubError, Replay, query};
+use crate::source::github::{Client, GitHubError, Replay, pages, query};
 
 /// GitHub refuses longer issue bodies with 422.
 pub const BODY_LIMIT: usize = 65_536;
@@ -232,38 +232,16 @@ fn issues_url(client: &Client, repo: &str) -> String {
 /// Every issue (open or closed) with the label whose body ends with `marker`, across all
 /// pages. Not the search API: its index lags behind writes, so a fresh issue would be missed.
 async fn list(client: &Client, repo: &str, marker: &Marker) -> Result<Vec<Found>, GitHubError> {
-    let mut url = Some(format!(
+    let first = format!(
         "{}?labels={LABEL}&state=all&per_page=100",
         issues_url(client, repo)
-    ));
-    let mut out = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    while let Some(next) = url.take() {
-        // A `Link` that loops would page forever; one to another host would get the token.
-        if !seen.insert(next.clone()) {
-            return Err(GitHubError::Transport(
-                "GitHub's issue list links back to a page it already gave: stopped paging".into(),
-            ));
-        }
-        if !same_origin(&next, &issues_url(client, repo)) {
-            return Err(GitHubError::Transport(
-                "GitHub's issue list links to another host: not followed, so the credentials \
-                 go nowhere else"
-                    .into(),
-            ));
-        }
-        let answer = client
-            .request(Method::GET, &next, None, ACCEPT, Replay::Safe, true)
-            .await?;
-        if answer.status != 200 {
-            return Err(explain(client, answer.status, &answer.message(), repo));
-        }
-        let items: Vec<Value> = serde_json::from_str(&answer.body)
-            .map_err(|e| GitHubError::Transport(format!("unexpected issues answer: {e}")))?;
-        out.extend(items.iter().filter_map(|item| found(item, marker)));
-        url = next_link(answer.headers.get("link").and_then(|v| v.to_str().ok()));
-    }
-    Ok(out)
+    );
+    let on_status = |status: u16, message: &str| explain(client, status, message, repo);
+    let items = pages::all(client, first, "issue list", &on_status).await?;
+    Ok(items
+        .iter()
+        .filter_map(|item| found(item, marker))
+        .collect())
 }
 
 /// An issue of the listing, if its body ends with `marker` (a pull request never is one).
@@ -283,32 +261,6 @@ fn found(item: &Value, marker: &Marker) -> Option<Found> {
         open: text("/state") == "open",
         author: text("/user/login").to_string(),
         state: footer.state.to_string(),
-    })
-}
-
-/// Whether two URLs have one scheme, host and port.
-fn same_origin(a: &str, b: &str) -> bool {
-    let origin = |u: &str| {
-        let uri: http::Uri = u.parse().ok()?;
-        Some((
-            uri.scheme_str()?.to_ascii_lowercase(),
-            uri.host()?.to_ascii_lowercase(),
-            uri.port_u16(),
-        ))
-    };
-    origin(a).is_some() && origin(a) == origin(b)
-}
-
-/// The `rel="next"` target of a `Link` header.
-pub fn next_link(link: Option<&str>) -> Option<String> {
-    link?.split(',').find_map(|part| {
-        let (url, rel) = part.split_once(';')?;
-        rel.contains("rel=\"next\"").then(|| {
-            url.trim()
-                .trim_start_matches('<')
-                .trim_end_matches('>')
-                .to_string()
-        })
     })
 }
 
@@ -353,34 +305,5 @@ fn explain(client: &Client, status: u16, message: &str, repo: &str) -> GitHubErr
     GitHubError::Status {
         status,
         message: format!("{hint} ({message})"),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{next_link, same_origin};
-
-    #[test]
-    fn only_links_to_the_same_origin_are_followed() {
-        let base = "https://api.github.com/repos/a/b/issues";
-        assert!(same_origin(
-            "https://API.github.com/repositories/1/issues?page=2",
-            base
-        ));
-        assert!(!same_origin("https://evil.example/repos/a/b/issues", base));
-        assert!(!same_origin("http://api.github.com/repos/a/b/issues", base));
-        assert!(!same_origin("https://api.github.com:8443/x", base));
-        assert!(!same_origin("/relative", base));
-    }
-
-    #[test]
-    fn follows_the_next_link() {
-        let h = r#"<https://api.github.com/repositories/1/issues?page=2>; rel="next", <https://api.github.com/repositories/1/issues?page=5>; rel="last""#;
-        assert_eq!(
-            next_link(Some(h)).as_deref(),
-            Some("https://api.github.com/repositories/1/issues?page=2")
-        );
-        assert_eq!(next_link(Some(r#"<x>; rel="prev""#)), None);
-        assert_eq!(next_link(None), None);
     }
 }

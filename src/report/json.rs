@@ -34,6 +34,8 @@ struct Repository<'r> {
     status: Status,
     #[serde(skip_serializing_if = "Option::is_none")]
     url: Option<&'r str>,
+    /// Who owns its CI.
+    owners: &'r [String],
     jobs: Vec<Job<'r>>,
     not_run: &'r [NotRunReport],
     /// `any-job` rules no job satisfies.
@@ -128,6 +130,7 @@ fn repository(r: &RepoReport) -> Repository<'_> {
         name: &r.name,
         status: r.status,
         url: r.url.as_deref(),
+        owners: &r.owners,
         jobs: r
             .jobs
             .iter()

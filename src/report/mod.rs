@@ -227,6 +227,8 @@ pub struct RepoReport {
     pub url: Option<String>,
     /// Base for links to its files at the scanned commit: `{base}/{path}#L{line}`.
     pub blob_url: Option<String>,
+    /// Who owns its CI (`@acme/platform`), as the policy's `owners` setting reads them.
+    pub owners: Vec<String>,
     /// Every job instance that runs, in file order.
     pub jobs: Vec<JobReport>,
     /// Jobs defined but never run, with why; not judged (unless `settings.unused-jobs` is

@@ -92,7 +92,7 @@ fn result(
                 job.name,
                 finding.detail.as_deref().map(|d| format!(":{d}")).unwrap_or_default()
             ) },
-            "properties": { "repository": repo.name, "job": job.name, "ci": job.ci }
+            "properties": { "repository": repo.name, "owners": repo.owners, "job": job.name, "ci": job.ci }
         }),
         None => {
             let (file, line) = repo
@@ -107,7 +107,7 @@ fn result(
                 "message": { "text": finding.sentence(&repo.name, description) },
                 "locations": [location(&uri(file), line, "")],
                 "partialFingerprints": { "orgcheck/v1": format!("{}:any:{id}", repo.name) },
-                "properties": { "repository": repo.name }
+                "properties": { "repository": repo.name, "owners": repo.owners }
             })
         }
     }

@@ -56,7 +56,11 @@ pub fn render(report: &Report) -> String {
         }
         notes(repo, &prefix, &name, &mut out);
         if multi || repo.status != Status::NonCompliant {
-            out.push_str(&format!("{name}: {}\n", repo.status.as_str()));
+            let owners = match repo.owners.as_slice() {
+                [] => String::new(),
+                owners => format!(" (owners: {})", clean(&owners.join(", "))),
+            };
+            out.push_str(&format!("{name}: {}{owners}\n", repo.status.as_str()));
         }
     }
     closing_notes(report, &mut out);

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use super::env::Env;
 use crate::cli::GitHubArgs;
-use crate::policy::Policy;
+use crate::policy::{OwnersFrom, Policy};
 use crate::publish::issue::{self, Published, Target};
 use crate::report::Report;
 use crate::source::Repository;
@@ -17,6 +17,35 @@ use crate::source::github::{self, Auth, Client, Connection, ExtraRoots, GitHubEr
 pub struct OrgRead {
     /// Why the scan is partial, if it is.
     pub incomplete: Option<String>,
+    /// What the reader should know about how it was read.
+    pub notes: Vec<String>,
+}
+
+/// The scan's progress: a status line on a terminal; in a log (an Actions run), a plain line
+/// at most every [`LOG_EVERY`]; nothing when quiet.
+fn progress_line(quiet: bool) -> impl FnMut(Progress) + Send {
+    let terminal = std::io::stderr().is_terminal();
+    let show = !quiet && terminal;
+    let mut logged = std::time::Instant::now();
+    move |p: Progress| {
+        let total = p.total.map(|t| t.to_string()).unwrap_or_else(|| "?".into());
+        let rate = p
+            .rate_remaining
+            .map(|r| format!(", rate limit {r} left"))
+            .unwrap_or_default();
+        let line = format!(
+            "orgcheck: {}/{total} repositories read, {} requests{rate}",
+            p.read, p.requests
+        );
+        if show {
+            let mut err = std::io::stderr().lock();
+            let _ = write!(err, "\r\x1b[2K{line}");
+            let _ = err.flush();
+        } else if !quiet && !terminal && logged.elapsed() >= LOG_EVERY {
+            logged = std::time::Instant::now();
+            eprintln!("{line}");
+        }
+    }
 }
 
 /// How often a scan logs its progress when stderr is not a terminal.
@@ -238,32 +267,35 @@ impl Session {
         quiet: bool,
         deliver: github::Deliver<'_>,
     ) -> Result<OrgRead, GitHubError> {
-        let terminal = std::io::stderr().is_terminal();
-        let show = !quiet && terminal;
+        let show = !quiet && std::io::stderr().is_terminal();
         let scope = policy.scope.clone();
         let in_scope =
             move |facts: &crate::policy::RepoFacts<'_>| scope.skip_reason(facts).is_none();
-        // In a log (an Actions run), a plain line at most every LOG_EVERY instead of a status line.
-        let mut logged = std::time::Instant::now();
-        let mut progress = |p: Progress| {
-            let total = p.total.map(|t| t.to_string()).unwrap_or_else(|| "?".into());
-            let rate = p
-                .rate_remaining
-                .map(|r| format!(", rate limit {r} left"))
-                .unwrap_or_default();
-            let line = format!(
-                "orgcheck: {}/{total} repositories read, {} requests{rate}",
-                p.read, p.requests
-            );
-            if show {
-                let mut err = std::io::stderr().lock();
-                let _ = write!(err, "\r\x1b[2K{line}");
-                let _ = err.flush();
-            } else if !quiet && !terminal && logged.elapsed() >= LOG_EVERY {
-                logged = std::time::Instant::now();
-                eprintln!("{line}");
+        let mut notes = Vec::new();
+        // Owners from a custom property: one listing for the organization, before the scan.
+        let by_property = match &policy.owners {
+            OwnersFrom::Codeowners => None,
+            OwnersFrom::Property(name) => {
+                let listed = github::owners::from_property(&self.client, org, name);
+                match self.runtime.block_on(listed) {
+                    Ok(map) => Some(map),
+                    Err(e) => {
+                        notes.push(format!(
+                            "owners could not be read from the property `{name}`: {e}"
+                        ));
+                        None
+                    }
+                }
             }
         };
+        let mut with_owners = |mut repo: Repository| {
+            if let Some(map) = &by_property {
+                let key = repo.name.to_ascii_lowercase();
+                repo.owners = map.get(&key).cloned().unwrap_or_default();
+            }
+            deliver(repo);
+        };
+        let mut progress = progress_line(quiet);
         let result = self.runtime.block_on(github::scan_org(
             Arc::clone(&self.client),
             org,
@@ -271,9 +303,10 @@ impl Session {
             github::Reading {
                 limits: policy.limits,
                 resolve_owners: &policy.resolve_owners,
+                codeowners: policy.owners == OwnersFrom::Codeowners,
             },
             &mut progress,
-            deliver,
+            &mut with_owners,
         ));
         if show {
             eprint!("\r\x1b[2K");
@@ -281,6 +314,7 @@ impl Session {
         let scan = result?;
         Ok(OrgRead {
             incomplete: scan.incomplete,
+            notes,
         })
     }
 

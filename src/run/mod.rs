@@ -191,10 +191,21 @@ fn read_and_judge(
     let quiet = args.common.quiet;
     let mut evaluation = eval::Evaluation::new(policy, cx.today);
     let mut notes = Vec::new();
+    let owned = |repo: &source::Repository| match &args.owner {
+        None => true,
+        Some(owner) => {
+            let wanted = owner.trim_start_matches('@');
+            let owns = |o: &String| o.trim_start_matches('@').eq_ignore_ascii_case(wanted);
+            repo.owners.iter().any(owns)
+        }
+    };
+    if let Some(owner) = &args.owner {
+        notes.push(format!("only the repositories {owner} owns are reported"));
+    }
     let (session, incomplete) = match scanned {
         ScanSource::Local(dir) => {
             let scan = source::local::scan_dir(dir, policy.limits, &policy.resolve_owners)?;
-            for repo in &scan.repositories {
+            for repo in scan.repositories.iter().filter(|r| owned(r)) {
                 evaluation.add(repo);
             }
             notes.extend(scan.note);
@@ -203,7 +214,13 @@ fn read_and_judge(
         ScanSource::Org(org) => {
             let installation = format!("/orgs/{org}/installation");
             let s = github::Session::start(&args.github, env, &installation, quiet)?;
-            let read = s.read_org(org, policy, quiet, &mut |repo| evaluation.add(&repo))?;
+            let mut add = |repo: source::Repository| {
+                if owned(&repo) {
+                    evaluation.add(&repo);
+                }
+            };
+            let read = s.read_org(org, policy, quiet, &mut add)?;
+            notes.extend(read.notes);
             (Some(s), read.incomplete)
         }
     };

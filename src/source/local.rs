@@ -187,11 +187,25 @@ fn read_from(
         parsed = load(&files, shared);
     }
     parsed.errors.extend(problems);
+    let owners = match codeowners(dir) {
+        Some(c) => c.owners_of_ci(&parsed),
+        None => Vec::new(),
+    };
     Repository {
         name,
+        owners,
         ci: parsed,
         ..Repository::default()
     }
+}
+
+/// The repository's CODEOWNERS, from the first place GitHub looks that has one; `None` when
+/// none can be read (a local scan cannot read custom properties either).
+fn codeowners(dir: &Path) -> Option<crate::source::codeowners::CodeOwners> {
+    let text = crate::source::codeowners::PLACES
+        .iter()
+        .find_map(|place| read_text(dir, place).ok().flatten())?;
+    Some(crate::source::codeowners::CodeOwners::parse(&text))
 }
 
 /// A file of another repository in the scanned folder, as the run's shared file.

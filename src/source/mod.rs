@@ -1,6 +1,7 @@
 //! Where repositories come from. Each source hands over [`Repository`] values: the
 //! repository's facts plus its CI configs, parsed into the common model.
 
+pub mod codeowners;
 pub mod github;
 pub mod local;
 
@@ -21,6 +22,9 @@ pub struct Repository {
     pub url: Option<String>,
     /// Base for links to files at the scanned commit: `{base}/{path}#L{line}`.
     pub blob_url: Option<String>,
+    /// Who owns its CI: teams and users (`@acme/platform`), from CODEOWNERS or a custom
+    /// property, as the policy's `[settings] owners` says.
+    pub owners: Vec<String>,
     /// The CI found.
     pub ci: RepositoryCi,
     /// The repository itself could not be read (e.g. an API failure).

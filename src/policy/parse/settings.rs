@@ -5,7 +5,7 @@ use std::ops::Range;
 
 use toml_edit::{Item, TableLike};
 
-use super::super::{Pattern, Pinning, Policy, schema};
+use super::super::{OwnersFrom, Pattern, Pinning, Policy, schema};
 use super::{Walker, span_of};
 
 impl Walker<'_> {
@@ -34,6 +34,9 @@ impl Walker<'_> {
         }
         if let Some(n) = t.get("max-repository-mib").and_then(|v| self.count(v)) {
             policy.limits.bytes = n.saturating_mul(1 << 20);
+        }
+        if let Some(v) = t.get("owners") {
+            policy.owners = self.owners_from(v).unwrap_or_default();
         }
         if let Some(v) = t.get("resolve-owners") {
             policy.resolve_owners = self.owners(v);
@@ -68,6 +71,25 @@ impl Walker<'_> {
             }
         }
         out
+    }
+
+    /// `codeowners` or `property:NAME`.
+    fn owners_from(&mut self, item: &Item) -> Option<OwnersFrom> {
+        let text = item.as_str();
+        let from = match text.map(|t| (t, t.strip_prefix("property:"))) {
+            Some(("codeowners", _)) => Some(OwnersFrom::Codeowners),
+            Some((_, Some(name))) if !name.trim().is_empty() => {
+                Some(OwnersFrom::Property(name.trim().to_string()))
+            }
+            _ => None,
+        };
+        if from.is_none() {
+            self.error(
+                span_of(item),
+                "expected \"codeowners\" or \"property:NAME\" (a custom repository property)",
+            );
+        }
+        from
     }
 
     /// A whole number of at least 1.

@@ -2,7 +2,9 @@
 //! The first screen (status, changes, rules, errors), then an index that names every failing
 //! repository, then one section per repository, newest failures and errors first.
 
+mod index;
 mod lists;
+mod owners;
 mod repo;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -157,15 +159,6 @@ struct ByRuleView {
     jobs: usize,
 }
 
-/// Failing repositories that fail the same rules.
-#[derive(Serialize)]
-struct GroupView {
-    /// Markdown: the rules, or "could not be checked".
-    label: String,
-    count: usize,
-    names: Vec<String>,
-}
-
 /// The template's data.
 #[derive(Serialize)]
 pub struct View<'a> {
@@ -186,7 +179,11 @@ pub struct View<'a> {
     expiring: Vec<String>,
     by_rule: Vec<ByRuleView>,
     errors: ListView,
-    index: Vec<GroupView>,
+    index: Vec<index::GroupView>,
+    /// What the index groups by: `rules` or `owner`.
+    index_by: &'static str,
+    by_owner: Vec<owners::ByOwnerView>,
+    by_owner_more: usize,
     index_total: usize,
     index_cut: usize,
     sections: Vec<repo::RepoView>,
@@ -217,7 +214,9 @@ impl<'a> View<'a> {
         let shown = order.len().min(trim.max_sections);
         let names = Names::new(report, &order[..shown]);
         let cap = trim.names_cap();
-        let (index, index_total, index_cut) = index(report, trim.max_index, &|n| names.section(n));
+        let (index, index_total, index_cut) =
+            index::index(report, trim.max_index, &|n| names.section(n));
+        let (by_owner, by_owner_more) = owners::by_owner(report);
         View {
             report: raw.then(|| super::json::document(report)),
             summary: &report.summary,
@@ -236,6 +235,13 @@ impl<'a> View<'a> {
             by_rule: by_rule_views(report, info),
             errors: alert_errors(report, &|n| names.web(n)),
             index,
+            index_by: if index::by_owner(report) {
+                "owner"
+            } else {
+                "rules"
+            },
+            by_owner,
+            by_owner_more,
             index_total,
             index_cut,
             sections: order[..shown]
@@ -502,72 +508,6 @@ fn alert_errors(report: &Report, name: &dyn Fn(&str) -> String) -> ListView {
         format!("{}: {first}{more}", name(&r.name))
     });
     ListView::of(items, ALERT_ERRORS)
-}
-
-/// Every failing repository, grouped by the rules it fails (errors first, then the largest
-/// groups); at most `cap` names in all.
-fn index(
-    report: &Report,
-    cap: usize,
-    name: &dyn Fn(&str) -> String,
-) -> (Vec<GroupView>, usize, usize) {
-    let position = |id: &str| {
-        report
-            .rules
-            .iter()
-            .position(|r| r.id == id)
-            .unwrap_or(usize::MAX)
-    };
-    let mut groups: BTreeMap<Vec<usize>, Vec<&str>> = BTreeMap::new();
-    let mut errored = Vec::new();
-    for r in &report.repositories {
-        match r.status {
-            Status::Error => errored.push(r.name.as_str()),
-            Status::NonCompliant => {
-                let mut rules: Vec<usize> = r
-                    .findings
-                    .iter()
-                    .filter(|f| f.severity == Severity::Error)
-                    .map(|f| position(&f.rule))
-                    .collect();
-                rules.sort_unstable();
-                rules.dedup();
-                groups.entry(rules).or_default().push(&r.name);
-            }
-            _ => {}
-        }
-    }
-    let mut ordered: Vec<(String, Vec<&str>)> = Vec::new();
-    if !errored.is_empty() {
-        ordered.push(("⚠️ could not be checked".into(), errored));
-    }
-    let mut by_size: Vec<_> = groups.into_iter().collect();
-    by_size.sort_by_key(|(_, names)| std::cmp::Reverse(names.len()));
-    for (rules, names) in by_size {
-        let label = rules
-            .iter()
-            .filter_map(|&i| report.rules.get(i))
-            .map(|r| format!("**{}**", inert(&r.id)))
-            .collect::<Vec<_>>()
-            .join(" · ");
-        ordered.push((format!("❌ {label}"), names));
-    }
-    let total = ordered.iter().map(|(_, n)| n.len()).sum();
-    let mut left = cap;
-    let views = ordered
-        .into_iter()
-        .map(|(label, names)| {
-            let count = names.len();
-            let take = count.min(left);
-            left -= take;
-            GroupView {
-                label,
-                count,
-                names: names[..take].iter().map(|n| name(n)).collect(),
-            }
-        })
-        .collect();
-    (views, total, total.saturating_sub(cap))
 }
 
 /// The rules that fail somewhere (errors, in repositories that are not exempt), most failing

@@ -14,6 +14,8 @@ pub(super) struct RepoView {
     /// Heading text (escaped by the template).
     name: String,
     url: Option<String>,
+    /// Markdown, inert: who owns its CI.
+    owners: String,
     /// 🆕 when it failed or errored since the last run.
     new: bool,
     errored: bool,
@@ -117,6 +119,12 @@ pub(super) fn repo_view(
     RepoView {
         name: repo.name.clone(),
         url: repo.url.clone(),
+        owners: repo
+            .owners
+            .iter()
+            .map(|o| super::super::gfm::inert(o))
+            .collect::<Vec<_>>()
+            .join(", "),
         new,
         errored: repo.status == Status::Error,
         problems: repo.errors.iter().map(|p| problem(repo, p)).collect(),

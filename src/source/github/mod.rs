@@ -4,6 +4,8 @@
 
 mod client;
 mod jwt;
+pub mod owners;
+pub mod pages;
 pub mod query;
 mod repos;
 mod shared;
@@ -227,6 +229,8 @@ pub struct Reading<'a> {
     pub limits: Limits,
     /// Owners besides the organization whose shared workflows and actions are followed.
     pub resolve_owners: &'a [String],
+    /// Whether each repository's owners come from its CODEOWNERS.
+    pub codeowners: bool,
 }
 
 /// Read every repository of `org`, handing each to `deliver` in the order it is read whole.
@@ -241,7 +245,6 @@ pub async fn scan_org(
     progress: &mut (dyn FnMut(Progress) + Send),
     deliver: Deliver<'_>,
 ) -> Result<OrgScan, GitHubError> {
-    let limits = reading.limits;
     let owners = std::iter::once(org).chain(reading.resolve_owners.iter().map(String::as_str));
     let mut shared = Shared::new(owners);
     let mut scan = OrgScan::default();
@@ -273,7 +276,7 @@ pub async fn scan_org(
                 shared::offer_page(&mut shared, org, node);
             }
             let found = Found { node, errors, read };
-            take_node(found, in_scope, limits, &shared, deliver, &mut pending);
+            take_node(found, in_scope, reading, &shared, deliver, &mut pending);
         }
         if pending.iter().map(Pending::text_bytes).sum::<usize>() > PENDING_BYTES {
             let waiting = std::mem::take(&mut pending);
@@ -396,7 +399,7 @@ struct Found {
 fn take_node(
     Found { node, errors, read }: Found,
     in_scope: &(dyn Fn(&RepoFacts<'_>) -> bool + Sync),
-    limits: Limits,
+    reading: Reading<'_>,
     shared: &Shared,
     deliver: Deliver<'_>,
     pending: &mut Vec<Pending>,
@@ -412,7 +415,7 @@ fn take_node(
         });
         return;
     };
-    let mut p = pending_from(node, in_scope, limits);
+    let mut p = pending_from(node, in_scope, reading.limits, reading.codeowners);
     if !errors.is_empty() {
         p.repo.read_error = Some(format!("GitHub reported: {}", errors.join("; ")));
     }

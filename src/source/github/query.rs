@@ -23,6 +23,16 @@ pub static ORG_REPOS: LazyLock<String> = LazyLock::new(|| {
             )
         })
         .collect();
+    // CODEOWNERS in each place GitHub looks, in its order: `codeowners0` wins.
+    let codeowners: String = crate::source::codeowners::PLACES
+        .iter()
+        .enumerate()
+        .map(|(i, place)| {
+            format!(
+                "        codeowners{i}: object(expression: \"HEAD:{place}\") {{ ... on Blob {{ text byteSize isTruncated isBinary }} }}\n"
+            )
+        })
+        .collect();
     format!(
         r#"query OrgRepos($org: String!, $first: Int!, $after: String) {{
   rateLimit {{ cost remaining resetAt }}
@@ -38,7 +48,7 @@ pub static ORG_REPOS: LazyLock<String> = LazyLock::new(|| {
         isEmpty
         defaultBranchRef {{ name target {{ oid }} }}
         repositoryTopics(first: 20) {{ nodes {{ topic {{ name }} }} }}
-{folders}        actions: object(expression: "HEAD:{ACTIONS_FOLDER}") {{
+{folders}{codeowners}        actions: object(expression: "HEAD:{ACTIONS_FOLDER}") {{
           ... on Tree {{
             entries {{
               name
@@ -182,6 +192,24 @@ pub struct RepoNode {
     pub folders: BTreeMap<String, Option<Tree>>,
     /// `.github/actions`, two levels deep, null when absent.
     pub actions: Option<ActionsTree>,
+    /// `.github/CODEOWNERS`.
+    pub codeowners0: Option<Blob>,
+    /// `CODEOWNERS`.
+    pub codeowners1: Option<Blob>,
+    /// `docs/CODEOWNERS`.
+    pub codeowners2: Option<Blob>,
+}
+
+impl RepoNode {
+    /// The CODEOWNERS GitHub uses: the first place that has one, when its text is whole.
+    pub fn codeowners(&self) -> Option<&str> {
+        [&self.codeowners0, &self.codeowners1, &self.codeowners2]
+            .into_iter()
+            .flatten()
+            .find(|b| b.text.is_some() || b.byte_size.is_some())
+            .filter(|b| b.is_truncated != Some(true) && b.is_binary != Some(true))
+            .and_then(|b| b.text.as_deref())
+    }
 }
 
 /// `.github/actions`: one folder per action.

@@ -30,6 +30,8 @@ pub(super) struct Pending {
     oid: String,
     /// What its CI may expand to.
     limits: Limits,
+    /// Its CODEOWNERS, when owners come from there.
+    codeowners: Option<crate::source::codeowners::CodeOwners>,
 }
 
 impl Pending {
@@ -50,6 +52,7 @@ pub(super) fn settle(p: &mut Pending, shared: &Shared) -> Option<Repository> {
     let next = p.follow.next(&mut ci);
     if next.is_empty() {
         return Some(Repository {
+            owners: owners(p, &ci),
             ci,
             ..p.repo.clone()
         });
@@ -63,7 +66,9 @@ pub(super) fn pending_from(
     node: RepoNode,
     in_scope: &(dyn Fn(&RepoFacts<'_>) -> bool + Sync),
     limits: Limits,
+    codeowners: bool,
 ) -> Pending {
+    let codeowners_text = codeowners.then(|| node.codeowners().map(str::to_string));
     let topics: Vec<String> = node
         .repository_topics
         .map(|t| {
@@ -87,6 +92,11 @@ pub(super) fn pending_from(
         topics: &topics,
     };
     let wanted = in_scope(&facts);
+    let parsed_codeowners = codeowners_text.filter(|_| wanted).map(|text| {
+        text.as_deref()
+            .map(crate::source::codeowners::CodeOwners::parse)
+            .unwrap_or_default()
+    });
     let mut p = Pending {
         repo: Repository {
             blob_url: Some(format!("{}/blob/{oid}", node.url)),
@@ -105,10 +115,12 @@ pub(super) fn pending_from(
         follow: ci::Follow::default(),
         oid,
         limits,
+        codeowners: parsed_codeowners,
     };
     if !wanted || node.is_empty {
         return p;
     }
+
     take_folders(&mut p, node.folders);
     take_actions(&mut p, node.actions);
     p
@@ -346,13 +358,23 @@ pub(super) const FOLLOW_ROUNDS: usize = 2 * ci::MAX_ROUNDS + 2;
 
 /// A repository whose files were still being followed when the scan stopped following.
 pub(super) fn unfinished(p: Pending, shared: &Shared) -> Repository {
+    let ci = load(&p, shared);
     Repository {
         read_error: Some(format!(
             "orgcheck stopped following its files after {FOLLOW_ROUNDS} rounds"
         )),
-        ci: load(&p, shared),
+        owners: owners(&p, &ci),
+        ci,
         ..p.repo
     }
+}
+
+/// The owners CODEOWNERS gives its CI, when owners come from there.
+fn owners(p: &Pending, ci: &ci::RepositoryCi) -> Vec<String> {
+    p.codeowners
+        .as_ref()
+        .map(|c| c.owners_of_ci(ci))
+        .unwrap_or_default()
 }
 
 /// The repository's CI as its files read so far, with the problems reading them; `wanted`

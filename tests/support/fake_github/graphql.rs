@@ -185,6 +185,9 @@ pub(super) fn graphql(s: &mut State, body: &str, login: &str) -> Answer {
                 "circleci": circleci_tree(r),
                 "workflows": workflows,
                 "actions": actions_tree(r),
+                "codeowners0": r.text_at("HEAD", ".github/CODEOWNERS").map(|t| blob(t, false)),
+                "codeowners1": r.text_at("HEAD", "CODEOWNERS").map(|t| blob(t, false)),
+                "codeowners2": r.text_at("HEAD", "docs/CODEOWNERS").map(|t| blob(t, false)),
             })
         })
         .collect();

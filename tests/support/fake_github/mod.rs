@@ -227,6 +227,11 @@ pub struct State {
     /// Repositories of other accounts, as (owner, repository): not listed with the
     /// organization, but readable by the `Files` query.
     pub elsewhere: Vec<(String, FakeRepo)>,
+    /// Custom property values, as (repository, property, value): served by
+    /// `GET /orgs/{org}/properties/values`, paginated.
+    pub properties: Vec<(String, String, Value)>,
+    /// Items per page of that listing (GitHub allows up to 100).
+    pub properties_page: usize,
     /// `""` for github.com's layout, `"/api/v3"` for GHES.
     pub rest_prefix: String,
     /// `"/graphql"` for github.com, `"/api/graphql"` for GHES.
@@ -266,6 +271,8 @@ impl State {
             org: org.into(),
             repos,
             elsewhere: Vec::new(),
+            properties: Vec::new(),
+            properties_page: 100,
             rest_prefix: String::new(),
             graphql_path: "/graphql".into(),
             latency: Duration::ZERO,
@@ -644,20 +651,12 @@ fn jwt_issuer(headers: &HeaderMap) -> Option<String> {
     }
 }
 
-fn route(
-    s: &mut State,
-    method: &Method,
-    uri: &Uri,
-    headers: &HeaderMap,
-    body: &str,
-    is_graphql: bool,
-) -> Answer {
-    let path = uri.path().to_string();
-    let rest = path.strip_prefix(&s.rest_prefix).map(str::to_string);
+/// The GitHub App endpoints, which take the App's JWT rather than a token.
+fn app_route(s: &State, method: &Method, rest: &str, headers: &HeaderMap) -> Option<Answer> {
     // GitHub App endpoints take the App's JWT.
-    if let (Some(app), Some(rest)) = (s.app.clone(), rest.as_deref()) {
+    if let Some(app) = s.app.clone() {
         if rest == format!("/orgs/{}/installation", s.org) && method == Method::GET {
-            return match jwt_issuer(headers) {
+            return Some(match jwt_issuer(headers) {
                 Some(iss) if iss == app.app_id.to_string() => (
                     200,
                     rate_headers(s, "core", false),
@@ -666,26 +665,26 @@ fn route(
                     .to_string(),
                 ),
                 _ => (401, rate_headers(s, "core", false), error_body("A JSON web token could not be decoded")),
-            };
+            });
         }
         if rest == format!("/app/installations/{}/access_tokens", app.installation_id)
             && method == Method::POST
         {
-            return match jwt_issuer(headers) {
+            return Some(match jwt_issuer(headers) {
                 Some(iss) if iss == app.app_id.to_string() => (
                     201,
                     rate_headers(s, "core", false),
                     json!({ "token": app.token, "expires_at": "2099-01-01T00:00:00Z", "permissions": { "contents": "read" } }).to_string(),
                 ),
                 _ => (401, rate_headers(s, "core", false), error_body("A JSON web token could not be decoded")),
-            };
+            });
         }
     }
-    if let (Some(app), Some(rest)) = (s.app.clone(), rest.as_deref())
+    if let Some(app) = s.app.clone()
         && rest == format!("/repos/{}/installation", s.issue_repo)
         && method == Method::GET
     {
-        return match jwt_issuer(headers) {
+        return Some(match jwt_issuer(headers) {
             Some(iss) if iss == app.app_id.to_string() => (
                 200,
                 rate_headers(s, "core", false),
@@ -696,7 +695,26 @@ fn route(
                 rate_headers(s, "core", false),
                 error_body("A JSON web token could not be decoded"),
             ),
-        };
+        });
+    }
+    None
+}
+
+fn route(
+    s: &mut State,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &str,
+    is_graphql: bool,
+) -> Answer {
+    let path = uri.path().to_string();
+    let rest = path.strip_prefix(&s.rest_prefix).map(str::to_string);
+    if let Some(answer) = rest
+        .as_deref()
+        .and_then(|r| app_route(s, method, r, headers))
+    {
+        return answer;
     }
     if !authorized(s, headers) {
         return (
@@ -725,6 +743,15 @@ fn route(
     if is_graphql && method == Method::POST {
         return graphql::graphql(s, body, &login);
     }
+    if rest.as_deref() == Some(&format!("/orgs/{}/properties/values", s.org))
+        && method == Method::GET
+    {
+        let host = headers
+            .get("host")
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("127.0.0.1");
+        return property_values(s, uri.query().unwrap_or(""), host);
+    }
     if let Some(rest) = rest
         && method == Method::GET
         && let Some(contents) = rest.strip_prefix(&format!("/repos/{}/", s.org))
@@ -733,6 +760,46 @@ fn route(
         return contents::contents_answer(s, repo, file, headers);
     }
     (404, rate_headers(s, "core", false), error_body("Not Found"))
+}
+
+/// `GET /orgs/{org}/properties/values`: one item per repository with its properties, in
+/// pages of at most `per_page` (and the fake's `properties_page`), with a `Link` to the next.
+fn property_values(s: &State, query: &str, host: &str) -> Answer {
+    let param = |name: &str| {
+        query
+            .split('&')
+            .find_map(|kv| kv.strip_prefix(&format!("{name}=")))
+            .and_then(|v| v.parse::<usize>().ok())
+    };
+    let per_page = param("per_page")
+        .unwrap_or(30)
+        .min(100)
+        .min(s.properties_page);
+    let page = param("page").unwrap_or(1).max(1);
+    let mut repos: Vec<&str> = s.properties.iter().map(|(r, _, _)| r.as_str()).collect();
+    repos.dedup();
+    let items: Vec<Value> = repos
+        .iter()
+        .skip((page - 1) * per_page)
+        .take(per_page)
+        .map(|repo| {
+            let properties: Vec<Value> = s
+                .properties
+                .iter()
+                .filter(|(r, _, _)| r == repo)
+                .map(|(_, name, value)| json!({ "property_name": name, "value": value }))
+                .collect();
+            json!({ "repository_id": 1, "repository_name": repo,
+                    "repository_full_name": format!("{}/{repo}", s.org), "properties": properties })
+        })
+        .collect();
+    let mut h = rate_headers(s, "core", false);
+    if page * per_page < repos.len() {
+        h.push(("link".into(), format!(
+            "<http://{host}{}/orgs/{}/properties/values?per_page={per_page}&page={}>; rel=\"next\"",
+            s.rest_prefix, s.org, page + 1)));
+    }
+    (200, h, Value::Array(items).to_string())
 }
 
 const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
