@@ -1,7 +1,7 @@
 //! Rendering the compliance issue within GitHub's 65,536-character body for large failing
 //! organizations, and what the hidden run-over-run state costs of it. `cargo bench --bench
 //! issue_render` prints, per size: the time to fit the body (the bisection over sections and
-//! index names included), its characters, how many failing repositories it names, and the
+//! index names included), its characters, how many failing repositories its index names, and the
 //! state's share of the body.
 
 use std::time::Instant;
@@ -48,17 +48,23 @@ fn main() {
             incomplete: None,
         };
         let report = eval::evaluate(&policy, &repos, &cx);
-        let state = RunState::of(&report, 0).encode();
+        let state = RunState::of(&report, 0, None).encode();
         let budget = BODY_LIMIT - state.chars().count() - 200;
         let start = Instant::now();
         let body = renderer
             .render_fitting(&report, None, Limit::Chars(budget), &RunInfo::default())
             .expect("renders");
         let took = start.elapsed();
+        // Named in the index of failing repositories, not anywhere in the body.
+        let index = body
+            .split("## Failing repositories")
+            .nth(1)
+            .map(|rest| rest.split("\n## ").next().unwrap_or(rest))
+            .unwrap_or_default();
         let named = report
             .repositories
             .iter()
-            .filter(|r| body.contains(&r.name))
+            .filter(|r| index.contains(&r.name))
             .count();
         println!(
             "| {failing} | {:.2} s | {} | {named} | {:.1}% |",

@@ -313,6 +313,69 @@ fn the_next_run_says_what_changed_with_links_and_counts() {
         &body[details..details + 120]
     );
     gfm_check(&body, &failing(&second));
+    // From the second run on, the first screen has the trend, as Mermaid draws it.
+    let chart = mermaid_block(&body).expect("a trend chart");
+    let before = non_compliant.len();
+    assert!(
+        chart.contains(&format!("line [{before}, {}]", before - 1)),
+        "{chart}"
+    );
+    assert!(body.find("```mermaid") < body.find("## Failing repositories"));
+    mermaid_check(&chart);
+}
+
+/// The first ```` ```mermaid ```` block of a body.
+fn mermaid_block(body: &str) -> Option<String> {
+    let start = body.find("```mermaid\n")? + "```mermaid\n".len();
+    let end = body[start..].find("\n```")? + start;
+    Some(body[start..end].to_string())
+}
+
+/// Validate a diagram with Mermaid's own parser (npm packages installed by `.ci/run` in
+/// tests/support/mermaid), under Node.
+fn mermaid_check(diagram: &str) {
+    let dir = root().join("tests/support/mermaid");
+    if !dir.join("node_modules/mermaid").is_dir() {
+        support::skipped(
+            "Mermaid's parser is not installed (npm ci --prefix tests/support/mermaid)",
+        );
+        return;
+    }
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), diagram).unwrap();
+    let out = std::process::Command::new("node")
+        .arg(dir.join("check.mjs"))
+        .arg(file.path())
+        .output()
+        .expect("node runs");
+    assert!(
+        out.status.success(),
+        "Mermaid refuses the chart: {}\n{diagram}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[test]
+fn mermaid_refuses_a_broken_chart_so_the_check_can_fail() {
+    let dir = root().join("tests/support/mermaid");
+    if !dir.join("node_modules/mermaid").is_dir() {
+        support::skipped(
+            "Mermaid's parser is not installed (npm ci --prefix tests/support/mermaid)",
+        );
+        return;
+    }
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), "xychart-beta\n    line [1, 2\n").unwrap();
+    let out = std::process::Command::new("node")
+        .arg(dir.join("check.mjs"))
+        .arg(file.path())
+        .output()
+        .expect("node runs");
+    assert!(
+        !out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }
 
 #[test]

@@ -84,7 +84,7 @@ pub async fn publish(
         footer::compose(
             shown,
             &target.marker,
-            &RunState::of(report, content).encode(),
+            &RunState::of(report, content, previous.as_ref()).encode(),
         )
     };
     let budget = BODY_LIMIT.saturating_sub(body_of("", 0).chars().count() + 16);

@@ -32,7 +32,12 @@ pub struct RunState {
     /// The sets did not fit the body's share ([`MAX_STATE`]) and were left out: the next run
     /// cannot say what changed, and says nothing rather than something wrong.
     untracked: bool,
+    /// The counts of the last [`HISTORY`] runs, oldest first, this one last: the trend.
+    history: Vec<Counts>,
 }
+
+/// How many runs the trend keeps.
+const HISTORY: usize = crate::report::view::TREND_RUNS;
 
 /// Most characters the state may take of an issue body, so the report keeps most of it.
 /// About 6,000 failing repositories fit; an organization with more publishes no history.
@@ -153,9 +158,77 @@ fn unpack_v1(text: &str) -> Option<BTreeSet<u32>> {
     })
 }
 
+/// Counts as the trend keeps them: non-compliant, errors, compliant, exempt.
+fn counts_of(report: &Report) -> Counts {
+    let s = &report.summary;
+    Counts {
+        non_compliant: s.non_compliant,
+        error: s.error,
+        compliant: s.compliant,
+        exempt: Some(s.exempt),
+    }
+}
+
+/// The history as LEB128 varints, four a run.
+fn pack_history(history: &[Counts]) -> String {
+    let mut bytes = Vec::with_capacity(history.len() * 8);
+    for c in history {
+        for v in [c.non_compliant, c.error, c.compliant, c.exempt.unwrap_or(0)] {
+            let mut v = v as u64;
+            loop {
+                let low = (v & 0x7f) as u8;
+                v >>= 7;
+                if v == 0 {
+                    bytes.push(low);
+                    break;
+                }
+                bytes.push(low | 0x80);
+            }
+        }
+    }
+    STANDARD.encode(bytes)
+}
+
+fn unpack_history(text: &str) -> Option<Vec<Counts>> {
+    let bytes = STANDARD.decode(text).ok()?;
+    let mut values = Vec::new();
+    let (mut v, mut shift) = (0u64, 0u32);
+    for b in bytes {
+        v |= u64::from(b & 0x7f) << shift;
+        if b & 0x80 != 0 {
+            shift += 7;
+            if shift > 35 {
+                return None;
+            }
+            continue;
+        }
+        values.push(usize::try_from(v).ok()?);
+        (v, shift) = (0, 0);
+    }
+    if shift != 0 || values.len() % 4 != 0 || values.len() / 4 > HISTORY {
+        return None;
+    }
+    Some(
+        values
+            .chunks(4)
+            .map(|c| Counts {
+                non_compliant: c[0],
+                error: c[1],
+                compliant: c[2],
+                exempt: Some(c[3]),
+            })
+            .collect(),
+    )
+}
+
 impl RunState {
-    /// The state of a report whose rendering has fingerprint `content`.
-    pub fn of(report: &Report, content: u64) -> Self {
+    /// The state of a report whose rendering has fingerprint `content`, after `previous`
+    /// (whose trend it continues).
+    pub fn of(report: &Report, content: u64, previous: Option<&RunState>) -> Self {
+        let mut history: Vec<Counts> = previous.map(|p| p.history.clone()).unwrap_or_default();
+        history.push(counts_of(report));
+        let drop = history.len().saturating_sub(HISTORY);
+        history.drain(..drop);
         let with = |keep: fn(Status) -> bool| {
             report
                 .repositories
@@ -167,17 +240,23 @@ impl RunState {
         RunState {
             content,
             untracked: false,
+            history,
             failing: with(Status::is_failing),
             errored: Some(with(|s| s == Status::Error)),
             expired: expired_keys(report).into_iter().map(|(h, _)| h).collect(),
         }
     }
 
-    /// What changed from this (previous) state to `report`; `None` when the state could not
-    /// keep the sets.
+    /// What changed from this (previous) state to `report`: only the counts when the state
+    /// could not keep the sets.
     pub fn changes(&self, report: &Report) -> Option<Changes> {
         if self.untracked {
-            return None;
+            // The sets were not kept, but the counts were: the trend goes on.
+            return Some(Changes {
+                previous: self.history.last().copied(),
+                history: self.history.clone(),
+                ..Changes::default()
+            });
         }
         let mut changes = Changes::default();
         let was_errored = |h: &u32| match &self.errored {
@@ -202,21 +281,31 @@ impl RunState {
             .filter(|(h, _)| !self.expired.contains(h))
             .map(|(_, name)| name)
             .collect();
-        if let Some(errored) = &self.errored {
-            changes.previous = Some(Counts {
+        changes.previous = self.history.last().copied().or_else(|| {
+            let errored = self.errored.as_ref()?;
+            Some(Counts {
                 non_compliant: self.failing.len() - errored.len(),
                 error: errored.len(),
-            });
-        }
+                compliant: 0,
+                exempt: None,
+            })
+        });
+        changes.history = self.history.clone();
         Some(changes)
+    }
+
+    /// The trend kept so far, oldest first.
+    pub fn history(&self) -> &[Counts] {
+        &self.history
     }
 
     /// The hidden comment.
     pub fn encode(&self) -> String {
         let none = BTreeSet::new();
         let errored = self.errored.as_ref().unwrap_or(&none);
+        let history = pack_history(&self.history);
         let full = format!(
-            "{PREFIX}c={:016x} f={} x={} e={}{SUFFIX}",
+            "{PREFIX}c={:016x} h={history} f={} x={} e={}{SUFFIX}",
             self.content,
             pack(&self.failing),
             pack_subset(&self.failing, errored),
@@ -225,7 +314,7 @@ impl RunState {
         if full.len() <= MAX_STATE && !self.untracked {
             return full;
         }
-        format!("{PREFIX}c={:016x} u=1{SUFFIX}", self.content)
+        format!("{PREFIX}c={:016x} h={history} u=1{SUFFIX}", self.content)
     }
 
     /// Read a state line (v2, or v1), as [`crate::publish::footer::read`] finds it at the end
@@ -250,6 +339,10 @@ impl RunState {
             }
             if key == "u" {
                 state.untracked = value == "1";
+                continue;
+            }
+            if key == "h" {
+                state.history = unpack_history(value)?;
                 continue;
             }
             let set = if v1 {
@@ -286,6 +379,12 @@ mod tests {
             expired: set(&[7]),
             content: 0xfeed,
             untracked: false,
+            history: vec![Counts {
+                non_compliant: 300,
+                error: 2,
+                compliant: 70_000,
+                exempt: Some(1),
+            }],
         };
         assert_eq!(RunState::decode(&state.encode()), Some(state.clone()));
         // Only a whole line is a state.
@@ -325,6 +424,7 @@ mod tests {
             expired: BTreeSet::new(),
             content: 1,
             untracked: false,
+            history: Vec::new(),
         };
         let len = state.encode().len();
         assert!(len < MAX_STATE, "{len} of {MAX_STATE}");
@@ -342,6 +442,7 @@ mod tests {
             expired: BTreeSet::new(),
             content: 7,
             untracked: false,
+            history: Vec::new(),
         };
         let line = state.encode();
         assert!(line.len() < 100, "{line}");
@@ -358,7 +459,8 @@ mod tests {
                 incomplete: None,
             },
         );
-        assert!(read.changes(&report).is_none());
+        let changes = read.changes(&report).unwrap();
+        assert!(changes.is_empty() && changes.previous.is_none());
     }
 
     #[test]

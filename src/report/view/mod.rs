@@ -6,6 +6,9 @@ mod index;
 mod lists;
 mod owners;
 mod repo;
+mod trend;
+
+pub use trend::TREND_RUNS;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
@@ -89,6 +92,10 @@ pub struct Counts {
     pub non_compliant: usize,
     /// Errored repositories.
     pub error: usize,
+    /// Compliant repositories (0 when a state before the trend did not keep them).
+    pub compliant: usize,
+    /// Exempt repositories, when the state kept them.
+    pub exempt: Option<usize>,
 }
 
 /// What changed since the previous run (from the state kept in the published issue).
@@ -104,6 +111,8 @@ pub struct Changes {
     pub newly_expired: Vec<String>,
     /// The previous run's counts, when its state kept them.
     pub previous: Option<Counts>,
+    /// The counts of earlier runs, oldest first (the previous one last): the trend.
+    pub history: Vec<Counts>,
 }
 
 impl Changes {
@@ -176,6 +185,8 @@ pub struct View<'a> {
     passing: bool,
     status_line: String,
     changes: Option<ChangesView>,
+    /// Markdown: the Mermaid chart of the runs the state remembers, and its legend.
+    trend: Option<String>,
     expiring: Vec<String>,
     by_rule: Vec<ByRuleView>,
     errors: ListView,
@@ -231,6 +242,7 @@ impl<'a> View<'a> {
             changes: changes
                 .filter(|c| !c.is_empty())
                 .map(|c| changes_view(c, &names, cap)),
+            trend: changes.and_then(|c| trend::chart(&c.history, now(report))),
             expiring: expiring(report, info, &|n| names.web(n)),
             by_rule: by_rule_views(report, info),
             errors: alert_errors(report, &|n| names.web(n)),
@@ -367,6 +379,17 @@ fn anchors(order: &[&RepoReport]) -> Vec<String> {
         .collect()
 }
 
+/// This run's counts, as the trend keeps them.
+fn now(report: &Report) -> Counts {
+    let s = &report.summary;
+    Counts {
+        non_compliant: s.non_compliant,
+        error: s.error,
+        compliant: s.compliant,
+        exempt: Some(s.exempt),
+    }
+}
+
 /// `❌ 355 non-compliant (−25 since the last run) · ⚠️ 16 errors · ✅ 29 compliant · 400
 /// scanned`: a count appears when it is not zero, or when it changed.
 fn status_line(report: &Report, previous: Option<Counts>) -> String {
@@ -401,9 +424,15 @@ fn status_line(report: &Report, previous: Option<Counts>) -> String {
         .iter()
         .filter(|r| r.warnings() > 0)
         .count();
+    if s.compliant > 0 {
+        parts.push(format!("✅ **{}** compliant", s.compliant));
+    }
+    let exempt_before = previous.and_then(|p| p.exempt);
+    if news(s.exempt, exempt_before) {
+        let change = delta(s.exempt, exempt_before);
+        parts.push(format!("🛡️ **{}** exempt{change}", s.exempt));
+    }
     for (n, what) in [
-        (s.compliant, "✅ **{}** compliant"),
-        (s.exempt, "🛡️ **{}** exempt"),
         (s.no_ci, "💤 **{}** without CI"),
         (warned, "🟡 **{}** with warnings, not failing"),
     ] {
