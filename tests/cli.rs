@@ -390,15 +390,15 @@ fn a_template_nothing_uses_is_said_to_be_unused() {
         orgcheck_in(&root(), &args)
     };
     let json = run("json");
-    assert_eq!(code(&json), 0, "{}", stderr(&json));
+    assert_eq!(code(&json), 2, "a usage error: {}", stderr(&json));
     assert!(
-        stderr(&json).contains("warning: --template is not used"),
+        stderr(&json).contains("--template renders Markdown"),
         "{}",
         stderr(&json)
     );
     let markdown = run("markdown");
     assert!(
-        !stderr(&markdown).contains("--template is not used"),
+        !stderr(&markdown).contains("--template renders Markdown"),
         "{}",
         stderr(&markdown)
     );

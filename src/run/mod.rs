@@ -123,7 +123,7 @@ fn scan(args: ScanArgs, env: &Env) -> Result<Exit, RunError> {
         &args.common,
         Format::Markdown,
         target.is_none() && !env.in_actions(),
-    );
+    )?;
     if target.is_some() || matches!(scanned, ScanSource::Org(_)) {
         github::connection(&args.github, env)?;
     }
@@ -364,7 +364,7 @@ fn check(args: CheckArgs, env: &Env) -> Result<Exit, RunError> {
     let started = std::time::Instant::now();
     let policy = load_policy(&args.common.policy)?;
     let renderer = renderer(&args.common)?;
-    unused_template(&args.common, Format::Text, !env.in_actions());
+    unused_template(&args.common, Format::Text, !env.in_actions())?;
     if !args.path.is_dir() {
         return Err(RunError::Usage(format!(
             "{} is not a directory; check takes a repository's root folder",
@@ -412,14 +412,20 @@ fn verdict(report: &Report, common: &CommonArgs) -> Exit {
 
 /// A warning for `--template` when nothing this run writes is Markdown: no report in that
 /// format, and (`nothing_else`) no issue or job summary.
-fn unused_template(common: &CommonArgs, default: Format, nothing_else: bool) {
+fn unused_template(
+    common: &CommonArgs,
+    default: Format,
+    nothing_else: bool,
+) -> Result<(), RunError> {
     let markdown = common.format.unwrap_or(default) == Format::Markdown;
     if common.template.is_some() && !markdown && nothing_else {
-        eprintln!(
-            "warning: --template is not used: it renders Markdown (the report with --format \
-             markdown, the issue and the job summary), and this run writes none"
-        );
+        return Err(RunError::Usage(
+            "--template renders Markdown (the report with --format markdown, the issue and the \
+             job summary), and this run writes none: drop --template, or use --format markdown"
+                .into(),
+        ));
     }
+    Ok(())
 }
 
 /// The Markdown template, compiled once: a broken one is a usage error before any request.

@@ -166,6 +166,8 @@ struct ByRuleView {
     description: String,
     repositories: usize,
     jobs: usize,
+    /// Not enforced yet: the counts are of repositories it would fail.
+    upcoming: bool,
 }
 
 /// The template's data.
@@ -546,14 +548,22 @@ fn by_rule_views(report: &Report, info: &RunInfo) -> Vec<ByRuleView> {
         .rules
         .iter()
         .map(|rule| {
-            let fails =
-                |f: &super::finding::Finding| f.rule == rule.id && f.severity == Severity::Error;
-            // Non-compliant ones, as the headline counts them: an errored repository is
-            // counted as an error, whatever its readable files say.
+            // A rule not enforced yet: the repositories it would fail (its warnings), so a
+            // rollout can be watched. Otherwise the non-compliant ones, as the headline counts
+            // them: an errored repository is counted as an error, whatever its files say.
+            let upcoming = rule.enforced_in_days.is_some();
+            let fails = |f: &super::finding::Finding| {
+                f.rule == rule.id && (upcoming || f.severity == Severity::Error)
+            };
+            let counted = |r: &&RepoReport| match upcoming {
+                true => r.status != Status::Error,
+                false => r.status == Status::NonCompliant,
+            };
             let repositories: Vec<_> = report
                 .repositories
                 .iter()
-                .filter(|r| r.status == Status::NonCompliant && r.findings.iter().any(fails))
+                .filter(counted)
+                .filter(|r| r.findings.iter().any(fails))
                 .collect();
             let jobs = repositories
                 .iter()
@@ -563,18 +573,22 @@ fn by_rule_views(report: &Report, info: &RunInfo) -> Vec<ByRuleView> {
                         .count()
                 })
                 .sum();
-            let id = policy_link(info, inert(&rule.id), rule.policy_line);
+            let mut id = policy_link(info, inert(&rule.id), rule.policy_line);
+            if let (true, Some(from)) = (upcoming, &rule.enforce_from) {
+                id.push_str(&format!(" 📅 *from {from}*"));
+            }
             ByRuleView {
                 id,
                 description: inline(&rule.description),
                 repositories: repositories.len(),
                 jobs,
+                upcoming,
             }
         })
         .filter(|v| v.repositories > 0)
         .collect();
-    // A stable sort keeps policy order among equals.
-    views.sort_by_key(|v| std::cmp::Reverse((v.repositories, v.jobs)));
+    // Enforced rules first; a stable sort keeps policy order among equals.
+    views.sort_by_key(|v| (v.upcoming, std::cmp::Reverse((v.repositories, v.jobs))));
     views
 }
 
