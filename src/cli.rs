@@ -497,6 +497,17 @@ pub struct CommonArgs {
     #[arg(long, short, value_name = "FILE", help_heading = "Output")]
     pub output: Option<PathBuf>,
 
+    /// Also write the report to FILE, in the format its extension names: .json, .csv,
+    /// .sarif, .md or .txt. Repeat it, or separate files with commas
+    /// (`--also report.json,report.csv`), for one file per format from one scan.
+    #[arg(
+        long,
+        value_name = "FILE",
+        value_delimiter = ',',
+        help_heading = "Output"
+    )]
+    pub also: Vec<PathBuf>,
+
     /// A handlebars template for the Markdown report, instead of the built-in one.
     #[arg(long, value_name = "FILE", help_heading = "Output")]
     pub template: Option<PathBuf>,
@@ -521,6 +532,23 @@ pub enum Format {
     Text,
     /// SARIF 2.1.0, for GitHub code scanning (github/codeql-action/upload-sarif).
     Sarif,
+    /// One row per finding (repository, owners, status, rule, kind, severity, job, file,
+    /// line, url, message), for a spreadsheet.
+    Csv,
+}
+
+impl Format {
+    /// The format a file's extension names, for `--also`.
+    pub fn of_path(path: &std::path::Path) -> Option<Format> {
+        match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+            "json" => Some(Format::Json),
+            "csv" => Some(Format::Csv),
+            "sarif" => Some(Format::Sarif),
+            "md" | "markdown" => Some(Format::Markdown),
+            "txt" | "text" => Some(Format::Text),
+            _ => None,
+        }
+    }
 }
 
 /// Files to inspect.

@@ -45,6 +45,42 @@ fn demo_text_report() {
 }
 
 #[test]
+fn demo_csv_report() {
+    let out = demo(&["--format", "csv", "--quiet"]);
+    assert_eq!(code(&out), 1);
+    insta::assert_snapshot!("demo_csv", stdout(&out));
+}
+
+#[test]
+fn also_writes_one_file_per_format_from_one_scan() {
+    let dir = tempfile::tempdir().unwrap();
+    let (json, csv) = (dir.path().join("r.json"), dir.path().join("r.csv"));
+    let also = format!("{},{}", json.display(), csv.display());
+    let out = demo(&["--format", "text", "--quiet", "--also", &also]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let rows = std::fs::read_to_string(&csv).unwrap();
+    assert!(rows.starts_with("repository,owners,status,rule,"), "{rows}");
+    let findings: usize = report["repositories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r["jobs"].as_array().unwrap())
+        .map(|j| j["violations"].as_array().unwrap().len())
+        .sum();
+    assert!(rows.lines().count() > findings, "{rows}");
+    // An extension that names no format is a usage error, before anything is scanned.
+    let bad = demo(&["--quiet", "--also", "report.xlsx"]);
+    assert_eq!(code(&bad), 2);
+    assert!(
+        stderr(&bad).contains("name the format by the extension"),
+        "{}",
+        stderr(&bad)
+    );
+}
+
+#[test]
 fn every_status_is_in_the_demo() {
     let out = demo(&["--format", "json"]);
     let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();

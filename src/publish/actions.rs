@@ -43,7 +43,13 @@ pub fn outputs(
     report: &Report,
     issue_url: Option<&str>,
     report_path: Option<&Path>,
+    also: &[std::path::PathBuf],
 ) -> Vec<(&'static str, String)> {
+    let reports: Vec<String> = report_path
+        .into_iter()
+        .chain(also.iter().map(|p| p.as_path()))
+        .map(|p| p.display().to_string())
+        .collect();
     let s = &report.summary;
     vec![
         ("compliant", report.is_passing().to_string()),
@@ -58,6 +64,8 @@ pub fn outputs(
                 .map(|p| p.display().to_string())
                 .unwrap_or_default(),
         ),
+        // One per line, as `actions/upload-artifact`'s `path` takes several.
+        ("reports", reports.join("\n")),
     ]
 }
 

@@ -1,6 +1,7 @@
 //! The report model, shared by every output format: repositories, their jobs, and the findings
 //! about them. The stable JSON document (README.md) is built from it in [`json`].
 
+pub mod csv;
 pub mod finding;
 pub mod gfm;
 pub mod impact;

@@ -41,6 +41,7 @@ pub const INPUTS: &[(&str, Pass)] = &[
     ("dry-run", Pass::Switch("--dry-run")),
     ("format", Pass::Value("--format")),
     ("output", Pass::Value("--output")),
+    ("also", Pass::Value("--also")),
     ("fail", Pass::SwitchWhenFalse("--no-fail")),
 ];
 

@@ -119,7 +119,7 @@ fn scan(args: ScanArgs, env: &Env) -> Result<Exit, RunError> {
     // Usage problems surface before a long scan, not after it: the target, and credentials
     // (an App key that cannot sign) when GitHub will be used.
     let target = publish_target(&args, env, &source)?;
-    unused_template(
+    check_output_flags(
         &args.common,
         Format::Markdown,
         target.is_none() && !env.in_actions(),
@@ -354,7 +354,7 @@ fn actions_runtime(
     }
     if let Some(path) = env.path("GITHUB_OUTPUT") {
         let path = path.as_path();
-        let outputs = actions::outputs(report, issue_url, common.output.as_deref());
+        let outputs = actions::outputs(report, issue_url, common.output.as_deref(), &common.also);
         actions::write_outputs(path, &outputs).map_err(io(path))?;
     }
     Ok(())
@@ -364,7 +364,7 @@ fn check(args: CheckArgs, env: &Env) -> Result<Exit, RunError> {
     let started = std::time::Instant::now();
     let policy = load_policy(&args.common.policy)?;
     let renderer = renderer(&args.common)?;
-    unused_template(&args.common, Format::Text, !env.in_actions())?;
+    check_output_flags(&args.common, Format::Text, !env.in_actions())?;
     if !args.path.is_dir() {
         return Err(RunError::Usage(format!(
             "{} is not a directory; check takes a repository's root folder",
@@ -412,11 +412,15 @@ fn verdict(report: &Report, common: &CommonArgs) -> Exit {
 
 /// A warning for `--template` when nothing this run writes is Markdown: no report in that
 /// format, and (`nothing_else`) no issue or job summary.
-fn unused_template(
+fn check_output_flags(
     common: &CommonArgs,
     default: Format,
     nothing_else: bool,
 ) -> Result<(), RunError> {
+    // Every `--also` file names its format, checked before a scan that may take minutes.
+    for path in &common.also {
+        also_format(path)?;
+    }
     let markdown = common.format.unwrap_or(default) == Format::Markdown;
     if common.template.is_some() && !markdown && nothing_else {
         return Err(RunError::Usage(
@@ -446,7 +450,8 @@ fn renderer(common: &CommonArgs) -> Result<Renderer, RunError> {
     })
 }
 
-/// The full report, in the chosen format, to `--output` or stdout.
+/// The full report, in the chosen format, to `--output` or stdout; then to each `--also`
+/// file in the format its extension names.
 fn write_report(
     report: &Report,
     common: &CommonArgs,
@@ -454,10 +459,37 @@ fn write_report(
     renderer: &Renderer,
     info: &RunInfo,
 ) -> Result<(), RunError> {
-    let text = match common.format.unwrap_or(default) {
-        Format::Json => return write_json(report, common.output.as_deref()),
+    let format = common.format.unwrap_or(default);
+    write_as(report, format, common.output.as_deref(), renderer, info)?;
+    for path in &common.also {
+        let format = also_format(path)?;
+        write_as(report, format, Some(path), renderer, info)?;
+    }
+    Ok(())
+}
+
+/// The format an `--also` file's extension names; a usage error for any other.
+fn also_format(path: &Path) -> Result<Format, RunError> {
+    Format::of_path(path).ok_or_else(|| {
+        RunError::Usage(format!(
+            "--also {}: name the format by the extension: .json, .csv, .sarif, .md or .txt",
+            path.display()
+        ))
+    })
+}
+
+fn write_as(
+    report: &Report,
+    format: Format,
+    path: Option<&Path>,
+    renderer: &Renderer,
+    info: &RunInfo,
+) -> Result<(), RunError> {
+    let text = match format {
+        Format::Json => return write_json(report, path),
         Format::Text => report::text::render(report),
         Format::Sarif => report::sarif::render(report),
+        Format::Csv => report::csv::render(report),
         Format::Markdown => {
             renderer
                 .render_full(report, info)
@@ -467,7 +499,7 @@ fn write_report(
                 })?
         }
     };
-    write_output(common.output.as_deref(), &text)
+    write_output(path, &text)
 }
 
 fn summary_line(report: &Report) -> String {
