@@ -260,6 +260,70 @@ fn a_400_repository_org_with_13_rules_names_every_failing_repository() {
 }
 
 #[test]
+fn a_5000_repository_org_names_every_failing_repository_within_the_body() {
+    // 4,000 repositories as the 400 above, and 1,000 more with no CI: about 3,500 fail.
+    let quiet = (4000..5000).map(|i| FakeRepo::new(&format!("{}-quiet-{i}", WORDS[i % 16])));
+    let fake = fake_with((0..4000).map(synthetic_repo).chain(quiet).collect());
+    let dir = tempfile::tempdir().unwrap();
+    let policy = policy_checkout(dir.path(), &root().join("tests/fixtures/policy-13.toml"));
+    let report = scan_and_publish(&fake, &policy, dir.path());
+    let names = failing(&report);
+    assert!(
+        (3_300..3_700).contains(&names.len()),
+        "about 3,500 failing: {}",
+        names.len()
+    );
+    let body = fake.issues()[0].body.clone();
+    let chars = body.chars().count();
+    assert!(chars <= 65_536, "{chars} characters");
+    // The hidden state keeps every name, in under 15% of the body.
+    let state = body.lines().last().unwrap();
+    assert!(
+        state.contains(" f="),
+        "the state keeps the names: {state:.80}"
+    );
+    assert!(
+        state.len() * 100 < 65_536 * 15,
+        "state: {} characters",
+        state.len()
+    );
+    // Every failing repository is named in the index, plain or in a shared stem's braces.
+    let index = body.find("## Failing repositories").expect("an index");
+    let end = body[index..]
+        .find("\n## ")
+        .map_or(body.len(), |e| index + e + 1);
+    let listed = expand_braces(&body[index..end]);
+    let missing: Vec<&String> = names.iter().filter(|n| !listed.contains(*n)).collect();
+    assert!(
+        missing.is_empty(),
+        "{} not named, e.g. {:?}",
+        missing.len(),
+        &missing[..missing.len().min(5)]
+    );
+    assert!(!body.contains("more** not named"), "nothing was cut");
+    // The room names leave holds details: sections for the first repositories.
+    assert!(
+        body.contains("## What to fix"),
+        "sections fill what names leave"
+    );
+}
+
+/// Every name an index lists: words as they are, and `stem{a,b}` as `stema`, `stemb`.
+fn expand_braces(text: &str) -> std::collections::HashSet<String> {
+    let mut out = std::collections::HashSet::new();
+    for word in text.split([' ', ',', '\n', '(', ')', ':']) {
+        out.insert(word.to_string());
+    }
+    let re = regex::Regex::new(r"([A-Za-z0-9._-]*)\{([^}]*)\}").unwrap();
+    for caps in re.captures_iter(text) {
+        for tail in caps[2].split(',') {
+            out.insert(format!("{}{tail}", &caps[1]));
+        }
+    }
+    out
+}
+
+#[test]
 fn the_next_run_says_what_changed_with_links_and_counts() {
     let fake = fake_with((0..60).map(synthetic_repo).collect());
     let dir = tempfile::tempdir().unwrap();

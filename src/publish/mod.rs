@@ -5,4 +5,5 @@ pub mod actions;
 pub mod footer;
 pub mod issue;
 pub mod plan;
+mod rice;
 pub mod state;

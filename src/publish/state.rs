@@ -1,7 +1,8 @@
 //! The compact state a published issue carries between runs, hidden in an HTML comment: which
-//! repositories were failing or errored and which exemptions had expired, as 32-bit name hashes
-//! so 5,000 failing repositories take under 35% of GitHub's 65,536-character body. From it each
-//! run says what changed since the last one.
+//! repositories were failing or errored and which exemptions had expired, as name hashes of
+//! just enough bits (Rice-coded), so 3,500 failing repositories take under 15% of GitHub's
+//! 65,536-character body; and the counts of the last runs, for the trend. From it each run says
+//! what changed since the last one.
 
 use std::collections::BTreeSet;
 
@@ -11,10 +12,12 @@ use base64::engine::general_purpose::STANDARD;
 use crate::report::view::{Changes, Counts};
 use crate::report::{Report, Status};
 
-/// v2 packs each set as sorted hashes, delta- and LEB128-encoded: about 3 bytes a name
-/// instead of 4, so 5,000 failing repositories take under a third of the body. v1 (4 bytes a
-/// name, no error set) is still read, so an upgrade keeps the history.
-const PREFIX: &str = "<!-- orgcheck:state v2 ";
+/// v3 keeps each name as a hash of `b` bits, enough that two of the organization's failing
+/// names share one about once in 8,000 names (`b` = log2(names) + 12, at most 32), the sets
+/// Rice-coded: under 2 bytes a name. v2 (32-bit hashes, LEB128 gaps, about 3 bytes a name) and
+/// v1 (4 bytes a name, no error set) are still read, so an upgrade keeps the history.
+const PREFIX: &str = "<!-- orgcheck:state v3 ";
+const PREFIX_V2: &str = "<!-- orgcheck:state v2 ";
 const PREFIX_V1: &str = "<!-- orgcheck:state v1 ";
 const SUFFIX: &str = " -->";
 
@@ -34,14 +37,22 @@ pub struct RunState {
     untracked: bool,
     /// The counts of the last [`HISTORY`] runs, oldest first, this one last: the trend.
     history: Vec<Counts>,
+    /// Bits of each name hash in the sets (32 before v3).
+    bits: u32,
 }
 
 /// How many runs the trend keeps.
 const HISTORY: usize = crate::report::view::TREND_RUNS;
 
 /// Most characters the state may take of an issue body, so the report keeps most of it.
-/// About 6,000 failing repositories fit; an organization with more publishes no history.
-pub const MAX_STATE: usize = crate::publish::issue::BODY_LIMIT * 35 / 100;
+/// About 3,800 failing repositories fit; past that the next run says what changed in counts
+/// (and the trend), not by name.
+pub const MAX_STATE: usize = crate::publish::issue::BODY_LIMIT * 15 / 100;
+
+/// Hash bits for a state of `n` names: log2(n) + 12, between 16 and 32.
+fn bits_for(n: usize) -> u32 {
+    (usize::BITS - n.max(1).leading_zeros() + 12).clamp(16, 32)
+}
 
 /// A stable 64-bit FNV-1a fingerprint of text.
 pub fn fingerprint(text: &str) -> u64 {
@@ -63,17 +74,22 @@ fn hash(s: &str) -> u32 {
     h
 }
 
-fn expired_keys(report: &Report) -> Vec<(u32, String)> {
+/// `hash` cut to `bits`.
+fn short(s: &str, bits: u32) -> u32 {
+    hash(s) >> (32 - bits)
+}
+
+fn expired_keys(report: &Report, bits: u32) -> Vec<(u32, String)> {
     report
         .repositories
         .iter()
         .flat_map(|r| {
             r.exemptions.iter().filter(|e| e.expired).map(move |e| {
                 (
-                    hash(&format!(
-                        "{}\u{0}{}\u{0}{}",
-                        r.name, e.policy_line, e.reason
-                    )),
+                    short(
+                        &format!("{}\u{0}{}\u{0}{}", r.name, e.policy_line, e.reason),
+                        bits,
+                    ),
                     r.name.clone(),
                 )
             })
@@ -81,7 +97,9 @@ fn expired_keys(report: &Report) -> Vec<(u32, String)> {
         .collect()
 }
 
-/// Sorted values as gaps, each in LEB128 (7 bits a byte, high bit: more follows).
+/// Sorted values as gaps, each in LEB128 (7 bits a byte, high bit: more follows): v2, which
+/// is only read now (and written by tests, to read it).
+#[cfg(test)]
 fn pack(set: &BTreeSet<u32>) -> String {
     let mut bytes = Vec::with_capacity(set.len() * 3);
     let mut last = 0u32;
@@ -125,7 +143,8 @@ fn unpack(text: &str) -> Option<BTreeSet<u32>> {
     (shift == 0).then_some(set)
 }
 
-/// Which of `all` (sorted) are in `some`, as a bitmap: one bit a failing repository.
+/// Which of `all` (sorted) are in `some`, as a bitmap: one bit a failing repository (v2).
+#[cfg(test)]
 fn pack_subset(all: &BTreeSet<u32>, some: &BTreeSet<u32>) -> String {
     let mut bits = vec![0u8; all.len().div_ceil(8)];
     for (i, v) in all.iter().enumerate() {
@@ -229,21 +248,27 @@ impl RunState {
         history.push(counts_of(report));
         let drop = history.len().saturating_sub(HISTORY);
         history.drain(..drop);
+        let failing_count = report.summary.non_compliant + report.summary.error;
+        let bits = bits_for(failing_count);
         let with = |keep: fn(Status) -> bool| {
             report
                 .repositories
                 .iter()
                 .filter(|r| keep(r.status))
-                .map(|r| hash(&r.name))
+                .map(|r| short(&r.name, bits))
                 .collect()
         };
         RunState {
             content,
             untracked: false,
             history,
+            bits,
             failing: with(Status::is_failing),
             errored: Some(with(|s| s == Status::Error)),
-            expired: expired_keys(report).into_iter().map(|(h, _)| h).collect(),
+            expired: expired_keys(report, bits)
+                .into_iter()
+                .map(|(h, _)| h)
+                .collect(),
         }
     }
 
@@ -264,7 +289,7 @@ impl RunState {
             None => self.failing.contains(h),
         };
         for r in &report.repositories {
-            let h = hash(&r.name);
+            let h = short(&r.name, self.bits);
             let was_failing = self.failing.contains(&h);
             match r.status {
                 Status::NonCompliant if !was_failing || was_errored(&h) => {
@@ -276,7 +301,7 @@ impl RunState {
             }
         }
         // A repository that left the scope (or the organization) is no longer failing here.
-        changes.newly_expired = expired_keys(report)
+        changes.newly_expired = expired_keys(report, self.bits)
             .into_iter()
             .filter(|(h, _)| !self.expired.contains(h))
             .map(|(_, name)| name)
@@ -301,15 +326,25 @@ impl RunState {
 
     /// The hidden comment.
     pub fn encode(&self) -> String {
+        let history = pack_history(&self.history);
         let none = BTreeSet::new();
         let errored = self.errored.as_ref().unwrap_or(&none);
-        let history = pack_history(&self.history);
+        // The errored ones as positions among the failing ones.
+        let positions: BTreeSet<u32> = self
+            .failing
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| errored.contains(h))
+            .map(|(i, _)| i as u32)
+            .collect();
+        let index_bits = bits_for(self.failing.len()).min(32);
         let full = format!(
-            "{PREFIX}c={:016x} h={history} f={} x={} e={}{SUFFIX}",
+            "{PREFIX}c={:016x} h={history} b={} f={} x={} e={}{SUFFIX}",
             self.content,
-            pack(&self.failing),
-            pack_subset(&self.failing, errored),
-            pack(&self.expired)
+            self.bits,
+            rice_set(&self.failing, self.bits),
+            rice_set(&positions, index_bits),
+            rice_set(&self.expired, self.bits)
         );
         if full.len() <= MAX_STATE && !self.untracked {
             return full;
@@ -317,42 +352,39 @@ impl RunState {
         format!("{PREFIX}c={:016x} h={history} u=1{SUFFIX}", self.content)
     }
 
-    /// Read a state line (v2, or v1), as [`crate::publish::footer::read`] finds it at the end
-    /// of an issue body: the whole line must be one state comment.
+    /// Read a state line (v3, v2 or v1), as [`crate::publish::footer::read`] finds it at the
+    /// end of an issue body: the whole line must be one state comment.
     pub fn decode(line: &str) -> Option<Self> {
-        let (inner, v1) = match line.strip_prefix(PREFIX) {
+        if let Some(rest) = line.strip_prefix(PREFIX) {
+            return Self::decode_v3(rest.strip_suffix(SUFFIX)?);
+        }
+        let (inner, v1) = match line.strip_prefix(PREFIX_V2) {
             Some(rest) => (rest, false),
             None => (line.strip_prefix(PREFIX_V1)?, true),
         };
         let inner = inner.strip_suffix(SUFFIX)?;
-        let mut state = RunState::default();
+        let mut state = RunState {
+            bits: 32,
+            ..RunState::default()
+        };
         let mut errored = None;
         for part in inner.split_whitespace() {
             let (key, value) = part.split_once('=')?;
-            if key == "c" {
-                state.content = u64::from_str_radix(value, 16).ok()?;
-                continue;
-            }
-            if key == "x" {
-                errored = Some(value);
-                continue;
-            }
-            if key == "u" {
-                state.untracked = value == "1";
-                continue;
-            }
-            if key == "h" {
-                state.history = unpack_history(value)?;
-                continue;
-            }
-            let set = if v1 {
-                unpack_v1(value)?
-            } else {
-                unpack(value)?
-            };
             match key {
-                "f" => state.failing = set,
-                "e" => state.expired = set,
+                "c" => state.content = u64::from_str_radix(value, 16).ok()?,
+                "x" => errored = Some(value),
+                "u" => state.untracked = value == "1",
+                "f" | "e" => {
+                    let set = if v1 {
+                        unpack_v1(value)?
+                    } else {
+                        unpack(value)?
+                    };
+                    match key {
+                        "f" => state.failing = set,
+                        _ => state.expired = set,
+                    }
+                }
                 _ => {}
             }
         }
@@ -361,6 +393,58 @@ impl RunState {
         }
         Some(state)
     }
+
+    fn decode_v3(inner: &str) -> Option<Self> {
+        let mut state = RunState::default();
+        let mut fields = std::collections::HashMap::new();
+        for part in inner.split_whitespace() {
+            let (key, value) = part.split_once('=')?;
+            fields.insert(key, value);
+        }
+        state.content = u64::from_str_radix(fields.get("c")?, 16).ok()?;
+        state.history = unpack_history(fields.get("h")?)?;
+        if fields.get("u") == Some(&"1") {
+            state.untracked = true;
+            return Some(state);
+        }
+        state.bits = fields
+            .get("b")?
+            .parse()
+            .ok()
+            .filter(|b| (16..=32).contains(b))?;
+        state.failing = unrice_set(fields.get("f")?, state.bits)?;
+        let index_bits = bits_for(state.failing.len()).min(32);
+        let positions = unrice_set(fields.get("x")?, index_bits)?;
+        let failing: Vec<u32> = state.failing.iter().copied().collect();
+        state.errored = Some(
+            positions
+                .iter()
+                .map(|&i| failing.get(i as usize).copied())
+                .collect::<Option<_>>()?,
+        );
+        state.expired = unrice_set(fields.get("e")?, state.bits)?;
+        Some(state)
+    }
+}
+
+/// A set as `N.K.BASE64`: how many values, the Rice parameter, the coded gaps.
+fn rice_set(set: &BTreeSet<u32>, bits: u32) -> String {
+    let values: Vec<u32> = set.iter().copied().collect();
+    let k = super::rice::parameter(values.len(), bits);
+    format!(
+        "{}.{k}.{}",
+        values.len(),
+        STANDARD.encode(super::rice::pack(&values, k))
+    )
+}
+
+fn unrice_set(text: &str, bits: u32) -> Option<BTreeSet<u32>> {
+    let mut parts = text.splitn(3, '.');
+    let n: usize = parts.next()?.parse().ok()?;
+    let k: u32 = parts.next()?.parse().ok()?;
+    let bytes = STANDARD.decode(parts.next()?).ok()?;
+    let values = super::rice::unpack(&bytes, k, n, bits)?;
+    Some(values.into_iter().collect())
 }
 
 #[cfg(test)]
@@ -374,6 +458,7 @@ mod tests {
     #[test]
     fn round_trips_through_an_issue_body() {
         let state = RunState {
+            bits: 32,
             failing: set(&[0, 1, 2, 300, 0xdead_beef, u32::MAX]),
             errored: Some(set(&[2, u32::MAX])),
             expired: set(&[7]),
@@ -391,6 +476,10 @@ mod tests {
         assert_eq!(RunState::decode(&format!("x {}", state.encode())), None);
         assert_eq!(RunState::decode("no state here"), None);
         assert_eq!(RunState::decode("<!-- orgcheck:state v2 f=!!! -->"), None);
+        assert_eq!(
+            RunState::decode("<!-- orgcheck:state v3 c=1 h= b=24 f=9.1.AA== x=0.0. e=0.0. -->"),
+            None
+        );
         // A varint that never ends, or runs past 32 bits, is no state.
         assert_eq!(RunState::decode("<!-- orgcheck:state v2 f=gA== -->"), None);
         assert_eq!(
@@ -412,23 +501,52 @@ mod tests {
     }
 
     #[test]
-    fn five_thousand_failing_repositories_stay_within_35_percent_of_the_body() {
-        let failing: BTreeSet<u32> = (0..5000)
-            .map(|i| hash(&format!("repository-{i}")))
+    fn a_v2_state_is_still_read() {
+        let failing = set(&[5, 0xdead_beef, u32::MAX]);
+        let v2 = format!(
+            "{PREFIX_V2}c=00000000000000ff f={} x={} e={}{SUFFIX}",
+            pack(&failing),
+            pack_subset(&failing, &set(&[u32::MAX])),
+            pack(&set(&[]))
+        );
+        let state = RunState::decode(&v2).unwrap();
+        assert_eq!((state.failing.clone(), state.bits), (failing, 32));
+        assert_eq!(state.errored, Some(set(&[u32::MAX])));
+    }
+
+    #[test]
+    fn a_year_of_runs_and_3_800_failing_repositories_stay_within_15_percent_of_the_body() {
+        let bits = bits_for(3800);
+        let failing: BTreeSet<u32> = (0..3800)
+            .map(|i| short(&format!("billing-payments-{i:04}"), bits))
             .collect();
-        // Every one errored: the error set is a bitmap over the failing ones.
-        let errored = failing.clone();
+        // One in 25 errored, as in the simulated organization.
+        let errored = failing.iter().copied().step_by(25).collect();
         let state = RunState {
+            bits,
             failing,
             errored: Some(errored),
             expired: BTreeSet::new(),
             content: 1,
             untracked: false,
-            history: Vec::new(),
+            history: vec![
+                Counts {
+                    non_compliant: 3_650,
+                    error: 150,
+                    compliant: 1_200,
+                    exempt: Some(30),
+                };
+                HISTORY
+            ],
         };
-        let len = state.encode().len();
-        assert!(len < MAX_STATE, "{len} of {MAX_STATE}");
-        assert_eq!(RunState::decode(&state.encode()), Some(state));
+        let line = state.encode();
+        assert!(
+            line.contains(" f="),
+            "the sets fit: {} of {MAX_STATE}",
+            line.len()
+        );
+        assert!(line.len() < MAX_STATE, "{} of {MAX_STATE}", line.len());
+        assert_eq!(RunState::decode(&line), Some(state));
     }
 
     #[test]
@@ -437,6 +555,7 @@ mod tests {
             .map(|i| hash(&format!("repository-{i}")))
             .collect();
         let state = RunState {
+            bits: 32,
             failing,
             errored: Some(BTreeSet::new()),
             expired: BTreeSet::new(),

@@ -121,7 +121,8 @@ impl Renderer {
     /// needed: everything; then compliant, exempt, no-ci and skipped repositories as counts
     /// only; then as many repository sections (at most 20 job rows each) as fit, newest
     /// failures and errors first, while the index still names every failing repository; then,
-    /// with no sections, as many index names as fit, saying how many were cut and where the
+    /// with no sections, the index written compactly (plain labels, names that share a stem
+    /// written once); only then as many names as fit, saying how many were cut and where the
     /// full report is.
     pub fn render_fitting(
         &self,
@@ -163,9 +164,20 @@ impl Renderer {
                 return Ok(out);
             }
         }
+        // Past every name with no section: every name written compactly (plain labels, shared
+        // stems once), and only then fewer names.
+        let compact = |n| Trim {
+            compact_index: true,
+            ..sections(n)
+        };
+        // Every name written compactly, and as many sections as the room left holds.
+        let most = failing.min(room / MIN_SECTION);
+        if let Some(out) = largest(most, |n| try_trim(compact(n)))? {
+            return Ok(out);
+        }
         let names = |n| Trim {
             max_index: n,
-            ..sections(0)
+            ..compact(0)
         };
         // An index entry is at least a character and a separator.
         if let Some(out) = largest(failing.min(room / 2), |n| try_trim(names(n)))? {

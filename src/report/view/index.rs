@@ -18,11 +18,23 @@ pub(super) struct GroupView {
     names: Vec<String>,
 }
 
+/// How the index writes names and labels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Style {
+    /// At most this many names in all.
+    pub cap: usize,
+    /// The last resort before names are cut: one list instead of a group per set of rules,
+    /// and names that share a stem written once as `stem-{a,b,c}` (brace expansion, as shells
+    /// read it).
+    pub compact: bool,
+}
+
 /// Every failing repository, grouped by the rules it fails (errors first, then the largest
-/// groups); at most `cap` names in all.
+/// groups); at most `style.cap` names in all. A group is shown only with its names: past the
+/// cap, the groups left are counted in what was not named.
 pub(super) fn index(
     report: &Report,
-    cap: usize,
+    style: Style,
     name: &dyn Fn(&str) -> String,
 ) -> (Vec<GroupView>, usize, usize) {
     let position = |id: &str| {
@@ -33,7 +45,7 @@ pub(super) fn index(
             .unwrap_or(usize::MAX)
     };
     if by_owner(report) {
-        return owner_index(report, cap, name);
+        return owner_index(report, style, name);
     }
     let mut groups: BTreeMap<Vec<usize>, Vec<&str>> = BTreeMap::new();
     let mut errored = Vec::new();
@@ -58,6 +70,16 @@ pub(super) fn index(
     if !errored.is_empty() {
         ordered.push(("⚠️ could not be checked".into(), errored));
     }
+    // Compact: the rules' labels go before any name does, so one list whose names share
+    // stems (each repository's rules are in the full report).
+    if style.compact {
+        let mut all: Vec<&str> = groups.into_values().flatten().collect();
+        all.sort_unstable();
+        if !all.is_empty() {
+            ordered.push(("❌ non-compliant".into(), all));
+        }
+        return named(ordered, style, name);
+    }
     let mut by_size: Vec<_> = groups.into_iter().collect();
     by_size.sort_by_key(|(_, names)| std::cmp::Reverse(names.len()));
     for (rules, names) in by_size {
@@ -69,7 +91,7 @@ pub(super) fn index(
             .join(" · ");
         ordered.push((format!("❌ {label}"), names));
     }
-    named(ordered, cap, name)
+    named(ordered, style, name)
 }
 
 /// Whether the index groups by owner: when any failing repository has owners.
@@ -83,7 +105,7 @@ pub(super) fn by_owner(report: &Report) -> bool {
 /// The index by first owner: errors first, then the owners with most failing repositories.
 fn owner_index(
     report: &Report,
-    cap: usize,
+    style: Style,
     name: &dyn Fn(&str) -> String,
 ) -> (Vec<GroupView>, usize, usize) {
     let mut groups: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
@@ -111,29 +133,85 @@ fn owner_index(
         };
         ordered.push((label, names));
     }
-    named(ordered, cap, name)
+    named(ordered, style, name)
 }
 
-/// The groups with at most `cap` names in all; with the total and how many were not named.
+/// The groups with at most `style.cap` names in all, each with its names (a group past the
+/// cap is left out, not shown as a bare count); with the total and how many were not named.
 fn named(
     ordered: Vec<(String, Vec<&str>)>,
-    cap: usize,
+    style: Style,
     name: &dyn Fn(&str) -> String,
 ) -> (Vec<GroupView>, usize, usize) {
     let total = ordered.iter().map(|(_, n)| n.len()).sum();
-    let mut left = cap;
+    let mut left = style.cap;
     let views = ordered
         .into_iter()
-        .map(|(label, names)| {
+        .filter_map(|(label, mut names)| {
             let count = names.len();
             let take = count.min(left);
             left -= take;
-            GroupView {
+            if take == 0 {
+                return None;
+            }
+            names.truncate(take);
+            let names = match style.compact {
+                true => compact(&names),
+                false => names.iter().map(|n| name(n)).collect(),
+            };
+            Some(GroupView {
                 label,
                 count,
-                names: names[..take].iter().map(|n| name(n)).collect(),
-            }
+                names,
+            })
         })
         .collect();
-    (views, total, total.saturating_sub(cap))
+    (views, total, total.saturating_sub(style.cap))
+}
+
+/// A name up to its last `-`, `_` or `.`, that included; empty when it has none.
+fn stem(n: &str) -> &str {
+    n.rfind(['-', '_', '.']).map_or("", |i| &n[..=i])
+}
+
+/// Names that share a stem (up to their last `-`, `_` or `.`) written once:
+/// `billing-api-{0012,0456}`; a name alone as it is. Plain text, never linked.
+fn compact(names: &[&str]) -> Vec<String> {
+    let mut sorted: Vec<&str> = names.to_vec();
+    sorted.sort_unstable();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < sorted.len() {
+        let s = stem(sorted[i]);
+        let run = sorted[i..]
+            .iter()
+            .take_while(|n| !s.is_empty() && stem(n) == s)
+            .count()
+            .max(1);
+        if run == 1 {
+            out.push(inert(sorted[i]));
+        } else {
+            let tails: Vec<String> = sorted[i..i + run]
+                .iter()
+                .map(|n| inert(&n[s.len()..]))
+                .collect();
+            out.push(format!("{}{{{}}}", inert(s), tails.join(",")));
+        }
+        i += run;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::compact;
+
+    #[test]
+    fn names_that_share_a_stem_are_written_once() {
+        let names = ["web-b", "api", "web-a", "ml_x", "ml_y", "solo-1"];
+        assert_eq!(
+            compact(&names),
+            ["api", "ml\\_{x,y}", "solo-1", "web-{a,b}"]
+        );
+    }
 }

@@ -30,6 +30,8 @@ pub struct Trim {
     pub max_rows: usize,
     /// Most repository names in the index; cut only when even no section fits.
     pub max_index: usize,
+    /// Write the index compactly (plain labels, shared stems once) before cutting names.
+    pub compact_index: bool,
 }
 
 impl Trim {
@@ -45,6 +47,7 @@ impl Trim {
         max_sections: usize::MAX,
         max_rows: usize::MAX,
         max_index: usize::MAX,
+        compact_index: false,
     };
 }
 
@@ -227,8 +230,11 @@ impl<'a> View<'a> {
         let shown = order.len().min(trim.max_sections);
         let names = Names::new(report, &order[..shown]);
         let cap = trim.names_cap();
-        let (index, index_total, index_cut) =
-            index::index(report, trim.max_index, &|n| names.section(n));
+        let style = index::Style {
+            cap: trim.max_index,
+            compact: trim.compact_index,
+        };
+        let (index, index_total, index_cut) = index::index(report, style, &|n| names.section(n));
         let (by_owner, by_owner_more) = owners::by_owner(report);
         View {
             report: raw.then(|| super::json::document(report)),
@@ -249,10 +255,10 @@ impl<'a> View<'a> {
             by_rule: by_rule_views(report, info),
             errors: alert_errors(report, &|n| names.web(n)),
             index,
-            index_by: if index::by_owner(report) {
-                "owner"
-            } else {
-                "rules"
+            index_by: match (index::by_owner(report), trim.compact_index) {
+                (true, _) => "owner",
+                (false, true) => "compact",
+                (false, false) => "rules",
             },
             by_owner,
             by_owner_more,
