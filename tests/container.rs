@@ -159,8 +159,6 @@ impl Runner {
             ),
             ("RUNNER_OS", "Linux".into()),
             ("ORGCHECK_TODAY", "2026-11-27".into()),
-            // Shrinks GitHub's minute-long retry waits for the test; never set in production.
-            ("ORGCHECK_WAIT_SCALE", "0.001".into()),
         ] {
             pass(k.to_string(), v);
         }

@@ -43,7 +43,6 @@ fn scan(api: &str, extra: &[&str]) -> Output {
         .args(extra)
         .current_dir(root())
         .env("GITHUB_TOKEN", TOKEN)
-        .env("ORGCHECK_WAIT_SCALE", "0.001")
         .env_remove("GITHUB_GRAPHQL_URL")
         .env_remove("GITHUB_ACTIONS")
         .env_remove("GITHUB_STEP_SUMMARY")

@@ -46,7 +46,6 @@ impl Ghes {
             .args(extra)
             .current_dir(root())
             .env("ORGCHECK_TODAY", "2026-11-27")
-            .env("ORGCHECK_WAIT_SCALE", "0.001")
             .env("GITHUB_TOKEN", TOKEN)
             .env_remove("SSL_CERT_FILE")
             .env_remove("SSL_CERT_DIR")

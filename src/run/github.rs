@@ -103,11 +103,8 @@ pub fn connection(args: &GitHubArgs, vars: &Env) -> Result<Connection, GitHubErr
         max_wait: args.max_wait,
         roots: extra_roots(args.ca_cert.as_deref(), vars)?,
         timeout: args.timeout,
-        // Tests shrink GitHub's minute-long waits; never set in production.
-        wait_scale: env("ORGCHECK_WAIT_SCALE")
-            .and_then(|s| s.parse().ok())
-            .filter(|f: &f64| f.is_finite() && *f >= 0.0)
-            .unwrap_or(1.0),
+        // Waits are GitHub's own: nothing outside the library shortens them.
+        wait_scale: 1.0,
     })
 }
 

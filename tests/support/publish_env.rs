@@ -91,7 +91,6 @@ impl Env {
         cmd.args(&args)
             .current_dir(root())
             .env("ORGCHECK_TODAY", "2026-11-27")
-            .env("ORGCHECK_WAIT_SCALE", "0.001")
             .env("GITHUB_TOKEN", TOKEN)
             .env("GITHUB_STEP_SUMMARY", &summary)
             .env("GITHUB_OUTPUT", &outputs)

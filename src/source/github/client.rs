@@ -247,9 +247,17 @@ impl Client {
                     _ => return Ok(answer),
                 },
                 Err(e) => {
-                    if replay == Replay::Safe && retry_5xx && transient + 1 < TRANSIENT_ATTEMPTS {
+                    // A certificate refused now is refused on every try: say so at once.
+                    let lasting = e.contains("certificate");
+                    if replay == Replay::Safe
+                        && retry_5xx
+                        && !lasting
+                        && transient + 1 < TRANSIENT_ATTEMPTS
+                    {
                         transient += 1;
                         backoff(transient)
+                    } else if lasting {
+                        return Err(GitHubError::Certificate(self.scrub(&e)));
                     } else {
                         return Err(GitHubError::Transport(self.scrub(&e)));
                     }

@@ -52,8 +52,11 @@ pub enum GitHubError {
     /// No usable answer (connection, timeout, malformed body), after retries.
     #[error("could not reach GitHub: {0}")]
     Transport(String),
+    /// The server's certificate is refused: no retry can change that.
+    #[error("could not reach GitHub: {0}")]
+    Certificate(String),
     /// Waiting on rate limits would exceed `--max-wait`.
-    #[error("waited {}s on GitHub rate limits; waiting {}s more would exceed --max-wait", waited.as_secs(), needed.as_secs())]
+    #[error("waited {}s on GitHub (its rate limits, and retries of its errors); waiting {}s more would exceed --max-wait", waited.as_secs(), needed.as_secs())]
     MaxWait {
         /// Waited so far.
         waited: Duration,
@@ -80,7 +83,9 @@ pub struct Connection {
     pub roots: ExtraRoots,
     /// Most time to wait for an answer to start (twice that for its body).
     pub timeout: Duration,
-    /// Factor applied to every wait: tests shrink GitHub's minute-long waits. 1 in production.
+    /// Factor applied to every wait GitHub asks for. The binary always uses 1; tests that call
+    /// the library directly shrink GitHub's minute-long waits with it (no environment
+    /// variable or flag reaches it).
     pub wait_scale: f64,
 }
 
