@@ -89,6 +89,9 @@ impl Renderer {
         hb.register_helper("len", Box::new(len));
         handlebars_helper!(add: |a: u64, b: u64| a + b);
         hb.register_helper("add", Box::new(add));
+        // Text as a code span for a table cell (a pattern, a command): shown as written.
+        handlebars_helper!(code: |s: str| super::gfm::code(s));
+        hb.register_helper("code", Box::new(code));
         hb.register_template_string("report", template)
             .map_err(|e| TemplateError::Parse(e.to_string()))?;
         Ok(Renderer { hb, raw })

@@ -73,11 +73,14 @@ def main():
     widest = max(reader.rows, default=0)
     if widest > max_columns:
         problems.append(f"a table is {widest} columns wide (at most {max_columns})")
-    # A backslash a reader sees where an escape was meant: before a backtick in text, or
-    # before `|` in code outside a table (only table rows unescape it there). The fixtures'
-    # own text has no backslash there, so any is an escaping artifact.
+    # A backslash a reader sees where an escape was meant: before any ASCII punctuation in
+    # text, in tables and lists alike (GFM consumes an escape it understands, so one left
+    # visible was written where it does not apply), or before `|` in code outside a table
+    # (only table rows unescape it there). The fixtures' own text has no backslash before
+    # punctuation, so any is an escaping artifact.
     loose_code = "".join(reader.loose_code_text)
-    for where, shown, chars in (("text", text, "`"), ("code outside a table", loose_code, "|")):
+    punctuation = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
+    for where, shown, chars in (("text", text, punctuation), ("code outside a table", loose_code, "|")):
         at = next((i for i in range(len(shown) - 1) if shown[i] == "\\" and shown[i + 1] in chars), None)
         if at is not None:
             problems.append(f"a visible backslash in {where}: …{shown[max(0, at - 60):at + 20]!r}")
