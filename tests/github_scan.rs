@@ -536,5 +536,11 @@ fn circleci_config_yaml_is_read_and_config_yml_wins() {
         .args(["--no-fail"])
         .output()
         .unwrap();
-    assert!(!stdout(&out).contains("config.yaml"), "{}", stdout(&out));
+    // The run succeeds and judges config.yml: a run that failed outright would also print
+    // nothing about config.yaml.
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(!text.contains("config.yaml"), "{text}");
+    assert!(text.contains("both: "), "the repository is judged: {text}");
+    assert!(text.contains("1 repository:"), "{text}");
 }
