@@ -470,9 +470,16 @@ fn github_app_authentication_mints_an_installation_token() {
 
 #[test]
 fn low_graphql_points_wait_for_the_reset_before_the_next_page() {
+    // One point left: the first page (cost 1, by GitHub's formula) spends it; the next would
+    // cost more than is left, so orgcheck must wait for the reset, not send it.
+    let low = |fake: &FakeGitHub| {
+        let mut s = fake.state.lock().unwrap();
+        s.graphql_points = 1;
+        s.graphql_window = 2;
+        s.graphql_reset = support::fake_github::now() + 2;
+    };
     let fake = start(org(120));
-    fake.state.lock().unwrap().rate_remaining = 5;
-    // The next page would cost more points than are left: orgcheck must wait, not send it.
+    low(&fake);
     let run = scan(&fake, &["--max-wait", "0s"], &[]);
     assert_eq!(code(&run.out), 3, "{}", stderr(&run.out));
     assert!(
@@ -487,11 +494,20 @@ fn low_graphql_points_wait_for_the_reset_before_the_next_page() {
         "no request was spent on a certain refusal"
     );
 
+    // Waited for real (about 2 s, as the reset says), then the scan completes, and no
+    // request was refused on the way.
     let fake = start(org(120));
-    fake.state.lock().unwrap().rate_remaining = 5;
+    low(&fake);
+    let started = std::time::Instant::now();
     let run = scan(&fake, &[], &[]);
     assert_eq!(code(&run.out), 1, "{}", stderr(&run.out));
     assert_eq!(run.report["summary"]["repositories"], 120);
+    assert!(started.elapsed() >= std::time::Duration::from_secs(1));
+    assert_eq!(
+        graphql_requests(&fake).len(),
+        3,
+        "three pages, none refused"
+    );
 }
 
 #[test]

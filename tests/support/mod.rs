@@ -30,7 +30,7 @@ pub fn orgcheck_in(dir: &Path, args: &[&str]) -> Output {
 }
 
 /// A token no output may ever contain: every org-scan test checks for it.
-pub const CANARY_TOKEN: &str = "ghp_CANARY0123456789abcdefCANARY";
+pub use fake_github::CANARY_TOKEN;
 
 /// `orgcheck scan --org acme` against a fake GitHub at `api`, authenticated by
 /// [`CANARY_TOKEN`], with nothing of the test runner's own GitHub environment.

@@ -20,10 +20,7 @@ fn blob(text: &str, truncated: bool) -> Value {
 /// same aliases, null when absent (a repository null when it does not exist or is not visible).
 fn files(s: &State, vars: &Value) -> Answer {
     let mut data = serde_json::Map::new();
-    data.insert(
-        "rateLimit".into(),
-        json!({ "cost": 1, "remaining": s.rate_remaining, "resetAt": "2099-01-01T00:00:00Z" }),
-    );
+    data.insert("rateLimit".into(), rate_limit(s, 1));
     let same = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
     for (key, name) in vars.as_object().into_iter().flatten() {
         let Some(i) = key.strip_prefix('r') else {
@@ -121,10 +118,102 @@ fn actions_tree(r: &super::FakeRepo) -> Value {
         "name": name, "type": "tree", "object": { "entries": entries } })).collect::<Vec<_>>() })
 }
 
+/// A query's cost as GitHub documents it: the requests its connections could need, at their
+/// `first` limits, divided by 100 and rounded, at least 1. OrgRepos asks `repositories(first:
+/// N)` and each node's `repositoryTopics(first: 20)`: 1 + N requests. Files and Viewer ask no
+/// connection: 1.
+fn cost(first: usize) -> i64 {
+    (((1 + first) as f64 / 100.0).round() as i64).max(1)
+}
+
+/// `rateLimit` as the answer gives it: the cost charged, the points left, the reset time.
+fn rate_limit(s: &State, cost: i64) -> Value {
+    json!({ "cost": cost, "remaining": s.graphql_points.max(0), "resetAt": iso8601(s.graphql_reset) })
+}
+
+/// Unix seconds as GitHub writes times: `2026-12-06T21:40:00Z`.
+fn iso8601(secs: u64) -> String {
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// Charge a query's cost to the window's points; `Some(refusal)` when they do not cover it,
+/// as GitHub answers: 200, `RATE_LIMITED`, no data.
+fn charge(s: &mut State, cost: i64) -> Option<Answer> {
+    let now = super::now();
+    if now >= s.graphql_reset {
+        s.graphql_points = 5000;
+        s.graphql_reset = now + s.graphql_window;
+    }
+    if s.graphql_points < cost {
+        return Some((
+            200,
+            rate_headers(s, "graphql", false),
+            json!({ "data": null, "errors": [{
+            "type": "RATE_LIMITED",
+            "message": "API rate limit exceeded for user ID 1." }] })
+            .to_string(),
+        ));
+    }
+    s.graphql_points -= cost;
+    None
+}
+
+/// One repository of a page, as GitHub answers the OrgRepos fields.
+fn node(s: &State, r: &super::FakeRepo) -> Value {
+    let url = format!("https://github.com/{}/{}", s.org, r.name);
+    let topics = json!({ "nodes": r.topics.iter().map(|t| json!({ "topic": { "name": t } })).collect::<Vec<_>>() });
+    if r.empty {
+        return json!({ "name": r.name, "url": url, "isArchived": r.archived, "isFork": r.fork, "isEmpty": true,
+                       "defaultBranchRef": null, "repositoryTopics": topics, "circleci": null, "workflows": null });
+    }
+    let workflows = if r.workflows.is_empty() {
+        Value::Null
+    } else {
+        json!({ "entries": r.workflows.iter().map(|(n, t)| json!({ "name": n, "type": "blob", "object": blob(t, false) })).collect::<Vec<_>>() })
+    };
+    json!({
+        "name": r.name, "url": url, "isArchived": r.archived, "isFork": r.fork, "isEmpty": false,
+        "defaultBranchRef": { "name": "main", "target": { "oid": r.head() } },
+        "repositoryTopics": topics,
+        "circleci": circleci_tree(r),
+        "workflows": workflows,
+        "actions": actions_tree(r),
+        "codeowners0": r.text_at("HEAD", ".github/CODEOWNERS").map(|t| blob(t, false)),
+        "codeowners1": r.text_at("HEAD", "CODEOWNERS").map(|t| blob(t, false)),
+        "codeowners2": r.text_at("HEAD", "docs/CODEOWNERS").map(|t| blob(t, false)),
+    })
+}
+
 pub(super) fn graphql(s: &mut State, body: &str, login: &str) -> Answer {
     let request: Value = serde_json::from_str(body).unwrap_or(Value::Null);
     let query = request["query"].as_str().unwrap_or("");
     let vars = &request["variables"];
+    let first = vars["first"].as_u64().unwrap_or(0) as usize;
+    let charged = if query.starts_with("query OrgRepos(") {
+        cost(first)
+    } else {
+        1
+    };
+    if let Some(refused) = charge(s, charged) {
+        return refused;
+    }
     if query.starts_with("query Viewer ") {
         return (
             200,
@@ -141,7 +230,6 @@ pub(super) fn graphql(s: &mut State, body: &str, login: &str) -> Answer {
         return (200, rate_headers(s, "graphql", false),
                 json!({ "errors": [{ "message": "this fake answers only orgcheck's OrgRepos query" }] }).to_string());
     }
-    let first = vars["first"].as_u64().unwrap_or(0) as usize;
     if !(1..=100).contains(&first) {
         return (200, rate_headers(s, "graphql", false), json!({ "errors": [{
             "type": "EXCESSIVE_PAGINATION",
@@ -154,7 +242,7 @@ pub(super) fn graphql(s: &mut State, body: &str, login: &str) -> Answer {
     }
     if vars["org"].as_str() != Some(s.org.as_str()) {
         return (200, rate_headers(s, "graphql", false), json!({
-            "data": { "rateLimit": { "cost": 1, "remaining": s.rate_remaining, "resetAt": "2099-01-01T00:00:00Z" }, "organization": null },
+            "data": { "rateLimit": rate_limit(s, 1), "organization": null },
             "errors": [{ "type": "NOT_FOUND", "path": ["organization"], "locations": [{"line": 3, "column": 3}],
                          "message": format!("Could not resolve to an Organization with the login of '{}'.", vars["org"].as_str().unwrap_or("")) }] }).to_string());
     }
@@ -166,35 +254,11 @@ pub(super) fn graphql(s: &mut State, body: &str, login: &str) -> Answer {
     let end = (start + first).min(repos.len());
     let nodes: Vec<Value> = repos[start.min(end)..end]
         .iter()
-        .map(|r| {
-            let url = format!("https://github.com/{}/{}", s.org, r.name);
-            let topics = json!({ "nodes": r.topics.iter().map(|t| json!({ "topic": { "name": t } })).collect::<Vec<_>>() });
-            if r.empty {
-                return json!({ "name": r.name, "url": url, "isArchived": r.archived, "isFork": r.fork, "isEmpty": true,
-                               "defaultBranchRef": null, "repositoryTopics": topics, "circleci": null, "workflows": null });
-            }
-            let workflows = if r.workflows.is_empty() {
-                Value::Null
-            } else {
-                json!({ "entries": r.workflows.iter().map(|(n, t)| json!({ "name": n, "type": "blob", "object": blob(t, false) })).collect::<Vec<_>>() })
-            };
-            json!({
-                "name": r.name, "url": url, "isArchived": r.archived, "isFork": r.fork, "isEmpty": false,
-                "defaultBranchRef": { "name": "main", "target": { "oid": r.head() } },
-                "repositoryTopics": topics,
-                "circleci": circleci_tree(r),
-                "workflows": workflows,
-                "actions": actions_tree(r),
-                "codeowners0": r.text_at("HEAD", ".github/CODEOWNERS").map(|t| blob(t, false)),
-                "codeowners1": r.text_at("HEAD", "CODEOWNERS").map(|t| blob(t, false)),
-                "codeowners2": r.text_at("HEAD", "docs/CODEOWNERS").map(|t| blob(t, false)),
-            })
-        })
+        .map(|r| node(s, r))
         .collect();
     let has_next = end < repos.len();
-    let cost = 1 + first * 21 / 100;
     (200, rate_headers(s, "graphql", false), json!({ "data": {
-        "rateLimit": { "cost": cost, "remaining": s.rate_remaining, "resetAt": "2099-01-01T00:00:00Z" },
+        "rateLimit": rate_limit(s, cost(first)),
         "organization": { "repositories": {
             "totalCount": repos.len(),
             "pageInfo": { "hasNextPage": has_next, "endCursor": if end > start { json!(cursor(end)) } else { Value::Null } },

@@ -17,6 +17,10 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+/// A token no output may ever contain: every org-scan test checks for it, and the fake
+/// requires it unless a test makes the state [`State::anonymous`].
+pub const CANARY_TOKEN: &str = "ghp_CANARY0123456789abcdefCANARY";
+
 /// One repository of the fake organization.
 #[derive(Debug, Clone, Default)]
 pub struct FakeRepo {
@@ -238,7 +242,8 @@ pub struct State {
     pub graphql_path: String,
     /// Added to every answer.
     pub latency: Duration,
-    /// The token requests must carry (`None`: any or none).
+    /// The token requests must carry, as GitHub requires one. `None` only in a test about
+    /// anonymous access, which must say so with [`State::anonymous`].
     pub token: Option<String>,
     /// Who `token` (or, with `token: None`, any request) is.
     pub login: String,
@@ -251,6 +256,13 @@ pub struct State {
     pub heavy_page_limit: Option<usize>,
     pub log: Vec<Logged>,
     pub rate_remaining: i64,
+    /// GraphQL points left this window, charged by each query's cost as GitHub computes it;
+    /// a query that costs more is refused with `RATE_LIMITED` until [`State::graphql_reset`].
+    pub graphql_points: i64,
+    /// When the GraphQL window resets (Unix seconds): points are whole again.
+    pub graphql_reset: u64,
+    /// How long each new window lasts, in seconds (GitHub's is an hour; tests shorten it).
+    pub graphql_window: u64,
     /// Requests to these repositories' contents fail with this status (a file that cannot be read).
     pub contents_fail: Option<(String, u16)>,
     /// Issues of the repository named in `issue_repo`.
@@ -276,7 +288,7 @@ impl State {
             rest_prefix: String::new(),
             graphql_path: "/graphql".into(),
             latency: Duration::ZERO,
-            token: None,
+            token: Some(CANARY_TOKEN.into()),
             login: "orgcheck-runner".into(),
             users: Vec::new(),
             app: None,
@@ -284,6 +296,9 @@ impl State {
             heavy_page_limit: None,
             log: Vec::new(),
             rate_remaining: 5000,
+            graphql_points: 5000,
+            graphql_reset: now() + 3600,
+            graphql_window: 3600,
             contents_fail: None,
             issues: Vec::new(),
             issue_repo: format!("{org}/compliance"),
@@ -291,6 +306,12 @@ impl State {
             issue_writes_fail: None,
             issues_page: 100,
         }
+    }
+
+    /// Public data only: any request is served, with or without a token.
+    pub fn anonymous(mut self) -> Self {
+        self.token = None;
+        self
     }
 
     /// GitHub Enterprise Server's layout: REST under `/api/v3`, GraphQL at `/api/graphql`.
@@ -415,7 +436,7 @@ impl Drop for FakeGitHub {
     }
 }
 
-fn now() -> u64 {
+pub fn now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap()
@@ -504,20 +525,28 @@ pub(crate) fn rate_headers(
     resource: &str,
     remaining_zero: bool,
 ) -> Vec<(String, String)> {
+    let graphql = resource == "graphql";
     let remaining = if remaining_zero {
         0
+    } else if graphql {
+        s.graphql_points.max(0)
     } else {
         s.rate_remaining.max(0)
+    };
+    let reset = if remaining_zero {
+        // A fault that exhausts the limit: it resets in a second, so tests wait it out.
+        now() + 1
+    } else if graphql {
+        s.graphql_reset
+    } else {
+        // Near exhaustion the window resets in a second, so tests can wait it out.
+        now() + if remaining < 20 { 1 } else { 3600 }
     };
     vec![
         ("x-ratelimit-limit".into(), "5000".into()),
         ("x-ratelimit-remaining".into(), remaining.to_string()),
         ("x-ratelimit-used".into(), (5000 - remaining).to_string()),
-        (
-            "x-ratelimit-reset".into(),
-            // Near exhaustion the window resets in a second, so tests can wait it out.
-            (now() + if remaining < 20 { 1 } else { 3600 }).to_string(),
-        ),
+        ("x-ratelimit-reset".into(), reset.to_string()),
         ("x-ratelimit-resource".into(), resource.into()),
         (
             "content-type".into(),
