@@ -177,17 +177,6 @@ fn unpack_v1(text: &str) -> Option<BTreeSet<u32>> {
     })
 }
 
-/// Counts as the trend keeps them: non-compliant, errors, compliant, exempt.
-fn counts_of(report: &Report) -> Counts {
-    let s = &report.summary;
-    Counts {
-        non_compliant: s.non_compliant,
-        error: s.error,
-        compliant: s.compliant,
-        exempt: Some(s.exempt),
-    }
-}
-
 /// The history as LEB128 varints, four a run.
 fn pack_history(history: &[Counts]) -> String {
     let mut bytes = Vec::with_capacity(history.len() * 8);
@@ -245,7 +234,7 @@ impl RunState {
     /// (whose trend it continues).
     pub fn of(report: &Report, content: u64, previous: Option<&RunState>) -> Self {
         let mut history: Vec<Counts> = previous.map(|p| p.history.clone()).unwrap_or_default();
-        history.push(counts_of(report));
+        history.push(Counts::of(&report.summary));
         let drop = history.len().saturating_sub(HISTORY);
         history.drain(..drop);
         let failing_count = report.summary.non_compliant + report.summary.error;

@@ -101,6 +101,18 @@ pub struct Counts {
     pub exempt: Option<usize>,
 }
 
+impl Counts {
+    /// A run's counts, as the trend keeps them.
+    pub fn of(s: &super::Summary) -> Self {
+        Counts {
+            non_compliant: s.non_compliant,
+            error: s.error,
+            compliant: s.compliant,
+            exempt: Some(s.exempt),
+        }
+    }
+}
+
 /// What changed since the previous run (from the state kept in the published issue).
 #[derive(Debug, Clone, Default)]
 pub struct Changes {
@@ -250,7 +262,7 @@ impl<'a> View<'a> {
             changes: changes
                 .filter(|c| !c.is_empty())
                 .map(|c| changes_view(c, &names, cap)),
-            trend: changes.and_then(|c| trend::chart(&c.history, now(report))),
+            trend: changes.and_then(|c| trend::chart(&c.history, Counts::of(&report.summary))),
             expiring: expiring(report, info, &|n| names.web(n)),
             by_rule: by_rule_views(report, info),
             errors: alert_errors(report, &|n| names.web(n)),
@@ -385,17 +397,6 @@ fn anchors(order: &[&RepoReport]) -> Vec<String> {
             anchor
         })
         .collect()
-}
-
-/// This run's counts, as the trend keeps them.
-fn now(report: &Report) -> Counts {
-    let s = &report.summary;
-    Counts {
-        non_compliant: s.non_compliant,
-        error: s.error,
-        compliant: s.compliant,
-        exempt: Some(s.exempt),
-    }
 }
 
 /// `❌ 355 non-compliant (−25 since the last run) · ⚠️ 16 errors · ✅ 29 compliant · 400
