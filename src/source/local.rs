@@ -165,19 +165,8 @@ fn read_from(
             break;
         }
         for folder in next.folders {
-            for rel in ci::action_files(&folder) {
-                match budget.read(dir, &rel) {
-                    Ok(Some(text)) => {
-                        files.push((rel, text));
-                        break;
-                    }
-                    Ok(None) => {}
-                    Err(e) if budget.is_spent() => return refused(name, problems, e),
-                    Err(e) => {
-                        problems.push(e);
-                        break;
-                    }
-                }
+            if let Err(e) = budget.read_action(dir, &folder, &mut files, &mut problems) {
+                return refused(name, problems, e);
             }
         }
         for remote in next.shared {
@@ -277,6 +266,32 @@ impl ReadBudget {
 
     fn is_spent(&self) -> bool {
         self.spent
+    }
+
+    /// The action file of a local action folder (`action.yml`, else `action.yaml`), into
+    /// `files`; a file that cannot be read into `problems`. Err only when the budget is spent.
+    fn read_action(
+        &mut self,
+        dir: &Path,
+        folder: &str,
+        files: &mut Vec<(String, String)>,
+        problems: &mut Vec<ci::CiError>,
+    ) -> Result<(), ci::CiError> {
+        for rel in ci::action_files(folder) {
+            match self.read(dir, &rel) {
+                Ok(Some(text)) => {
+                    files.push((rel, text));
+                    return Ok(());
+                }
+                Ok(None) => {}
+                Err(e) if self.is_spent() => return Err(e),
+                Err(e) => {
+                    problems.push(e);
+                    return Ok(());
+                }
+            }
+        }
+        Ok(())
     }
 }
 
