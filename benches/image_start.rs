@@ -124,7 +124,7 @@ fn time_starts(image: &str, dir: &Path) -> Vec<Duration> {
                 "-e",
                 "INPUT_ORG=bench",
                 "-e",
-                "INPUT_TOKEN=t",
+                &format!("INPUT_TOKEN={}", fake_github::CANARY_TOKEN),
                 "-e",
                 "INPUT_NO-ISSUE=true",
             ])

@@ -61,10 +61,21 @@ fn main() {
             .nth(1)
             .map(|rest| rest.split("\n## ").next().unwrap_or(rest))
             .unwrap_or_default();
+        // Names written compactly (`stem-{a,b}`) count as `stem-a` and `stem-b`.
+        let mut listed: std::collections::HashSet<String> =
+            index.split([' ', ',', '\n']).map(str::to_string).collect();
+        for (open, _) in index.match_indices('{') {
+            let stem_start = index[..open].rfind([' ', ',', '\n']).map_or(0, |i| i + 1);
+            let stem = &index[stem_start..open];
+            let close = index[open..].find('}').map_or(index.len(), |c| open + c);
+            for tail in index[open + 1..close].split(',') {
+                listed.insert(format!("{stem}{tail}"));
+            }
+        }
         let named = report
             .repositories
             .iter()
-            .filter(|r| index.contains(&r.name))
+            .filter(|r| index.contains(&r.name) || listed.contains(&r.name))
             .count();
         println!(
             "| {failing} | {:.2} s | {} | {named} | {:.1}% |",

@@ -111,7 +111,7 @@ fn run(repos: Vec<FakeRepo>, count: usize) {
         Command::new(bin)
     };
     cmd.args(args)
-        .env("GITHUB_TOKEN", "bench-token")
+        .env("GITHUB_TOKEN", fake_github::CANARY_TOKEN)
         .env_remove("GITHUB_GRAPHQL_URL");
     let start = Instant::now();
     let out = cmd.output().expect("orgcheck runs");

@@ -130,7 +130,7 @@ pub const MAX_FILES: usize = 2_000;
 pub const MAX_BYTES: usize = 64 << 20;
 /// Most bytes of shared files a run keeps from what it read anyway (the organization's pages),
 /// so calls into them need no request.
-pub const MAX_OFFERED_BYTES: usize = 16 << 20;
+pub const MAX_OFFERED_BYTES: usize = 4 << 20;
 
 /// The owners a run follows and the remote files read so far.
 #[derive(Debug, Clone, Default)]
