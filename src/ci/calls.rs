@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::budget::Budget;
-use super::remote::{Fetched, Remote, Shared, Unfollowed};
+use super::remote::{Fetched, Reach, Remote, Shared, Unfollowed};
 use super::{Call, CiError, CiSystem, Job, JobKind, Pipeline, Step, StepKind};
 
 /// How many levels of workflows GitHub connects: the caller and nine levels of reusable
@@ -43,6 +43,8 @@ pub(super) struct Calls<'p> {
     pub parsed: &'p BTreeMap<String, Pipeline>,
     /// Remote files read so far.
     pub shared: &'p Shared,
+    /// The remote files this repository names, against its limit.
+    reach: &'p Reach,
     /// The repository's budget: each job copied from a called workflow is charged.
     pub budget: &'p Budget,
     /// Remote workflows parsed during this load, each once.
@@ -66,10 +68,12 @@ impl<'p> Calls<'p> {
         parsed: &'p BTreeMap<String, Pipeline>,
         shared: &'p Shared,
         budget: &'p Budget,
+        reach: &'p Reach,
     ) -> Self {
         Calls {
             parsed,
             shared,
+            reach,
             budget,
             remote: BTreeMap::new(),
             errors: Vec::new(),
@@ -227,6 +231,9 @@ impl<'p> Calls<'p> {
     fn parse(&mut self, remote: &Remote) -> Result<Option<Pipeline>, String> {
         if let Some(parsed) = self.remote.get(remote) {
             return parsed.clone().map(Some);
+        }
+        if !self.reach.admit(remote) {
+            return Err(Reach::refusal());
         }
         let parsed = match self.shared.get(remote) {
             None => {

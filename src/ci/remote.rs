@@ -211,6 +211,43 @@ impl Shared {
     }
 }
 
+/// Most distinct files in other repositories one repository's CI may name (an action is
+/// two: `action.yml` and `action.yaml`). GitHub lets one workflow run call 50 workflows; a
+/// repository naming thousands would otherwise spend the run's [`MAX_FILES`] on its own and
+/// leave every other repository's calls unread. The budget is the repository's, as its
+/// other budgets are.
+pub const MAX_PER_REPOSITORY: usize = 400;
+
+/// The shared files one repository's CI names, counted against [`MAX_PER_REPOSITORY`].
+#[derive(Debug, Default)]
+pub struct Reach {
+    seen: std::cell::RefCell<BTreeSet<Remote>>,
+}
+
+impl Reach {
+    /// Whether the repository may name `r`: a file named before always, a new one while the
+    /// repository is under its limit.
+    pub fn admit(&self, r: &Remote) -> bool {
+        let mut seen = self.seen.borrow_mut();
+        if seen.contains(r) {
+            return true;
+        }
+        if seen.len() >= MAX_PER_REPOSITORY {
+            return false;
+        }
+        seen.insert(r.clone());
+        true
+    }
+
+    /// Why a file past the limit is not followed.
+    pub fn refusal() -> String {
+        format!(
+            "the repository names more than {MAX_PER_REPOSITORY} files in other repositories; \
+             orgcheck follows at most that many"
+        )
+    }
+}
+
 /// A call that could not be followed, at its line.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Unfollowed {

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use super::budget::{Budget, Limits};
 use super::calls::Calls;
 use super::github::action::Actions;
-use super::remote::{Remote, Shared, Unfollowed};
+use super::remote::{Reach, Remote, Shared, Unfollowed};
 use super::{CiError, CiSystem, Continuation, Job, JobKind, NotRun, Pipeline};
 
 /// Everything orgcheck understood of one repository's CI.
@@ -83,7 +83,10 @@ pub fn load_repository_within<'a>(
         return spent(errors);
     }
     let mut pipelines = Vec::new();
-    let mut calls = Calls::new(&parsed, shared, &budget);
+    // One count of the files in other repositories the repository names, for calls and
+    // actions together.
+    let reach = Reach::default();
+    let mut calls = Calls::new(&parsed, shared, &budget, &reach);
     for pipeline in parsed.values() {
         if pipeline.reusable_only() {
             continue;
@@ -104,7 +107,7 @@ pub fn load_repository_within<'a>(
     if budget.is_spent() {
         return spent(errors);
     }
-    let mut actions = Actions::new(&files, shared, &budget);
+    let mut actions = Actions::new(&files, shared, &budget, &reach);
     expand_actions(&mut pipelines, &mut actions);
     if budget.is_spent() {
         return spent(actions.errors);

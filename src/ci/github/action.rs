@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::ci::budget::Budget;
-use crate::ci::remote::{Fetched, Remote, Shared, Unfollowed};
+use crate::ci::remote::{Fetched, Reach, Remote, Shared, Unfollowed};
 use crate::ci::{CiError, Job, Step, StepKind};
 
 /// How deep composite actions may call each other (GitHub stops at ten levels).
@@ -59,6 +59,8 @@ enum Action {
 pub struct Actions<'f> {
     files: &'f BTreeMap<&'f str, &'f str>,
     shared: &'f Shared,
+    /// The remote files this repository names, against its limit.
+    reach: &'f Reach,
     parsed: BTreeMap<String, Option<Parsed>>,
     /// Local action folders referenced whose action file is not among the files read.
     pub wanted: BTreeSet<String>,
@@ -82,11 +84,13 @@ impl<'f> Actions<'f> {
         files: &'f BTreeMap<&'f str, &'f str>,
         shared: &'f Shared,
         budget: &'f Budget,
+        reach: &'f Reach,
     ) -> Self {
         Actions {
             budget,
             files,
             shared,
+            reach,
             parsed: BTreeMap::new(),
             wanted: BTreeSet::new(),
             wanted_shared: BTreeSet::new(),
@@ -231,7 +235,11 @@ impl<'f> Actions<'f> {
         let key = action.to_string();
         if !self.parsed.contains_key(&key) {
             let mut found = None;
-            for file in action.action_files() {
+            let files = action.action_files();
+            if !files.iter().all(|f| self.reach.admit(f)) {
+                found = Some(Err(Reach::refusal()));
+            }
+            for file in files.into_iter().filter(|_| found.is_none()) {
                 match self.shared.get(&file) {
                     None => {
                         self.wanted_shared.extend(action.action_files());

@@ -131,3 +131,27 @@ fn circleci_keeps_reading_duplicates_and_merge_keys_as_circleci_does() {
     let p = parse_file(".circleci/config.yml", CiSystem::Circleci, text).unwrap();
     assert_eq!(p.jobs[1].steps.len(), 2);
 }
+
+#[test]
+fn one_repository_cannot_spend_the_runs_shared_files_on_its_own() {
+    // 300 actions in another repository, 600 files: past the repository's limit, calls are
+    // not followed and not asked for, so the run's files stay for other repositories.
+    let steps: String = (0..300)
+        .map(|i| format!("      - uses: acme/shared/a{i}@v1\n"))
+        .collect();
+    let text = format!("on: push\njobs:\n  b:\n    runs-on: x\n    steps:\n{steps}");
+    let shared = super::super::remote::Shared::new(["acme"]);
+    let files = [(".github/workflows/ci.yml", text.as_str())];
+    let repo = super::super::load_repository_within(files, Default::default(), &shared);
+    assert_eq!(
+        repo.wanted_shared.len(),
+        super::super::remote::MAX_PER_REPOSITORY
+    );
+    assert!(
+        repo.unfollowed
+            .iter()
+            .any(|u| u.reason.contains("names more than 400 files")),
+        "{:?}",
+        repo.unfollowed.first()
+    );
+}
