@@ -395,15 +395,15 @@ fn mermaid_block(body: &str) -> Option<String> {
     Some(body[start..end].to_string())
 }
 
-/// Validate a diagram with Mermaid's own parser (npm packages installed by `.ci/run` in
-/// tests/support/mermaid), under Node.
-fn mermaid_check(diagram: &str) {
+/// Mermaid's own parser (npm packages installed by `.ci/run` in tests/support/mermaid), under
+/// Node, run on `diagram`; `None`, and a skip said, when it is not installed.
+fn mermaid(diagram: &str) -> Option<std::process::Output> {
     let dir = root().join("tests/support/mermaid");
     if !dir.join("node_modules/mermaid").is_dir() {
         support::skipped(
             "Mermaid's parser is not installed (npm ci --prefix tests/support/mermaid)",
         );
-        return;
+        return None;
     }
     let file = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(file.path(), diagram).unwrap();
@@ -412,34 +412,29 @@ fn mermaid_check(diagram: &str) {
         .arg(file.path())
         .output()
         .expect("node runs");
-    assert!(
-        out.status.success(),
-        "Mermaid refuses the chart: {}\n{diagram}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    Some(out)
+}
+
+/// Validate a diagram with Mermaid's own parser.
+fn mermaid_check(diagram: &str) {
+    if let Some(out) = mermaid(diagram) {
+        assert!(
+            out.status.success(),
+            "Mermaid refuses the chart: {}\n{diagram}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
 }
 
 #[test]
 fn mermaid_refuses_a_broken_chart_so_the_check_can_fail() {
-    let dir = root().join("tests/support/mermaid");
-    if !dir.join("node_modules/mermaid").is_dir() {
-        support::skipped(
-            "Mermaid's parser is not installed (npm ci --prefix tests/support/mermaid)",
+    if let Some(out) = mermaid("xychart-beta\n    line [1, 2\n") {
+        assert!(
+            !out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
         );
-        return;
     }
-    let file = tempfile::NamedTempFile::new().unwrap();
-    std::fs::write(file.path(), "xychart-beta\n    line [1, 2\n").unwrap();
-    let out = std::process::Command::new("node")
-        .arg(dir.join("check.mjs"))
-        .arg(file.path())
-        .output()
-        .expect("node runs");
-    assert!(
-        !out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
 }
 
 #[test]
