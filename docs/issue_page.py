@@ -1,8 +1,9 @@
 """Turn a compliance issue's Markdown into a page that looks like the issue on GitHub: rendered
 by cmark-gfm (GitHub's renderer, via cmarkgfm), GitHub's alert blocks, GitHub's Markdown CSS
-(the github-markdown-css package), in an issue comment's frame. Used by docs/screenshot.sh.
+(the github-markdown-css package), in an issue comment's frame, with ```mermaid blocks drawn by
+Mermaid as GitHub draws them. Used by docs/screenshot.sh.
 
-Usage: issue_page.py ISSUE.md GITHUB_MARKDOWN_CSS TITLE > page.html
+Usage: issue_page.py ISSUE.md GITHUB_MARKDOWN_CSS TITLE [MERMAID_MIN_JS] > page.html
 """
 
 import html
@@ -31,11 +32,27 @@ def alerts(body):
     return "".join(out)
 
 
+MERMAID = re.compile(r'<pre lang="mermaid"><code>(.*?)</code></pre>|'
+                     r'<pre><code class="language-mermaid">(.*?)</code></pre>', re.S)
+
+
+def diagrams(body, script):
+    """GitHub draws ```mermaid blocks; the page does too when given Mermaid's script."""
+    if not script:
+        return body
+    body = MERMAID.sub(lambda m: f'<pre class="mermaid">{m.group(1) or m.group(2)}</pre>', body)
+    js = open(script, encoding="utf-8").read().replace("</script", "<\\/script")
+    return (body + f"<script>{js}</script>"
+            "<script>mermaid.initialize({startOnLoad: true, theme: 'default'});</script>")
+
+
 def main():
     markdown = open(sys.argv[1], encoding="utf-8").read()
     css = open(sys.argv[2], encoding="utf-8").read()
     title = html.escape(sys.argv[3])
-    body = alerts(cmarkgfm.github_flavored_markdown_to_html(markdown, options=Options.CMARK_OPT_UNSAFE))
+    script = sys.argv[4] if len(sys.argv) > 4 else None
+    rendered = cmarkgfm.github_flavored_markdown_to_html(markdown, options=Options.CMARK_OPT_UNSAFE)
+    body = diagrams(alerts(rendered), script)
     print(f"""<!doctype html><meta charset="utf-8"><style>{css}
 body {{ margin: 0; background: #fff; font-family: -apple-system, "Segoe UI", "Noto Sans", Helvetica, Arial, sans-serif; }}
 .page {{ max-width: 912px; margin: 24px auto; }}

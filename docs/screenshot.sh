@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Regenerate docs/demo-issue.png: the demo organization's compliance issue as GitHub shows it.
-# The Markdown is what `orgcheck scan` publishes (as in a GitHub Actions run, so policy lines
-# link); cmark-gfm renders it, GitHub's Markdown CSS styles it, headless Chromium takes the
-# picture at GitHub's 1280 px.
-# Needs: Debian's chromium (apt-get install chromium), Python 3, npm. Tools go under target/.
+# The Markdown is what `orgcheck scan --org` publishes from a GitHub Actions run (so policy
+# lines link) on its fifth run; cmark-gfm renders it, Mermaid draws its trend, GitHub's Markdown
+# CSS styles it, headless Chromium takes the picture at GitHub's 1280 px.
+# Needs: Debian's chromium and fonts-noto-color-emoji (apt-get install), Python 3, npm. Tools go under target/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=target/screenshot
@@ -12,26 +12,22 @@ mkdir -p "$work"
 "$work/venv/bin/pip" install --quiet --disable-pip-version-check cmarkgfm==2025.10.22 pillow==11.3.0
 [ -f "$work/node_modules/github-markdown-css/package.json" ] ||
   npm install --silent --prefix "$work" github-markdown-css@5.9.0 >/dev/null
-cargo build --quiet --release --locked
+[ -d tests/support/mermaid/node_modules/mermaid ] || npm ci --silent --prefix tests/support/mermaid
 
-set +e
-ORGCHECK_TODAY=2026-11-30 GITHUB_ACTIONS=true GITHUB_REPOSITORY=acme/platform GITHUB_RUN_ID=1 \
-  GITHUB_SERVER_URL=https://github.com GITHUB_SHA=0123456789abcdef0123456789abcdef01234567 \
-  GITHUB_STEP_SUMMARY= GITHUB_OUTPUT= \
-  target/release/orgcheck scan --local examples/demo-org --policy policy.example.toml --no-issue \
-  --quiet >"$work/issue.md"
-rc=$?
-set -e
-[ "$rc" -le 1 ] || { echo "orgcheck failed ($rc)" >&2; exit 1; }
+# The issue after five weekly runs of the demo organization, published to the fake GitHub
+# through the release's own path (tests/issue_report.rs), so the first screen has its trend.
+ORGCHECK_PYTHON="$PWD/$work/venv/bin/python" ORGCHECK_DEMO_ISSUE="$PWD/$work/issue.md" cargo test --quiet --locked --test issue_report \
+  the_demo_organization_over_five_runs_shows_its_trend >/dev/null
 # The footer's duration differs on every run; the picture should not.
 sed -i -E 's/scanned in [0-9.]+ s/scanned in 0.1 s/' "$work/issue.md"
 
 "$work/venv/bin/python" docs/issue_page.py "$work/issue.md" \
   "$work/node_modules/github-markdown-css/github-markdown-light.css" \
-  "CI compliance report: demo-org" >"$work/issue.html"
+  "CI compliance report: demo-org" tests/support/mermaid/node_modules/mermaid/dist/mermaid.min.js \
+  >"$work/issue.html"
 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
   --disable-background-networking --disable-component-update --disable-sync \
-  --hide-scrollbars --user-data-dir="$(mktemp -d)" --window-size=1280,4000 \
+  --hide-scrollbars --virtual-time-budget=10000 --user-data-dir="$(mktemp -d)" --window-size=1280,4000 \
   --screenshot="$PWD/$work/full.png" "file://$PWD/$work/issue.html" 2>/dev/null
 # Cut the empty page below the issue.
 "$work/venv/bin/python" - "$work/full.png" docs/demo-issue.png <<'PY'

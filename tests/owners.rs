@@ -171,3 +171,42 @@ fn owners_are_read_from_codeowners_on_disk_too() {
         "{text}"
     );
 }
+
+#[test]
+fn one_owners_report_is_an_issue_of_its_own() {
+    let fake = FakeGitHub::start(state());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("policy.toml");
+    std::fs::write(&path, POLICY).unwrap();
+    let publish = |extra: &[&str]| {
+        let mut cmd = support::org_scan_command(&fake.api_url());
+        cmd.args(["--policy", path.to_str().unwrap()])
+            .args(["--issue-repo", "acme/compliance", "--quiet"])
+            .args(extra);
+        let out = cmd.output().unwrap();
+        assert_eq!(support::code(&out), 1, "{}", stderr(&out));
+    };
+    publish(&[]);
+    let whole = fake.issues()[0].clone();
+    publish(&["--owner", "ACME/web"]);
+    // The same owner spelled another way keeps the same issue.
+    publish(&["--owner", "@acme/web"]);
+    let issues = fake.issues();
+    let titles: Vec<&str> = issues.iter().map(|i| i.title.as_str()).collect();
+    assert_eq!(
+        titles,
+        [
+            "CI compliance report: acme",
+            "CI compliance report: acme, owned by acme/web"
+        ]
+    );
+    // The organization's issue, and so its trend, is untouched.
+    assert_eq!(issues[0].body, whole.body);
+    let owned = &issues[1].body;
+    for name in ["web", "docs-site"] {
+        assert!(owned.contains(&format!("[{name}](")), "{name}: {owned}");
+    }
+    for name in ["api", "lonely"] {
+        assert!(!owned.contains(&format!("[{name}](")), "{name}: {owned}");
+    }
+}

@@ -42,6 +42,7 @@ pub const INPUTS: &[(&str, Pass)] = &[
     ("format", Pass::Value("--format")),
     ("output", Pass::Value("--output")),
     ("also", Pass::Value("--also")),
+    ("owner", Pass::Value("--owner")),
     ("fail", Pass::SwitchWhenFalse("--no-fail")),
 ];
 

@@ -194,9 +194,8 @@ fn read_and_judge(
     let owned = |repo: &source::Repository| match &args.owner {
         None => true,
         Some(owner) => {
-            let wanted = owner.trim_start_matches('@');
-            let owns = |o: &String| o.trim_start_matches('@').eq_ignore_ascii_case(wanted);
-            repo.owners.iter().any(owns)
+            let wanted = owner_key(owner);
+            repo.owners.iter().any(|o| owner_key(o) == wanted)
         }
     };
     if let Some(owner) = &args.owner {
@@ -286,6 +285,12 @@ fn publish_issue(
     }
 }
 
+/// An owner as `--owner` compares it: without `@`, in lower case (GitHub logins and team
+/// slugs ignore case).
+fn owner_key(owner: &str) -> String {
+    owner.trim_start_matches('@').to_ascii_lowercase()
+}
+
 /// The issue to keep current, if any: `--issue-repo`, or in GitHub Actions the workflow's
 /// own repository, unless `--no-issue`.
 fn publish_target(
@@ -306,11 +311,18 @@ fn publish_target(
             "--issue-repo `{repo}`: expected OWNER/REPO"
         )));
     }
-    let subject = source.subject();
-    let source_key = match args.source() {
+    let mut subject = source.subject().to_string();
+    let mut source_key = match args.source() {
         ScanSource::Local(dir) => format!("local:{}", context::path_identity(&dir)),
         ScanSource::Org(org) => format!("org:{org}"),
     };
+    // One owner's report is an issue of its own: it must not replace the whole
+    // organization's issue, nor its history.
+    if let Some(owner) = &args.owner {
+        let owner = owner_key(owner);
+        source_key.push_str(&format!(" owner:{owner}"));
+        subject.push_str(&format!(", owned by {owner}"));
+    }
     let key = p
         .issue_key
         .clone()
