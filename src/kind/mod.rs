@@ -190,12 +190,20 @@ pub(crate) fn diff_fields(rule: &Rule) -> Vec<(&'static str, String)> {
 }
 
 /// Where a rule applies and what it asks there, in a few words, for listings: its kind's
-/// part (`every-job`, `forbidden in every job`, …), then the scope it is limited to, if any.
+/// part (`every-job`, `forbidden in every job`, …), then the scope it is limited to and the
+/// date it is enforced from, if any.
 pub fn where_text(rule: &Rule) -> String {
     let what = match rule.checks.first() {
         Some(Check::Image(_)) => "every job's containers".to_string(),
         Some(Check::Forbid(_)) => "forbidden in every job".to_string(),
-        Some(Check::Pin(p)) => format!("matching steps pinned by {}", p.pinning.id()),
+        Some(Check::Pin(p)) if p.allow_unpinned.is_empty() => {
+            format!("matching steps pinned by {}", p.pinning.id())
+        }
+        Some(Check::Pin(p)) => format!(
+            "matching steps pinned by {} (except {})",
+            p.pinning.id(),
+            crate::policy::texts(&p.allow_unpinned).join(", ")
+        ),
         _ => rule.require().id().to_string(),
     };
     let mut parts = vec![what];
@@ -211,6 +219,9 @@ pub fn where_text(rule: &Rule) -> String {
     }
     if !rule.events.is_empty() {
         parts.push(format!("on {}", rule.events.join(", ")));
+    }
+    if let Some(date) = rule.enforce_from {
+        parts.push(format!("enforced from {date}"));
     }
     parts.join("; ")
 }
