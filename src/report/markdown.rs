@@ -158,7 +158,10 @@ impl Renderer {
             ..collapsed
         };
         if floor.failing_names <= room {
-            if let Some(out) = try_trim(collapsed)? {
+            // Every failing repository's section, when even their least could fit.
+            if floor.failing_names + failing * MIN_SECTION <= room
+                && let Some(out) = try_trim(collapsed)?
+            {
                 return Ok(out);
             }
             // A section is at least its heading and a table's header.
@@ -196,8 +199,6 @@ impl Renderer {
     }
 }
 
-/// The rendering for the largest `n` in `0..=max` that fits (`render(n)` is `Some`), by
-/// bisection (fitting only gets harder as `n` grows); `None` when not even 0 fits.
 /// Characters a repository section takes at the least.
 const MIN_SECTION: usize = 20;
 
@@ -224,6 +225,10 @@ impl Floor {
     }
 }
 
+/// The rendering for the largest `n` in `0..=max` that fits (`render(n)` is `Some`); `None`
+/// when not even 0 fits. Fitting only gets harder as `n` grows, so `n` doubles until a
+/// rendering does not fit, then bisects: no rendering tried is much more than twice what fits,
+/// however large the organization (bisecting from `max` first rendered half of everything).
 fn largest(
     max: usize,
     render: impl Fn(usize) -> Result<Option<String>, TemplateError>,
@@ -232,6 +237,17 @@ fn largest(
         return Ok(None);
     };
     let (mut lo, mut hi) = (0usize, max);
+    let mut step = 1;
+    while lo < hi {
+        let n = lo.saturating_add(step).min(hi);
+        match render(n)? {
+            Some(out) => (lo, best, step) = (n, out, step.saturating_mul(2)),
+            None => {
+                hi = n - 1;
+                break;
+            }
+        }
+    }
     while lo < hi {
         let mid = (lo + hi).div_ceil(2);
         match render(mid)? {
