@@ -281,3 +281,33 @@ fn tidy(s: &str) -> String {
 pub fn escape(s: &str) -> String {
     super::gfm::inert(s)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::RefCell;
+
+    /// `largest` finds the last `n` that fits, and never renders far past it.
+    #[test]
+    fn largest_finds_what_fits_without_rendering_everything() {
+        for (fits, max) in [
+            (0, 0),
+            (0, 9),
+            (5, 5),
+            (5, 1000),
+            (700, 10_000),
+            (10_000, 10_000),
+        ] {
+            let tried = RefCell::new(Vec::new());
+            let found = largest(max, |n| {
+                tried.borrow_mut().push(n);
+                Ok((n <= fits).then(|| n.to_string()))
+            })
+            .unwrap();
+            assert_eq!(found.as_deref(), Some(fits.to_string().as_str()));
+            let most = tried.borrow().iter().copied().max().unwrap();
+            assert!(most <= 2 * fits + 1, "fits {fits} of {max}, tried {most}");
+        }
+        assert_eq!(largest(10, |_| Ok(None)).unwrap(), None);
+    }
+}
