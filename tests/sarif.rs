@@ -3,22 +3,7 @@
 
 mod support;
 
-use std::path::PathBuf;
-
-use support::{code, orgcheck, stdout};
-
-fn validator() -> Option<jsonschema::Validator> {
-    let path =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/sarif/sarif-schema-2.1.0.json");
-    let Ok(text) = std::fs::read_to_string(&path) else {
-        support::skipped(
-            "../shared/sarif/sarif-schema-2.1.0.json is absent; SARIF was not validated",
-        );
-        return None;
-    };
-    let schema: serde_json::Value = serde_json::from_str(&text).unwrap();
-    Some(jsonschema::draft4::new(&schema).expect("the SARIF schema compiles"))
-}
+use support::{code, orgcheck, sarif_validator as validator, stdout};
 
 fn sarif(args: &[&str]) -> serde_json::Value {
     let out = orgcheck(args);

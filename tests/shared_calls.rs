@@ -334,3 +334,58 @@ fn check_lists_the_calls_it_does_not_follow() {
         "{text}"
     );
 }
+
+#[test]
+fn code_scanning_shows_a_shared_workflows_finding_where_the_repository_calls_it() {
+    let mut state = State::new("acme", repos());
+    state.token = Some(support::CANARY_TOKEN.into());
+    let fake = FakeGitHub::start(state);
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("policy.toml");
+    std::fs::write(&policy, POLICY).unwrap();
+    let out = support::org_scan_command(&fake.api_url())
+        .args(["--policy", policy.to_str().unwrap(), "--format", "sarif"])
+        .arg("--quiet")
+        .args(["--also", dir.path().join("report.json").to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    // The JSON report says where the repository calls the shared workflow.
+    let json: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap())
+            .unwrap();
+    let job = &json["repositories"][0]["jobs"][0];
+    assert_eq!(job["file"], "acme/shared/.github/workflows/ci.yml@main");
+    assert_eq!(
+        job["called_at"],
+        serde_json::json!({"path": ".github/workflows/ci.yml", "line": 3})
+    );
+    let log: Value = serde_json::from_slice(&out.stdout).unwrap();
+    if let Some(schema) = support::sarif_validator() {
+        assert!(schema.is_valid(&log), "{log:#}");
+    }
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    let scanner = results
+        .iter()
+        .find(|r| r["ruleId"] == "scanner" && r["properties"]["repository"] == "no-input")
+        .unwrap();
+    // Code scanning shows only the scanned repository's files: the result is at the call.
+    let place = &scanner["locations"][0]["physicalLocation"];
+    assert_eq!(
+        place["artifactLocation"]["uri"],
+        "no-input/.github/workflows/ci.yml"
+    );
+    assert_eq!(place["region"]["startLine"], 3);
+    let text = scanner["message"]["text"].as_str().unwrap();
+    assert!(
+        text.contains("(in acme/shared/.github/workflows/ci.yml@main, line 8)"),
+        "{text}"
+    );
+    // The shared file is a related location, on the web at the ref called.
+    let related = &scanner["relatedLocations"][0]["physicalLocation"];
+    assert_eq!(
+        related["artifactLocation"]["uri"],
+        "https://github.com/acme/shared/blob/main/.github/workflows/ci.yml"
+    );
+    assert_eq!(related["region"]["startLine"], 8);
+}

@@ -273,6 +273,16 @@ impl<'p> Calls<'p> {
             .chain(&call.with)
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
+        // Where this repository calls it: the caller's own call when it was itself called,
+        // else the caller's line when it is in this repository.
+        let here = job.called_at.clone().or_else(|| {
+            Remote::from_path(&job.path)
+                .is_none()
+                .then(|| super::Place {
+                    path: job.path.clone(),
+                    line: job.line,
+                })
+        });
         for mut inner in inner {
             if !inputs.is_empty() {
                 for step in &mut inner.steps {
@@ -281,8 +291,14 @@ impl<'p> Calls<'p> {
                     })?;
                 }
             }
+            let remote = Remote::from_path(&inner.path).is_some();
             out.push(Job {
                 name: format!("{}/{}", job.name, inner.name),
+                called_at: if remote {
+                    here.clone().or(inner.called_at)
+                } else {
+                    None
+                },
                 ..inner
             });
         }

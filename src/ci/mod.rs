@@ -217,6 +217,18 @@ pub struct Job {
     pub images: Vec<Image>,
     /// Where the steps really are when they are not in this repository.
     pub kind: JobKind,
+    /// For a job of a workflow in another repository (`path` is `OWNER/REPO/FILE@REF`): where
+    /// the scanned repository calls it, the outermost call in its own files.
+    pub called_at: Option<Place>,
+}
+
+/// A line of a file in the scanned repository.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Place {
+    /// The file, from the repository's root.
+    pub path: String,
+    /// The line.
+    pub line: usize,
 }
 
 /// A container image a job names, where the config names it.
@@ -405,6 +417,7 @@ fn action_alone(path: &str, text: &str, root: &yaml::Node) -> Result<Pipeline, C
         steps: steps.unwrap_or_default(),
         images: Vec::new(),
         kind,
+        called_at: None,
     });
     Ok(pipeline)
 }

@@ -196,6 +196,7 @@ fn continuations(
                         steps: Vec::new(),
                         images: Vec::new(),
                         kind: JobKind::NotVerifiable(reason),
+                        called_at: None,
                     });
                 }
             }

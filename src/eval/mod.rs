@@ -321,5 +321,6 @@ fn job_report(pipeline: &Pipeline, job: &Job) -> JobReport {
             JobKind::NotVerifiable(why) => Some(why.clone()),
             _ => None,
         },
+        called_at: job.called_at.clone(),
     }
 }

@@ -387,6 +387,9 @@ pub struct JobReport {
     /// Why the job is not verifiable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub not_verifiable: Option<String>,
+    /// For a job of a workflow in another repository: where this repository calls it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub called_at: Option<crate::ci::Place>,
 }
 
 /// An exemption that named a repository.

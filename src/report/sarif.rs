@@ -4,8 +4,9 @@
 use serde_json::{Value, json};
 
 use super::finding::Finding;
-use super::{RepoReport, Report};
+use super::{JobReport, RepoReport, Report};
 use crate::choice::Choice;
+use crate::ci::remote::Remote;
 
 /// SARIF's schema address, as code scanning expects it.
 pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -75,30 +76,48 @@ fn result(
 ) -> Value {
     let id = finding.rule.as_str();
     match finding.job.and_then(|i| repo.jobs.get(i)) {
-        Some(job) => json!({
-            "ruleId": id,
-            "ruleIndex": rule_index,
-            "level": finding.severity.id(),
-            "message": { "text": finding.sentence(&job.name, description) },
-            "locations": [location(
-                &uri(finding.file.as_deref().unwrap_or(&job.file)),
-                finding.line.unwrap_or(job.line),
-                &job.name
-            )],
-            "partialFingerprints": { "orgcheck/v1": format!(
-                "{}:{}:{}:{id}{}",
-                repo.name,
-                job.file,
-                job.name,
-                finding.detail.as_deref().map(|d| format!(":{d}")).unwrap_or_default()
-            ) },
-            "properties": { "repository": repo.name, "owners": repo.owners, "job": job.name, "ci": job.ci }
-        }),
+        Some(job) => {
+            let file = finding.file.as_deref().unwrap_or(&job.file);
+            let line = finding.line.unwrap_or(job.line);
+            let shown = shown_at(file, line, job);
+            let mut text = finding.sentence(&job.name, description);
+            let mut result = json!({
+                "ruleId": id,
+                "ruleIndex": rule_index,
+                "level": finding.severity.id(),
+                "locations": [location(&uri(shown.0), shown.1, &job.name)],
+                "partialFingerprints": { "orgcheck/v1": format!(
+                    "{}:{}:{}:{id}{}",
+                    repo.name,
+                    job.file,
+                    job.name,
+                    finding.detail.as_deref().map(|d| format!(":{d}")).unwrap_or_default()
+                ) },
+                "properties": { "repository": repo.name, "owners": repo.owners, "job": job.name, "ci": job.ci }
+            });
+            if shown.0 != file {
+                // Code scanning shows only files of the repository it scans: the result sits
+                // where this repository leads to the shared file, which is named and linked.
+                text.push_str(&format!(" (in {file}, line {line})"));
+                if let Some(url) = super::file_url(repo.blob_url.as_deref(), file, None) {
+                    result["relatedLocations"] = json!([{
+                        "id": 1,
+                        "physicalLocation": {
+                            "artifactLocation": { "uri": url },
+                            "region": { "startLine": line.max(1) }
+                        },
+                        "message": { "text": file }
+                    }]);
+                }
+            }
+            result["message"] = json!({ "text": text });
+            result
+        }
         None => {
             let (file, line) = repo
                 .jobs
                 .first()
-                .map(|j| (j.file.as_str(), j.line))
+                .map(|j| shown_at(&j.file, j.line, j))
                 .unwrap_or((".", 1));
             json!({
                 "ruleId": id,
@@ -110,6 +129,22 @@ fn result(
                 "properties": { "repository": repo.name, "owners": repo.owners }
             })
         }
+    }
+}
+
+/// Where code scanning can show `file:line` of `job`: there, when the file is the scanned
+/// repository's; else the job's own line, when its file is; else where the repository calls
+/// the shared workflow the job comes from.
+fn shown_at<'a>(file: &'a str, line: usize, job: &'a JobReport) -> (&'a str, usize) {
+    let local = |f: &str| Remote::from_path(f).is_none();
+    if local(file) {
+        (file, line)
+    } else if local(&job.file) {
+        (&job.file, job.line)
+    } else if let Some(at) = &job.called_at {
+        (&at.path, at.line)
+    } else {
+        (file, line)
     }
 }
 

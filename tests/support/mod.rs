@@ -56,6 +56,18 @@ pub fn skipped(why: &str) {
     let _ = writeln!(std::io::stderr(), "SKIPPED: {why}");
 }
 
+/// The OASIS SARIF 2.1.0 schema's validator (../shared/sarif); `None`, and a skip said, when
+/// the schema is absent.
+pub fn sarif_validator() -> Option<jsonschema::Validator> {
+    let path = root().join("../shared/sarif/sarif-schema-2.1.0.json");
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        skipped("../shared/sarif/sarif-schema-2.1.0.json is absent; SARIF was not validated");
+        return None;
+    };
+    let schema: serde_json::Value = serde_json::from_str(&text).unwrap();
+    Some(jsonschema::draft4::new(&schema).expect("the SARIF schema compiles"))
+}
+
 /// Standard output as text.
 pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()

@@ -244,6 +244,7 @@ impl<'a> Context<'a> {
                 line: invocation.mark.line,
                 images: Vec::new(),
                 kind: JobKind::NotVerifiable(format!("orb job from {reference}")),
+                called_at: None,
             })),
             None => Ok(None),
         }
@@ -329,6 +330,7 @@ impl<'a> Context<'a> {
             steps,
             images: self.images(body, &params, scope)?,
             kind: JobKind::Steps,
+            called_at: None,
         })
     }
 }

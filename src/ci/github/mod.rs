@@ -158,6 +158,7 @@ fn job(path: &str, lines: &[&str], name: &str, mark: Mark, body: &Node) -> Resul
         steps,
         images: images(body),
         kind,
+        called_at: None,
     })
 }
 
