@@ -158,7 +158,7 @@ impl Client {
         url: &str,
         body: Option<&Value>,
         accept: &str,
-    ) -> Result<Answer, String> {
+    ) -> Result<Answer, Unanswered> {
         self.requests.fetch_add(1, Ordering::Relaxed);
         let mut request = http::Request::builder()
             .method(method.clone())
@@ -246,20 +246,16 @@ impl Client {
                     }
                     _ => return Ok(answer),
                 },
+                // A certificate refused now is refused on every try: say so at once.
+                Err(e) if e.certificate => {
+                    return Err(GitHubError::Certificate(self.scrub(&e.text)));
+                }
                 Err(e) => {
-                    // A certificate refused now is refused on every try: say so at once.
-                    let lasting = e.contains("certificate");
-                    if replay == Replay::Safe
-                        && retry_5xx
-                        && !lasting
-                        && transient + 1 < TRANSIENT_ATTEMPTS
-                    {
+                    if replay == Replay::Safe && retry_5xx && transient + 1 < TRANSIENT_ATTEMPTS {
                         transient += 1;
                         backoff(transient)
-                    } else if lasting {
-                        return Err(GitHubError::Certificate(self.scrub(&e)));
                     } else {
-                        return Err(GitHubError::Transport(self.scrub(&e)));
+                        return Err(GitHubError::Transport(self.scrub(&e.text)));
                     }
                 }
             };
@@ -429,22 +425,73 @@ fn origin_of(url: &str) -> Result<String, GitHubError> {
 }
 
 /// An octocrab error as one line, with its causes (timeouts hide two levels down).
-fn describe(e: &octocrab::Error) -> String {
+/// Why a request got no usable answer.
+#[derive(Debug)]
+struct Unanswered {
+    /// What went wrong, for the report.
+    text: String,
+    /// TLS refused the server's certificate: every try would be refused alike.
+    certificate: bool,
+}
+
+impl From<String> for Unanswered {
+    fn from(text: String) -> Self {
+        Unanswered {
+            text,
+            certificate: false,
+        }
+    }
+}
+
+/// Whether `e` is rustls refusing a certificate, told by its type, not its words. An I/O
+/// error's `source()` skips the error it wraps, and the TLS connector wraps rustls's error in
+/// two of them, so I/O errors are looked into by hand (a few levels; they do not nest deeper).
+fn refused_certificate(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut at = Some(e);
+    for _ in 0..4 {
+        let Some(e) = at else { return false };
+        if let Some(tls) = e.downcast_ref::<rustls::Error>() {
+            return matches!(
+                tls,
+                rustls::Error::InvalidCertificate(_)
+                    | rustls::Error::NoCertificatesPresented
+                    | rustls::Error::AlertReceived(
+                        rustls::AlertDescription::BadCertificate
+                            | rustls::AlertDescription::UnknownCA
+                            | rustls::AlertDescription::CertificateExpired
+                    )
+            );
+        }
+        at = e
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::get_ref)
+            .map(|inner| inner as &(dyn std::error::Error + 'static));
+    }
+    false
+}
+
+/// The error and every cause, joined, and whether a certificate was refused.
+fn describe(e: &octocrab::Error) -> Unanswered {
     let mut out = e.to_string();
+    let mut certificate = false;
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {
         out.push_str(": ");
         out.push_str(&s.to_string());
+        certificate |= refused_certificate(s);
         source = s.source();
     }
-    if out.contains("invalid peer certificate") {
+    if certificate {
         // The usual cause is a GitHub Enterprise Server whose CA is the company's own.
         out.push_str(
             " (if the server's certificate comes from a private CA, trust it with \
              --ca-cert FILE, $SSL_CERT_FILE or $SSL_CERT_DIR)",
         );
     }
-    out
+    Unanswered {
+        text: out,
+        certificate,
+    }
 }
 
 /// The most an answer's body may hold: far above any answer orgcheck asks for (a GraphQL
@@ -471,7 +518,7 @@ async fn read_capped(
     let mut body = response.into_body();
     let mut bytes = Vec::new();
     while let Some(frame) = body.frame().await {
-        let frame = frame.map_err(|e| describe(&e))?;
+        let frame = frame.map_err(|e| describe(&e).text)?;
         if let Ok(data) = frame.into_data() {
             if bytes.len() + data.len() > cap {
                 return Err(too_large());
@@ -480,4 +527,22 @@ async fn read_capped(
         }
     }
     String::from_utf8(bytes).map_err(|_| "the answer is not UTF-8 text".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::refused_certificate;
+    use std::io;
+
+    /// Told by type, as the TLS connector wraps it: a word in a message decides nothing.
+    #[test]
+    fn a_refused_certificate_is_told_by_its_type() {
+        let tls = rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer);
+        let wrapped = io::Error::other(io::Error::new(io::ErrorKind::InvalidData, tls));
+        assert!(refused_certificate(&wrapped));
+        let words = io::Error::other("connection reset while reading the certificate list");
+        assert!(!refused_certificate(&words));
+        let other = io::Error::other(rustls::Error::DecryptError);
+        assert!(!refused_certificate(&other));
+    }
 }
