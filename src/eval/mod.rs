@@ -185,6 +185,8 @@ pub fn evaluate_repo(policy: &Policy, repo: &Repository, today: Date) -> RepoRep
     // In job order, repository-wide ones last, each job's in rule order (a stable sort):
     // `RepoReport::job_findings` searches rather than scans.
     findings.sort_by_key(|f| f.job.unwrap_or(usize::MAX));
+    // Kept for the whole run, one per repository: without the slack `partition` grew it by.
+    findings.shrink_to_fit();
 
     let errors = problems(repo);
     let failing = findings.iter().any(|f| f.severity == Severity::Error);
