@@ -37,6 +37,11 @@ impl Date {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs())
             .unwrap_or(0);
+        Date::of_unix(secs)
+    }
+
+    /// The UTC date of a Unix time in seconds.
+    pub fn of_unix(secs: u64) -> Date {
         Date::from_days((secs / 86_400) as i64)
     }
 
@@ -111,6 +116,8 @@ mod tests {
         assert_eq!(Date::from_days(0).to_string(), "1970-01-01");
         assert_eq!(Date::from_days(20_454).to_string(), "2026-01-01");
         assert_eq!(Date::from_days(11_016).to_string(), "2000-02-29");
+        // The last second of a day is still that day.
+        assert_eq!(Date::of_unix(20_454 * 86_400 - 1).to_string(), "2025-12-31");
     }
 
     #[test]
