@@ -8,7 +8,7 @@ mod owners;
 mod repo;
 mod trend;
 
-pub use trend::TREND_RUNS;
+pub use trend::{Counts, TREND_RUNS};
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
@@ -84,31 +84,6 @@ impl RunInfo {
             (Some(run), _) => link("the workflow run's artifacts", run),
             (None, Some(file)) => super::gfm::code(file),
             (None, None) => "the JSON report (`--format json`)".into(),
-        }
-    }
-}
-
-/// Repository counts of a run.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Counts {
-    /// Non-compliant repositories.
-    pub non_compliant: usize,
-    /// Errored repositories.
-    pub error: usize,
-    /// Compliant repositories (0 when a state before the trend did not keep them).
-    pub compliant: usize,
-    /// Exempt repositories, when the state kept them.
-    pub exempt: Option<usize>,
-}
-
-impl Counts {
-    /// A run's counts, as the trend keeps them.
-    pub fn of(s: &super::Summary) -> Self {
-        Counts {
-            non_compliant: s.non_compliant,
-            error: s.error,
-            compliant: s.compliant,
-            exempt: Some(s.exempt),
         }
     }
 }

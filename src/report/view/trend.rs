@@ -2,7 +2,30 @@
 //! state remembers, as a Mermaid `xychart-beta` (GitHub renders Mermaid in issues). Only
 //! numbers go into the chart, so nothing a repository writes can reach it.
 
-use super::Counts;
+/// Repository counts of a run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Non-compliant repositories.
+    pub non_compliant: usize,
+    /// Errored repositories.
+    pub error: usize,
+    /// Compliant repositories (0 when a state before the trend did not keep them).
+    pub compliant: usize,
+    /// Exempt repositories, when the state kept them.
+    pub exempt: Option<usize>,
+}
+
+impl Counts {
+    /// A run's counts, as the trend keeps them.
+    pub fn of(s: &crate::report::Summary) -> Self {
+        Counts {
+            non_compliant: s.non_compliant,
+            error: s.error,
+            compliant: s.compliant,
+            exempt: Some(s.exempt),
+        }
+    }
+}
 
 /// How many runs the trend shows and the issue's state keeps: a year of weekly runs.
 pub const TREND_RUNS: usize = 52;

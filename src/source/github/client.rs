@@ -424,7 +424,6 @@ fn origin_of(url: &str) -> Result<String, GitHubError> {
     }
 }
 
-/// An octocrab error as one line, with its causes (timeouts hide two levels down).
 /// Why a request got no usable answer.
 #[derive(Debug)]
 struct Unanswered {
@@ -470,7 +469,8 @@ fn refused_certificate(e: &(dyn std::error::Error + 'static)) -> bool {
     false
 }
 
-/// The error and every cause, joined, and whether a certificate was refused.
+/// An octocrab error as one line, with its causes (timeouts hide two levels down), and
+/// whether a certificate was refused.
 fn describe(e: &octocrab::Error) -> Unanswered {
     let mut out = e.to_string();
     let mut certificate = false;
